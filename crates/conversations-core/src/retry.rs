@@ -1,0 +1,342 @@
+//! Retries, in one place: the policy every page fetch runs under, and `Retry-After` parsing.
+//!
+//! Backoff durations come from [`backon`]'s exponential builder (with jitter); this module
+//! adds what backon does not know about: which [`Error`]s are worth retrying and the delay a
+//! provider asks for in `Retry-After`.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+
+use crate::error::{Error, Result};
+
+/// How failed requests are retried: exponential backoff with jitter, bounded in attempts and
+/// in total delay, honoring `Retry-After`.
+///
+/// Only [retryable](Error::is_retryable) errors are retried (429, 5xx, transport); 400, 401,
+/// 403, 404 and 422 never are. When the provider asked for a delay (`Retry-After`), the wait
+/// is the longer of that and the backoff. When the next wait would take the total past
+/// [`max_total_delay`](Self::max_total_delay), the last error is returned instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use conversations_core::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(5)
+///     .initial_delay(Duration::from_millis(100))
+///     .max_total_delay(Duration::from_secs(20));
+/// assert_eq!(policy.attempts(), 5);
+/// assert_eq!(RetryPolicy::none().attempts(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_delay: Duration,
+    max_delay: Duration,
+    max_total_delay: Duration,
+    jitter: bool,
+    honor_retry_after: bool,
+}
+
+impl Default for RetryPolicy {
+    /// Four attempts, 250 ms initial delay doubling to at most 10 s, 30 s in total, with jitter,
+    /// honoring `Retry-After`.
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            max_total_delay: Duration::from_secs(30),
+            jitter: true,
+            honor_retry_after: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::RetryPolicy::none().attempts(), 1);
+    /// ```
+    pub fn none() -> Self {
+        Self::default().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::RetryPolicy::default().max_attempts(0).attempts(), 1);
+    /// ```
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff delay; each later one doubles, up to [`max_delay`](Self::max_delay).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = conversations_core::RetryPolicy::default().initial_delay(Duration::ZERO);
+    /// # let _ = p;
+    /// ```
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// The longest single backoff delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = conversations_core::RetryPolicy::default().max_delay(Duration::from_secs(2));
+    /// # let _ = p;
+    /// ```
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The most time spent waiting between attempts, in all.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = conversations_core::RetryPolicy::default().max_total_delay(Duration::from_secs(5));
+    /// # let _ = p;
+    /// ```
+    pub fn max_total_delay(mut self, delay: Duration) -> Self {
+        self.max_total_delay = delay;
+        self
+    }
+
+    /// Whether to add random jitter to backoff delays (on by default).
+    ///
+    /// ```
+    /// let p = conversations_core::RetryPolicy::default().jitter(false);
+    /// # let _ = p;
+    /// ```
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Whether to wait at least as long as a provider's `Retry-After` asks (on by default).
+    ///
+    /// ```
+    /// let p = conversations_core::RetryPolicy::default().honor_retry_after(false);
+    /// # let _ = p;
+    /// ```
+    pub fn honor_retry_after(mut self, honor: bool) -> Self {
+        self.honor_retry_after = honor;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::RetryPolicy::default().attempts(), 4);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    fn backoff(&self) -> impl Iterator<Item = Duration> {
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(self.initial_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+        let builder = if self.jitter {
+            builder.with_jitter()
+        } else {
+            builder
+        };
+        builder.build()
+    }
+
+    /// Runs `operation` until it succeeds, fails with an error that is not retryable, or the
+    /// policy's attempts or total delay run out; then returns its last result.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let calls = AtomicU32::new(0);
+    /// let policy = RetryPolicy::default().initial_delay(Duration::ZERO).jitter(false);
+    /// let result = policy
+    ///     .retry(|| async {
+    ///         if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+    ///             Err(Error::from_status("p", ApiErrorDetails::new(503), None))
+    ///         } else {
+    ///             Ok("page")
+    ///         }
+    ///     })
+    ///     .await;
+    /// assert_eq!(result.unwrap(), "page");
+    /// assert_eq!(calls.load(Ordering::SeqCst), 3);
+    /// # });
+    /// ```
+    pub async fn retry<T, F, Fut>(&self, mut operation: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut backoff = self.backoff();
+        let mut waited = Duration::ZERO;
+        loop {
+            let error = match operation().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let Some(delay) = self.next_delay(&error, &mut backoff, waited) else {
+                return Err(error);
+            };
+            waited += delay;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The wait before the next attempt after `error`, or `None` to give up.
+    fn next_delay(
+        &self,
+        error: &Error,
+        backoff: &mut impl Iterator<Item = Duration>,
+        waited: Duration,
+    ) -> Option<Duration> {
+        if !error.is_retryable() {
+            return None;
+        }
+        let backoff_delay = backoff.next()?;
+        let asked = error.retry_after().filter(|_| self.honor_retry_after);
+        let delay = asked.map_or(backoff_delay, |asked| asked.max(backoff_delay));
+        (waited + delay <= self.max_total_delay).then_some(delay)
+    }
+}
+
+/// Parses a `Retry-After` header value: delay-seconds (`"120"`) or an HTTP date
+/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`.
+///
+/// Returns `None` for a value that is neither; a date in the past is a zero delay.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use conversations_core::parse_retry_after;
+///
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(10)));
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::error::ApiErrorDetails;
+
+    fn status(code: u16, retry_after: Option<Duration>) -> Error {
+        Error::from_status("p", ApiErrorDetails::new(code), retry_after)
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy::default()
+            .initial_delay(Duration::from_millis(10))
+            .jitter(false)
+    }
+
+    async fn count_calls(policy: &RetryPolicy, make: impl Fn() -> Error) -> (u32, Error) {
+        let calls = AtomicU32::new(0);
+        let err = policy
+            .retry(|| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(make())
+            })
+            .await
+            .unwrap_err();
+        (calls.load(Ordering::SeqCst), err)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_retries_client_errors() {
+        for code in [400, 401, 403, 404, 422] {
+            let (calls, err) = count_calls(&fast(), || status(code, None)).await;
+            assert_eq!(calls, 1, "{code} was retried");
+            assert_eq!(err.status(), Some(code));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_retryable_errors_up_to_max_attempts() {
+        for code in [429, 500, 502, 503] {
+            let (calls, _) = count_calls(&fast().max_attempts(3), || status(code, None)).await;
+            assert_eq!(calls, 3, "{code}");
+        }
+        let (calls, _) = count_calls(&fast().max_attempts(3), || {
+            Error::transport("p", std::io::Error::other("reset"))
+        })
+        .await;
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn honors_retry_after_and_total_budget() {
+        let policy = fast()
+            .max_attempts(10)
+            .max_total_delay(Duration::from_secs(5));
+        let start = tokio::time::Instant::now();
+        // Each wait is 2 s (Retry-After beats the 10 ms backoff): 2 waits fit in 5 s, a third does not.
+        let (calls, err) = count_calls(&policy, || status(429, Some(Duration::from_secs(2)))).await;
+        assert_eq!(calls, 3);
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ignores_retry_after_when_told() {
+        let policy = fast().max_attempts(2).honor_retry_after(false);
+        let start = tokio::time::Instant::now();
+        let (calls, _) = count_calls(&policy, || status(429, Some(Duration::from_secs(60)))).await;
+        assert_eq!(calls, 2);
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_grows_exponentially_without_jitter() {
+        let policy = fast().max_attempts(4);
+        let start = tokio::time::Instant::now();
+        let (calls, _) = count_calls(&policy, || status(503, None)).await;
+        assert_eq!(calls, 4);
+        // 10 + 20 + 40 ms.
+        assert_eq!(start.elapsed(), Duration::from_millis(70));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("", now), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            None,
+            "overflow is not a delay"
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! The [`ConversationSource`] trait: what a provider implements, and the paging, retrying and
+//! validating every caller gets for free.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::capabilities::Capabilities;
+use crate::error::{Error, Result};
+use crate::model::Conversation;
+use crate::page::{Cursor, Direction, Page};
+use crate::paginate::{Items, Pages};
+use crate::query::ConversationQuery;
+use crate::retry::RetryPolicy;
+
+/// A provider of conversations.
+///
+/// Implementors write three methods: [`provider`](Self::provider),
+/// [`capabilities`](Self::capabilities) and [`list_page`](Self::list_page) (one attempt at
+/// one page). Callers use the provided methods, which validate the query against the
+/// capabilities before any request, retry under [`retry_policy`](Self::retry_policy), and
+/// auto-paginate: [`fetch_page`](Self::fetch_page), [`pages`](Self::pages),
+/// [`list`](Self::list) and [`pages_from`](Self::pages_from).
+///
+/// The trait is object safe: `Box<dyn ConversationSource>` and `Arc<dyn ConversationSource>`
+/// work, and both implement the trait themselves.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use conversations_core::{
+///     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Page, Result,
+/// };
+///
+/// /// A provider with exactly one conversation.
+/// struct One;
+///
+/// #[async_trait]
+/// impl ConversationSource for One {
+///     fn provider(&self) -> &str {
+///         "one"
+///     }
+///     fn capabilities(&self) -> Capabilities {
+///         Capabilities::new()
+///     }
+///     async fn list_page(&self, _: &ConversationQuery, _: Option<&Cursor>) -> Result<Page<Conversation>> {
+///         Ok(Page::single(vec![Conversation::new("one", serde_json::json!({}))]))
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// use futures::TryStreamExt;
+/// let source: Box<dyn ConversationSource> = Box::new(One);
+/// let all: Vec<Conversation> = source.list(ConversationQuery::new()).try_collect().await.unwrap();
+/// assert_eq!(all.len(), 1);
+/// // A filter the source does not support is refused, never ignored.
+/// let err = source.list(ConversationQuery::new().channel("api")).try_collect::<Vec<_>>().await;
+/// assert!(err.is_err());
+/// # });
+/// ```
+#[async_trait]
+pub trait ConversationSource: Send + Sync {
+    /// The provider's name, e.g. `"asapp"`; it tags every record and error.
+    fn provider(&self) -> &str;
+
+    /// What this source supports: filters, page sizes, directions.
+    fn capabilities(&self) -> Capabilities;
+
+    /// One attempt at one page: the first page for `cursor = None`, else the page at `cursor`.
+    ///
+    /// Implementations should return [`Error::InvalidQuery`] for a query their capabilities
+    /// refuse (callers going through the provided methods are checked already) and should not
+    /// retry: the provided methods do, under [`retry_policy`](Self::retry_policy).
+    async fn list_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Conversation>>;
+
+    /// How failed page fetches are retried; [`RetryPolicy::default`] unless overridden.
+    fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::default()
+    }
+
+    /// One page, after checking `query` against the capabilities, retried under the policy.
+    ///
+    /// ```
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::new("memory", vec![]);
+    /// let page = source.fetch_page(&ConversationQuery::new(), None).await.unwrap();
+    /// assert!(page.items.is_empty() && page.next.is_none());
+    /// # });
+    /// ```
+    async fn fetch_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Conversation>> {
+        self.capabilities().validate(self.provider(), query)?;
+        self.retry_policy()
+            .retry(|| self.list_page(query, cursor))
+            .await
+    }
+
+    /// Every page for `query`, following `next` cursors, as a stream.
+    ///
+    /// See [`Pages`] for prefetching, limits and cursor-loop detection.
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(5);
+    /// let pages: Vec<_> = source.pages(ConversationQuery::new().page_size(2)).try_collect().await.unwrap();
+    /// assert_eq!(pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(), vec![2, 2, 1]);
+    /// # });
+    /// ```
+    fn pages(&self, query: ConversationQuery) -> Pages<'_, Conversation> {
+        self.pages_from(query, None, Direction::Forward)
+    }
+
+    /// Every conversation for `query`, in the provider's order, each exactly once.
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(5);
+    /// let all: Vec<_> = source.list(ConversationQuery::new().limit(3)).try_collect().await.unwrap();
+    /// assert_eq!(all.len(), 3);
+    /// # });
+    /// ```
+    fn list(&self, query: ConversationQuery) -> Items<'_, Conversation> {
+        self.pages(query).items()
+    }
+
+    /// Pages from `start` (a cursor saved from an earlier [`Page`]; `None` for the first
+    /// page) in `direction`.
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, Cursor, Direction, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(5);
+    /// let query = ConversationQuery::new().page_size(2);
+    /// let first = source.fetch_page(&query, None).await.unwrap();
+    /// // Persist the cursor, then resume later.
+    /// let saved = serde_json::to_string(&first.next).unwrap();
+    /// let resumed: Option<Cursor> = serde_json::from_str(&saved).unwrap();
+    /// let rest: Vec<_> = source.pages_from(query, resumed, Direction::Forward).try_collect().await.unwrap();
+    /// assert_eq!(rest.iter().map(|p| p.items.len()).sum::<usize>(), 3);
+    /// # });
+    /// ```
+    fn pages_from(
+        &self,
+        query: ConversationQuery,
+        start: Option<Cursor>,
+        direction: Direction,
+    ) -> Pages<'_, Conversation> {
+        let provider = self.provider().to_owned();
+        let capabilities = self.capabilities();
+        if let Err(error) = capabilities.validate(&provider, &query) {
+            return Pages::failed(error);
+        }
+        if !capabilities.pages(direction) && start.is_some() {
+            return Pages::failed(Error::invalid_query(
+                provider,
+                format!("this source cannot page {direction:?}"),
+            ));
+        }
+        let limit = query.limit;
+        let query = Arc::new(query);
+        let policy = self.retry_policy();
+        Pages::new(
+            provider,
+            start,
+            direction,
+            limit,
+            Box::new(move |cursor| {
+                let query = Arc::clone(&query);
+                let policy = policy.clone();
+                Box::pin(async move {
+                    policy
+                        .retry(|| self.list_page(&query, cursor.as_ref()))
+                        .await
+                })
+            }),
+        )
+    }
+}
+
+macro_rules! delegate_source {
+    ($ty:ty) => {
+        #[async_trait]
+        impl<S: ConversationSource + ?Sized> ConversationSource for $ty {
+            fn provider(&self) -> &str {
+                (**self).provider()
+            }
+            fn capabilities(&self) -> Capabilities {
+                (**self).capabilities()
+            }
+            async fn list_page(
+                &self,
+                query: &ConversationQuery,
+                cursor: Option<&Cursor>,
+            ) -> Result<Page<Conversation>> {
+                (**self).list_page(query, cursor).await
+            }
+            fn retry_policy(&self) -> RetryPolicy {
+                (**self).retry_policy()
+            }
+        }
+    };
+}
+
+delegate_source!(Box<S>);
+delegate_source!(Arc<S>);
+delegate_source!(&S);
