@@ -47,6 +47,7 @@
 //! - `Retry-After` HTTP dates are parsed with `httpdate`; timestamps are `chrono` UTC.
 
 pub mod capabilities;
+pub mod endpoint;
 pub mod error;
 pub mod federation;
 pub mod memory;
