@@ -157,7 +157,7 @@ pub enum Error {
         /// The provider that answered.
         provider: String,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// The credentials lack permission (HTTP 403).
     #[error("{provider}: forbidden ({details})")]
@@ -165,7 +165,7 @@ pub enum Error {
         /// The provider that answered.
         provider: String,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// The resource does not exist (HTTP 404).
     #[error("{provider}: not found ({details})")]
@@ -173,7 +173,7 @@ pub enum Error {
         /// The provider that answered.
         provider: String,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// Too many requests (HTTP 429); retry after the given delay if the provider sent one.
     #[error("{provider}: rate limited ({details}{})", RetryAfterSuffix(*.retry_after))]
@@ -183,7 +183,7 @@ pub enum Error {
         /// How long the provider asked the caller to wait.
         retry_after: Option<Duration>,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// The provider is unavailable or failed (HTTP 503 and other 5xx).
     #[error("{provider}: unavailable ({details}{})", RetryAfterSuffix(*.retry_after))]
@@ -193,7 +193,7 @@ pub enum Error {
         /// How long the provider asked the caller to wait, if it said.
         retry_after: Option<Duration>,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// Any other error status (400, 422, …).
     #[error("{provider}: request failed ({details})")]
@@ -201,7 +201,7 @@ pub enum Error {
         /// The provider that answered.
         provider: String,
         /// What the provider said.
-        details: ApiErrorDetails,
+        details: Box<ApiErrorDetails>,
     },
     /// The request did not complete: connection, TLS, timeout.
     #[error("{provider}: transport error: {message}")]
@@ -346,6 +346,7 @@ impl Error {
         retry_after: Option<Duration>,
     ) -> Self {
         let provider = provider.into();
+        let details = Box::new(details);
         match details.status {
             401 => Error::Unauthorized { provider, details },
             403 => Error::Forbidden { provider, details },

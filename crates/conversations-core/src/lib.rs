@@ -6,7 +6,7 @@
 //! [`ConversationSource`] trait whose provided methods auto-paginate ([`pages`](ConversationSource::pages),
 //! [`list`](ConversationSource::list)), retry under a [`RetryPolicy`] and stop on cursor loops.
 //! [`Federation`] lists several sources at once. [`MemorySource`] is an in-memory source for
-//! tests, and the `testkit` feature adds [`testkit`], the conformance suite.
+//! tests, and the `testkit` feature adds `testkit`, the conformance suite.
 //!
 //! Provider crates: `asapp-gen` (ASAPP) and `autocalls-api` (Autocalls). A third party adds a
 //! provider by implementing [`ConversationSource`] in its own crate.
