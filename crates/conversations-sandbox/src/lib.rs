@@ -1,0 +1,160 @@
+//! A local HTTP server that behaves like the ASAPP and Autocalls *list conversations*
+//! endpoints, as their vendor documentation describes them.
+//!
+//! One [`Sandbox`] serves both providers on one `127.0.0.1` port, from a deterministic
+//! [`Dataset`] (same seed and size, byte-identical responses):
+//!
+//! | provider  | base URL                                  | endpoint                                   |
+//! |-----------|-------------------------------------------|--------------------------------------------|
+//! | ASAPP     | [`Sandbox::asapp_base_url`] `http://…`    | `GET /conversation/v1/conversations?externalId=…`, headers `asapp-api-id`, `asapp-api-secret` |
+//! | Autocalls | [`Sandbox::autocalls_base_url`] `http://…/api` | `GET /api/user/conversations`, header `Authorization: Bearer …`, filters and cursor pagination |
+//!
+//! Faults (rate limiting, outages, gateway errors, slow answers, looping cursors, revoked
+//! credentials) can be switched on and off at runtime through [`Sandbox::faults`], or from
+//! text with [`FaultSpec`] (`autocalls:429*2`). [`Sandbox::requests`] counts what each
+//! provider received, so tests can assert that a client sent nothing, or retried.
+//!
+//! The crate speaks only the providers' wire formats and depends on no other crate of the
+//! workspace.
+//!
+//! # Example
+//!
+//! ```
+//! use conversations_sandbox::{Fault, Provider, RetryAfter, Sandbox, SandboxConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(300).seed(7)).await?;
+//! let http = reqwest::Client::new();
+//! let key = &sandbox.credentials().autocalls_api_key;
+//!
+//! // First page of WhatsApp conversations, ten at a time.
+//! let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+//! let page: serde_json::Value = http
+//!     .get(&url)
+//!     .bearer_auth(key)
+//!     .query(&[("type", "whatsapp"), ("per_page", "10")])
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(page["per_page"], 10);
+//! assert!(page["data"].as_array().is_some_and(|d| d.len() == 10));
+//! assert!(page["prev_cursor"].is_null());
+//!
+//! // The next page, re-sending the filters with the cursor.
+//! let next: serde_json::Value = http
+//!     .get(&url)
+//!     .bearer_auth(key)
+//!     .query(&[("type", "whatsapp"), ("per_page", "10")])
+//!     .query(&[("cursor", page["next_cursor"].as_str().unwrap_or_default())])
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_ne!(next["data"][0], page["data"][0]);
+//!
+//! // ASAPP: look one conversation up by its externalId.
+//! let external_id = sandbox.dataset().asapp_external_ids()[0].to_owned();
+//! let items: serde_json::Value = http
+//!     .get(format!("{}/conversation/v1/conversations", sandbox.asapp_base_url()))
+//!     .header("asapp-api-id", &sandbox.credentials().asapp_api_id)
+//!     .header("asapp-api-secret", &sandbox.credentials().asapp_api_secret)
+//!     .query(&[("externalId", external_id.as_str())])
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(items["items"][0], sandbox.dataset().asapp()[0]);
+//!
+//! // Make the next Autocalls request hit a rate limit.
+//! sandbox.faults().inject(
+//!     Provider::Autocalls,
+//!     Fault::RateLimited { retry_after: RetryAfter::Seconds(2) },
+//!     1,
+//! );
+//! let limited = http.get(&url).bearer_auth(key).send().await?;
+//! assert_eq!(limited.status(), 429);
+//! assert_eq!(limited.headers()["retry-after"], "2");
+//! assert_eq!(sandbox.requests(Provider::Autocalls), 3);
+//!
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod asapp;
+mod autocalls;
+mod config;
+mod cursor;
+mod dataset;
+mod datetime;
+pub mod faults;
+mod prng;
+mod query;
+mod server;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use config::{
+    Credentials, DEFAULT_ASAPP_API_ID, DEFAULT_ASAPP_API_SECRET, DEFAULT_AUTOCALLS_API_KEY,
+    DEFAULT_DATASET_SIZE, DEFAULT_SEED, SandboxConfig,
+};
+pub use dataset::{Assistant, Dataset};
+pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};
+pub use server::Sandbox;
+
+/// One of the two fake providers.
+///
+/// Parses from and displays as `asapp` / `autocalls`.
+///
+/// ```
+/// use conversations_sandbox::Provider;
+///
+/// assert_eq!("Autocalls".parse::<Provider>(), Ok(Provider::Autocalls));
+/// assert_eq!(Provider::Asapp.to_string(), "asapp");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// ASAPP: `GET /conversation/v1/conversations`.
+    Asapp,
+    /// Autocalls: `GET /api/user/conversations`.
+    Autocalls,
+}
+
+impl Provider {
+    /// Both providers.
+    pub const ALL: [Provider; 2] = [Provider::Asapp, Provider::Autocalls];
+
+    /// The lowercase name, as in fault specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Asapp => "asapp",
+            Provider::Autocalls => "autocalls",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing a [`Provider`] from an unknown name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider `{0}` (expected `asapp` or `autocalls`)")]
+pub struct UnknownProvider(pub String);
+
+impl FromStr for Provider {
+    type Err = UnknownProvider;
+
+    /// Case-insensitive `asapp` or `autocalls`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownProvider(s.to_owned()))
+    }
+}

@@ -1,0 +1,401 @@
+//! The running server: shared state, routing, start-up and shutdown.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Credentials, SandboxConfig};
+use crate::dataset::Dataset;
+use crate::faults::{Fault, Faults, RetryAfter};
+use crate::prng::SplitMix64;
+use crate::{Provider, asapp, autocalls};
+
+/// The ASAPP list path, relative to [`Sandbox::asapp_base_url`].
+pub(crate) const ASAPP_PATH: &str = "/conversation/v1/conversations";
+/// The Autocalls list path, relative to the server root (the base URL ends in `/api`).
+pub(crate) const AUTOCALLS_PATH: &str = "/api/user/conversations";
+
+/// Everything request handlers share.
+pub(crate) struct AppState {
+    pub(crate) dataset: Dataset,
+    pub(crate) credentials: Credentials,
+    pub(crate) faults: Faults,
+    /// `<autocalls base URL>/user/conversations`, served in the `path` field.
+    pub(crate) autocalls_path: String,
+    asapp_requests: AtomicU64,
+    autocalls_requests: AtomicU64,
+    request_ids: AtomicU64,
+    seed: u64,
+}
+
+impl AppState {
+    /// Counts a request received by `provider`.
+    pub(crate) fn count(&self, provider: Provider) {
+        self.counter(provider).fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn counter(&self, provider: Provider) -> &AtomicU64 {
+        match provider {
+            Provider::Asapp => &self.asapp_requests,
+            Provider::Autocalls => &self.autocalls_requests,
+        }
+    }
+
+    /// A fresh UUID-shaped request id (deterministic per sandbox seed and request number).
+    pub(crate) fn next_request_id(&self) -> String {
+        let n = self.request_ids.fetch_add(1, Ordering::SeqCst);
+        SplitMix64::new(self.seed ^ n.wrapping_mul(0xA076_1D64_78BD_642F)).uuid()
+    }
+}
+
+/// A running sandbox server serving both providers on one port.
+///
+/// Dropping it asks the server to stop (in-flight requests finish in the background);
+/// [`shutdown`](Self::shutdown) stops it and waits.
+///
+/// ```
+/// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+/// assert!(sandbox.asapp_base_url().starts_with("http://127.0.0.1:"));
+/// assert!(sandbox.autocalls_base_url().ends_with("/api"));
+/// assert_eq!(sandbox.requests(Provider::Asapp), 0);
+/// sandbox.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Sandbox {
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("dataset", &self.state.dataset)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Generates the data set, binds `config`'s address and starts serving in a Tokio task.
+    ///
+    /// Must be called within a Tokio runtime. Fails only if the address cannot be bound.
+    pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        let dataset = Dataset::generate(config.seed, config.dataset_size);
+        let faults = Faults::new();
+        for spec in &config.faults {
+            spec.apply_to(&faults);
+        }
+        let state = Arc::new(AppState {
+            dataset,
+            credentials: config.credentials,
+            faults,
+            autocalls_path: format!("{}/user/conversations", autocalls_base_url(addr)),
+            asapp_requests: AtomicU64::new(0),
+            autocalls_requests: AtomicU64::new(0),
+            request_ids: AtomicU64::new(0),
+            seed: config.seed,
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = router(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    // Either an explicit signal or the sender being dropped stops the server.
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(Sandbox {
+            state,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The address the server listens on (with the real port when `:0` was configured).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The ASAPP base URL, e.g. `http://127.0.0.1:PORT`; clients append
+    /// `/conversation/v1/conversations`.
+    pub fn asapp_base_url(&self) -> String {
+        format!("http://{}", client_addr(self.addr))
+    }
+
+    /// The Autocalls base URL, e.g. `http://127.0.0.1:PORT/api`; clients append
+    /// `/user/conversations`.
+    pub fn autocalls_base_url(&self) -> String {
+        autocalls_base_url(self.addr)
+    }
+
+    /// The credentials this sandbox accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.state.credentials
+    }
+
+    /// The data set being served.
+    pub fn dataset(&self) -> &Dataset {
+        &self.state.dataset
+    }
+
+    /// The fault plan, switchable while the server runs.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// How many requests `provider`'s paths have received so far, whatever their outcome
+    /// (faults, authentication and validation failures and unknown paths under the provider's
+    /// prefix included). Incremented before the response is sent.
+    pub fn requests(&self, provider: Provider) -> u64 {
+        self.state.counter(provider).load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and
+    /// waits for the server task.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    /// Serves until Ctrl-C (SIGINT), then shuts down: the stand-alone server's main loop.
+    ///
+    /// If the process cannot listen for Ctrl-C, this serves until the process ends.
+    pub async fn serve_forever(mut self) {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The address clients should use: a wildcard bind address is reached through loopback.
+fn client_addr(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
+fn autocalls_base_url(addr: SocketAddr) -> String {
+    format!("http://{}/api", client_addr(addr))
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route(
+            ASAPP_PATH,
+            get(asapp::list).fallback(asapp::method_not_allowed),
+        )
+        .route(
+            AUTOCALLS_PATH,
+            get(autocalls::list).fallback(autocalls::method_not_allowed),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+struct Index {
+    name: &'static str,
+    asapp: IndexEntry,
+    autocalls: IndexEntry,
+}
+
+#[derive(Serialize)]
+struct IndexEntry {
+    list: String,
+    auth: &'static str,
+}
+
+/// `GET /`: where things are, for people exploring with curl.
+async fn index(State(state): State<Arc<AppState>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &Index {
+            name: "conversations-sandbox",
+            asapp: IndexEntry {
+                list: ASAPP_PATH.to_owned(),
+                auth: "headers asapp-api-id and asapp-api-secret",
+            },
+            autocalls: IndexEntry {
+                list: state.autocalls_path.clone(),
+                auth: "header Authorization: Bearer <key>",
+            },
+        },
+    )
+}
+
+/// Unknown paths: a 404 in the style of the provider whose prefix the path has.
+async fn not_found(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        state.count(Provider::Autocalls);
+        autocalls::message_response(StatusCode::NOT_FOUND, "Not Found")
+    } else if path.starts_with("/conversation") {
+        state.count(Provider::Asapp);
+        asapp::error_response(&state.next_request_id(), StatusCode::NOT_FOUND, "Not Found")
+    } else {
+        autocalls::message_response(StatusCode::NOT_FOUND, "Not Found")
+    }
+}
+
+/// A JSON response with exactly `body`'s serialization.
+pub(crate) fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => raw_json_response(status, bytes),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A JSON response from already-serialized bytes.
+pub(crate) fn raw_json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Sets a header whose value came from data that could, in principle, be unrepresentable.
+pub(crate) fn set_header(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(name, v);
+    }
+}
+
+/// The status a [`Fault::ServerError`] is served with.
+pub(crate) fn server_error_status(status: u16) -> StatusCode {
+    match status {
+        400..=599 => StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// For 502 and 504: the HTML page a gateway (here: nginx) in front of the service would send.
+pub(crate) fn gateway_page(status: StatusCode) -> Option<Response> {
+    let title = match status.as_u16() {
+        502 => "502 Bad Gateway",
+        504 => "504 Gateway Time-out",
+        _ => return None,
+    };
+    let html = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = Response::new(Body::from(html));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    Some(response)
+}
+
+/// Adds `Retry-After` as configured.
+pub(crate) fn set_retry_after(headers: &mut HeaderMap, retry_after: RetryAfter) {
+    match retry_after {
+        RetryAfter::Seconds(s) => {
+            headers.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        RetryAfter::HttpDate(at) => {
+            set_header(
+                headers,
+                RETRY_AFTER,
+                &httpdate::fmt_http_date(http_date_range(at)),
+            );
+        }
+        RetryAfter::None => {}
+    }
+}
+
+/// Clamps a time into what an HTTP-date can express (1970 to 9999), which `httpdate` requires.
+pub(crate) fn http_date_range(at: SystemTime) -> SystemTime {
+    const MAX_SECS: u64 = 253_402_300_799; // 9999-12-31 23:59:59
+    match at.duration_since(UNIX_EPOCH) {
+        Err(_) => UNIX_EPOCH,
+        Ok(d) if d.as_secs() > MAX_SECS => UNIX_EPOCH + Duration::from_secs(MAX_SECS),
+        Ok(_) => at,
+    }
+}
+
+/// What a handler should do about the fault it drew, once any delay has elapsed.
+pub(crate) enum FaultOutcome {
+    /// Answer normally.
+    Proceed,
+    /// Answer normally, but loop the cursor (Autocalls).
+    CursorLoop,
+    /// Answer with this fault instead.
+    Fail(Fault),
+}
+
+/// Draws the fault for a request to `provider`, sleeping first for [`Fault::Delay`].
+pub(crate) async fn draw_fault(state: &AppState, provider: Provider) -> FaultOutcome {
+    match state.faults.take(provider) {
+        None => FaultOutcome::Proceed,
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            FaultOutcome::Proceed
+        }
+        Some(Fault::CursorLoop) => FaultOutcome::CursorLoop,
+        Some(fault) => FaultOutcome::Fail(fault),
+    }
+}
+
+/// A 405 with an `Allow` header.
+pub(crate) fn method_not_allowed_response(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET,HEAD"));
+    response
+}
