@@ -1,0 +1,283 @@
+//! [`AutocallsClient`]: `GET /user/conversations`, one page at a time or as streams of pages
+//! and items following `next_cursor` forward or `prev_cursor` backward.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use conversations_core::endpoint::BaseUrl;
+use conversations_core::{Cursor, Direction, Error, Page, Pages, RetryPolicy};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+
+use crate::PROVIDER;
+use crate::builder::AutocallsClientBuilder;
+use crate::error_body::{error_for_status, request_id};
+use crate::request::ListConversationsRequest;
+use crate::types::{AutocallsConversation, ConversationsPage, decode_page};
+
+/// The path the client appends to the base URL.
+pub(crate) const ENDPOINT_PATH: &str = "/user/conversations";
+
+/// A client for Autocalls' list-conversations endpoint.
+///
+/// Cheap to clone (the state is shared). `Debug` never shows the API key. Requests carry
+/// `Authorization: Bearer <key>` (a header marked sensitive) and `Accept: application/json`
+/// (without it a Laravel API may answer an authentication failure with a redirect to a login
+/// page instead of a `401`).
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use autocalls_api::{AutocallsClient, ConversationType, ListConversationsRequest};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
+///
+/// // One page.
+/// let request = ListConversationsRequest::new().conversation_type(ConversationType::Whatsapp).per_page(10);
+/// let page = client.list_conversations(&request).await?;
+/// println!("{} conversations, next cursor {:?}", page.data.len(), page.next_cursor);
+///
+/// // Every conversation, following next_cursor.
+/// let all: Vec<_> = client.pages(request).items().try_collect().await?;
+/// println!("{} in all", all.len());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AutocallsClient {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: BaseUrl,
+    pub(crate) endpoint: Url,
+    pub(crate) auth: HeaderValue,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for AutocallsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AutocallsClient")
+            .field("endpoint", &self.inner.endpoint.as_str())
+            .field("api_key", &"[REDACTED]")
+            .field("request_timeout", &self.inner.request_timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AutocallsClient {
+    /// A builder; only [`api_key`](AutocallsClientBuilder::api_key) is required.
+    ///
+    /// ```
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// assert_eq!(client.base_url().as_str(), "https://app.autocalls.ai/api");
+    /// ```
+    pub fn builder() -> AutocallsClientBuilder {
+        AutocallsClientBuilder::new()
+    }
+
+    /// The base URL.
+    ///
+    /// ```
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// assert_eq!(client.base_url().url().scheme(), "https");
+    /// ```
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base_url
+    }
+
+    /// The URL requests go to: the base URL and `/user/conversations`.
+    ///
+    /// ```
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// assert_eq!(client.endpoint().path(), "/api/user/conversations");
+    /// ```
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    /// The retry policy of [`list_conversations`](Self::list_conversations) and the page streams.
+    ///
+    /// ```
+    /// use conversations_core::RetryPolicy;
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// assert_eq!(client.retry_policy(), &RetryPolicy::default());
+    /// ```
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// One page of conversations.
+    ///
+    /// The request is [validated](ListConversationsRequest::validate) first: an invalid one
+    /// is an [`Error::InvalidQuery`] and sends nothing. Failures worth retrying (429, 5xx,
+    /// transport) are retried under the client's [`RetryPolicy`], honoring `Retry-After`;
+    /// build the client with [`RetryPolicy::none`] for a single attempt.
+    ///
+    /// ```no_run
+    /// use autocalls_api::{AutocallsClient, ListConversationsRequest};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
+    /// let page = client
+    ///     .list_conversations(&ListConversationsRequest::new().customer_phone("+14155559876"))
+    ///     .await?;
+    /// for conversation in &page.data {
+    ///     println!("{} {} {}", conversation.id, conversation.conversation_type, conversation.created_at);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list_conversations(
+        &self,
+        request: &ListConversationsRequest,
+    ) -> Result<ConversationsPage, Error> {
+        request.validate()?;
+        self.inner.retry.retry(|| self.send(request)).await
+    }
+
+    /// Every page from `request.cursor` (the first page when `None`), following `next_cursor`,
+    /// as a stream; `.items()` turns it into a stream of conversations.
+    ///
+    /// Built on [`conversations_core::Pages`]: the next page is fetched while the caller
+    /// works on the current one, each fetch is retried under the client's policy, and a
+    /// repeated cursor ends the stream with [`Error::Pagination`]. Filters and `per_page` are
+    /// sent with every page. An invalid request yields one [`Error::InvalidQuery`].
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use autocalls_api::{AutocallsClient, ListConversationsRequest};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
+    /// let mut pages = client.pages(ListConversationsRequest::new().per_page(100));
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} conversations; more: {}", page.items.len(), page.next.is_some());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn pages(
+        &self,
+        request: ListConversationsRequest,
+    ) -> Pages<'static, AutocallsConversation> {
+        self.walk(request, Direction::Forward)
+    }
+
+    /// Every page from `request.cursor` backward, following `prev_cursor`: give it a
+    /// `prev_cursor` from an earlier page. Pages come newest-visited first (each page's items
+    /// in the server's order). Without a cursor it yields the first page only, which has no
+    /// previous page.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use autocalls_api::{AutocallsClient, ListConversationsRequest};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
+    /// let request = ListConversationsRequest::new().per_page(10);
+    /// let third = client.list_conversations(&request.clone().cursor("CURSOR_OF_PAGE_3")).await?;
+    /// if let Some(prev) = third.prev_cursor {
+    ///     let earlier: Vec<_> = client.pages_backward(request.cursor(prev)).items().try_collect().await?;
+    ///     println!("{} conversations before page 3", earlier.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn pages_backward(
+        &self,
+        request: ListConversationsRequest,
+    ) -> Pages<'static, AutocallsConversation> {
+        self.walk(request, Direction::Backward)
+    }
+
+    fn walk(
+        &self,
+        mut request: ListConversationsRequest,
+        direction: Direction,
+    ) -> Pages<'static, AutocallsConversation> {
+        if let Err(error) = request.validate() {
+            return Pages::failed(error.into());
+        }
+        let start = request.cursor.take().map(Cursor::new);
+        let request = Arc::new(request);
+        let client = self.clone();
+        Pages::new(
+            PROVIDER,
+            start,
+            direction,
+            None,
+            Box::new(move |cursor: Option<Cursor>| {
+                let client = client.clone();
+                let mut request = (*request).clone();
+                request.cursor = cursor.map(Cursor::into_string);
+                Box::pin(async move {
+                    let page = client.inner.retry.retry(|| client.send(&request)).await?;
+                    Ok(Page {
+                        items: page.data,
+                        next: page.next_cursor.map(Cursor::new),
+                        prev: page.prev_cursor.map(Cursor::new),
+                    })
+                })
+            }),
+        )
+    }
+
+    /// One attempt at one page; the request must be valid already.
+    pub(crate) async fn send(
+        &self,
+        request: &ListConversationsRequest,
+    ) -> Result<ConversationsPage, Error> {
+        let inner = &*self.inner;
+        let mut builder = inner
+            .http
+            .get(inner.endpoint.clone())
+            .header(AUTHORIZATION, inner.auth.clone())
+            .header(ACCEPT, "application/json")
+            .query(&request.query_pairs());
+        if let Some(timeout) = inner.request_timeout {
+            builder = builder.timeout(timeout);
+        }
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(error_for_status(status, &headers, &body));
+        }
+        let mut page = decode_page(&body, Some(status))?;
+        page.request_id = request_id(&headers);
+        Ok(page)
+    }
+}
+
+/// A transport failure, without the URL (whose query may hold phone numbers), with the causes.
+fn transport(error: reqwest::Error) -> Error {
+    Error::transport(PROVIDER, Transport(error.without_url()))
+}
+
+#[derive(Debug)]
+struct Transport(reqwest::Error);
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        if self.0.is_timeout() {
+            f.write_str(" (timed out)")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for Transport {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.0)
+    }
+}

@@ -1,0 +1,81 @@
+//! # autocalls-api
+//!
+//! A hand-written client for Autocalls' *list conversations* endpoint
+//! (`GET https://app.autocalls.ai/api/user/conversations`), and [`AutocallsSource`], its
+//! [`ConversationSource`](conversations_core::ConversationSource) for conversations-rs.
+//!
+//! Autocalls publishes prose documentation only; the crate follows our OpenAPI document of
+//! the endpoint, `specs/autocalls/openapi.yaml`, written from that page, and its tests hold
+//! the client to it.
+//!
+//! - [`AutocallsClient`] (built with [`AutocallsClient::builder`]) lists one page with
+//!   [`list_conversations`](AutocallsClient::list_conversations), or streams pages forward
+//!   ([`pages`](AutocallsClient::pages)) and backward
+//!   ([`pages_backward`](AutocallsClient::pages_backward)), `.items()` for conversations.
+//! - [`ListConversationsRequest`] holds the query; it is checked before anything is sent.
+//! - [`ConversationsPage`] and [`AutocallsConversation`] are the typed response, each record
+//!   keeping its raw JSON.
+//! - [`AutocallsSource`] maps the normalized query and model; [`normalize()`] maps one record.
+//!
+//! **Time zone:** Autocalls sends `created_at`/`updated_at` as `2025-01-25 14:30:00`, with no
+//! zone. The SDK takes them as **UTC**. RFC 3339 values are accepted too.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use autocalls_api::{AutocallsClient, AutocallsSource, ListConversationsRequest};
+//! use conversations_core::{Channel, ConversationQuery, ConversationSource};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AutocallsClient::builder()
+//!     .api_key(std::env::var("AUTOCALLS_API_KEY")?)
+//!     .build()?;
+//!
+//! // Native: typed Autocalls records, page by page.
+//! let request = ListConversationsRequest::new().customer_phone("+14155559876").per_page(50);
+//! let page = client.list_conversations(&request).await?;
+//! println!("{} on the first page", page.data.len());
+//!
+//! // Normalized: the same data through the ConversationSource trait.
+//! let source = AutocallsSource::new(client);
+//! let query = ConversationQuery::new().channel(Channel::Whatsapp).limit(100);
+//! let conversations: Vec<_> = source.list(query).try_collect().await?;
+//! println!("{} WhatsApp conversations", conversations.len());
+//! # Ok(())
+//! # }
+//! ```
+
+mod builder;
+mod client;
+mod error_body;
+mod normalize;
+mod request;
+mod source;
+pub mod timestamp;
+mod types;
+
+pub use builder::{
+    AutocallsClientBuilder, BuildError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+pub use client::AutocallsClient;
+pub use normalize::normalize;
+pub use request::{
+    ListConversationsRequest, PER_PAGE_DEFAULT, PER_PAGE_MAX, PER_PAGE_MIN, RequestError,
+};
+pub use source::AutocallsSource;
+pub use types::{
+    AutocallsConversation, ConversationType, ConversationsPage, Customer, WhatsappSender,
+};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+/// The provider name: it tags every normalized record and every error.
+///
+/// ```
+/// assert_eq!(autocalls_api::PROVIDER, "autocalls");
+/// ```
+pub const PROVIDER: &str = "autocalls";

@@ -1,0 +1,192 @@
+//! [`AutocallsSource`]: Autocalls as a [`ConversationSource`], provider name `"autocalls"`.
+//!
+//! | normalized filter        | Autocalls parameter     | note                                        |
+//! |--------------------------|-------------------------|---------------------------------------------|
+//! | [`Filter::Channel`]      | `type`                  | `test`, `widget`, `whatsapp` or `api` only  |
+//! | [`Filter::AgentId`]      | `assistant_id`          | the assistant's **integer** id (records carry its UUID) |
+//! | [`Filter::CustomerPhone`]| `customer_phone`        | exact match, sent as given                  |
+//! | [`Filter::BusinessPhone`]| `whatsapp_sender_phone` | exact match, sent as given                  |
+//! | [`Filter::ExternalId`]   | `external_identifier`   |                                             |
+//!
+//! Page sizes 1–100 (default 15); pages forward (`next_cursor`) and backward (`prev_cursor`).
+
+use async_trait::async_trait;
+use conversations_core::{
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, Filter, Page,
+    PageSizeBounds, RetryPolicy,
+};
+
+use crate::PROVIDER;
+use crate::client::AutocallsClient;
+use crate::request::{ListConversationsRequest, PER_PAGE_DEFAULT, PER_PAGE_MAX, PER_PAGE_MIN};
+use crate::types::{AutocallsConversation, ConversationType};
+
+/// Autocalls as a [`ConversationSource`].
+///
+/// | normalized filter        | Autocalls parameter     | note                                        |
+/// |--------------------------|-------------------------|---------------------------------------------|
+/// | [`Filter::Channel`]      | `type`                  | `test`, `widget`, `whatsapp` or `api` only  |
+/// | [`Filter::AgentId`]      | `assistant_id`          | the assistant's **integer** id (records carry its UUID) |
+/// | [`Filter::CustomerPhone`]| `customer_phone`        | exact match, sent as given                  |
+/// | [`Filter::BusinessPhone`]| `whatsapp_sender_phone` | exact match, sent as given                  |
+/// | [`Filter::ExternalId`]   | `external_identifier`   |                                             |
+///
+///
+/// [`list_page`](ConversationSource::list_page) checks the query before any request (the
+/// capabilities, a `channel` among the four documented types, an `agent_id` that is an
+/// unsigned integer) and makes exactly one attempt; the provided methods (`list`, `pages`,
+/// `fetch_page`…) retry under the client's [`RetryPolicy`].
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use autocalls_api::{AutocallsClient, AutocallsSource};
+/// use conversations_core::{Channel, ConversationQuery, ConversationSource};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
+/// let source = AutocallsSource::new(client);
+/// let query = ConversationQuery::new().channel(Channel::Whatsapp).page_size(100).limit(500);
+/// let conversations: Vec<_> = source.list(query).try_collect().await?;
+/// println!("{}", conversations.len());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AutocallsSource {
+    client: AutocallsClient,
+}
+
+impl AutocallsSource {
+    /// A source over `client`.
+    ///
+    /// ```
+    /// use conversations_core::ConversationSource;
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// assert_eq!(autocalls_api::AutocallsSource::new(client).provider(), "autocalls");
+    /// ```
+    pub fn new(client: AutocallsClient) -> Self {
+        Self { client }
+    }
+
+    /// The client underneath, for native calls.
+    ///
+    /// ```
+    /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
+    /// let source = autocalls_api::AutocallsSource::new(client);
+    /// assert_eq!(source.client().endpoint().path(), "/api/user/conversations");
+    /// ```
+    pub fn client(&self) -> &AutocallsClient {
+        &self.client
+    }
+
+    /// The native request for a normalized `query` at `cursor`, after every check: an
+    /// [`Error::InvalidQuery`] for anything Autocalls would not take.
+    ///
+    /// ```
+    /// use autocalls_api::{AutocallsSource, ConversationType};
+    /// use conversations_core::{ConversationQuery, Cursor};
+    ///
+    /// let query = ConversationQuery::new().channel("api").agent_id("42").business_phone("+14155551234").page_size(20);
+    /// let request = AutocallsSource::request_for(&query, Some(&Cursor::new("abc"))).unwrap();
+    /// assert_eq!(request.conversation_type, Some(ConversationType::Api));
+    /// assert_eq!(request.assistant_id, Some(42));
+    /// assert_eq!(request.whatsapp_sender_phone.as_deref(), Some("+14155551234"));
+    /// assert_eq!(request.per_page, Some(20));
+    /// assert_eq!(request.cursor.as_deref(), Some("abc"));
+    /// assert!(AutocallsSource::request_for(&ConversationQuery::new().agent_id("a1b2"), None).is_err());
+    /// assert!(AutocallsSource::request_for(&ConversationQuery::new().channel("voice"), None).is_err());
+    /// ```
+    pub fn request_for(
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<ListConversationsRequest, Error> {
+        capabilities().validate(PROVIDER, query)?;
+        let mut request = ListConversationsRequest::new();
+        if let Some(channel) = &query.channel {
+            let kind = ConversationType::from(channel.as_str());
+            if !kind.is_documented() {
+                return Err(Error::invalid_query(
+                    PROVIDER,
+                    format!(
+                        "filter channel {:?} is not an Autocalls conversation type (allowed: test, widget, whatsapp, api)",
+                        channel.as_str()
+                    ),
+                ));
+            }
+            request.conversation_type = Some(kind);
+        }
+        if let Some(agent) = &query.agent_id {
+            let id = agent
+                .parse::<u64>()
+                .ok()
+                .filter(|_| agent.bytes().all(|b| b.is_ascii_digit()));
+            let Some(id) = id else {
+                return Err(Error::invalid_query(
+                    PROVIDER,
+                    format!(
+                        "filter agent_id {agent:?} is not an unsigned integer (Autocalls filters by the assistant's integer id, not its UUID)"
+                    ),
+                ));
+            };
+            request.assistant_id = Some(id);
+        }
+        request.customer_phone = query.customer_phone.clone();
+        request.whatsapp_sender_phone = query.business_phone.clone();
+        request.external_identifier = query.external_id.clone();
+        request.per_page = query.page_size;
+        request.cursor = cursor.map(|c| c.as_str().to_owned());
+        request.validate()?;
+        Ok(request)
+    }
+}
+
+impl From<AutocallsClient> for AutocallsSource {
+    fn from(client: AutocallsClient) -> Self {
+        Self::new(client)
+    }
+}
+
+fn capabilities() -> Capabilities {
+    Filter::ALL
+        .into_iter()
+        .fold(Capabilities::new(), Capabilities::supports)
+        .paged(PageSizeBounds::new(
+            PER_PAGE_MIN,
+            PER_PAGE_MAX,
+            PER_PAGE_DEFAULT,
+        ))
+        .backward()
+}
+
+#[async_trait]
+impl ConversationSource for AutocallsSource {
+    fn provider(&self) -> &str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.client.retry_policy().clone()
+    }
+
+    async fn list_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Conversation>, Error> {
+        let request = Self::request_for(query, cursor)?;
+        let page = self.client.send(&request).await?;
+        Ok(Page {
+            items: page
+                .data
+                .into_iter()
+                .map(AutocallsConversation::into_normalized)
+                .collect(),
+            next: page.next_cursor.map(Cursor::new),
+            prev: page.prev_cursor.map(Cursor::new),
+        })
+    }
+}
