@@ -133,7 +133,8 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
     }
 
     /// The query every check starts from (for example one setting a required filter).
-    /// By default, required filters take their values from the first record of the dataset.
+    /// By default, each required filter takes the value most records of the dataset share
+    /// (the first such value on ties), so paging and `limit` have the most to work on.
     pub fn base_query(mut self, query: ConversationQuery) -> Self {
         self.base = Some(query);
         self
@@ -368,10 +369,23 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
         }
         caps.required()
             .fold(ConversationQuery::new(), |query, filter| {
-                let value = self
+                let mut counts: Vec<(&str, usize)> = Vec::new();
+                for value in self
                     .dataset
                     .iter()
-                    .find_map(|c| filter.value_in(c).first().map(|v| v.to_string()));
+                    .filter_map(|c| filter.value_in(c).first().copied())
+                {
+                    match counts.iter_mut().find(|(v, _)| *v == value) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((value, 1)),
+                    }
+                }
+                // max_by_key keeps the last maximum; reversed, ties go to the first value seen.
+                let value = counts
+                    .into_iter()
+                    .rev()
+                    .max_by_key(|(_, n)| *n)
+                    .map(|(v, _)| v.to_owned());
                 query.with_filter(filter, value)
             })
     }
