@@ -1,0 +1,110 @@
+//! [`AsappSource`]: ASAPP as a normalized [`ConversationSource`].
+
+use async_trait::async_trait;
+use conversations_core::{
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, Filter, Page,
+    Result, RetryPolicy,
+};
+
+use crate::client::{AsappClient, PROVIDER};
+use crate::normalize::to_conversation;
+
+/// ASAPP as a [`ConversationSource`] named `"asapp"`.
+///
+/// ASAPP lists by external id only: [`capabilities`](ConversationSource::capabilities)
+/// require [`Filter::ExternalId`] and support no other filter, and every match comes in one
+/// page, with no cursor and no page size. Queries are checked before any request; each
+/// [`list_page`](ConversationSource::list_page) is one attempt, and the provided methods
+/// retry under the client's [`RetryPolicy`].
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use conversations_core::{ConversationQuery, ConversationSource};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let source = asapp_gen::AsappClient::builder()
+///     .api_id("my-api-id")
+///     .api_secret("my-api-secret")
+///     .build()?
+///     .into_source();
+/// let conversations: Vec<_> = source
+///     .list(ConversationQuery::new().external_id("id-111"))
+///     .try_collect()
+///     .await?;
+/// for c in conversations {
+///     println!("{:?} {:?}", c.id, c.customer.and_then(|p| p.name));
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AsappSource {
+    client: AsappClient,
+}
+
+impl AsappSource {
+    /// A source over `client`.
+    ///
+    /// ```
+    /// use conversations_core::{ConversationSource, Filter};
+    /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
+    /// let source = asapp_gen::AsappSource::new(client);
+    /// assert!(source.capabilities().is_required(Filter::ExternalId));
+    /// ```
+    pub fn new(client: AsappClient) -> Self {
+        Self { client }
+    }
+
+    /// The client underneath.
+    ///
+    /// ```
+    /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
+    /// let source = client.into_source();
+    /// assert_eq!(source.client().base_url().as_str(), "https://api.sandbox.asapp.com");
+    /// ```
+    pub fn client(&self) -> &AsappClient {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl ConversationSource for AsappSource {
+    fn provider(&self) -> &str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new().requires(Filter::ExternalId)
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.client.retry_policy().clone()
+    }
+
+    async fn list_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Conversation>> {
+        self.capabilities().validate(PROVIDER, query)?;
+        if let Some(cursor) = cursor {
+            return Err(Error::pagination(
+                PROVIDER,
+                format!(
+                    "cursor {:?} was not issued by this source: ASAPP serves one page",
+                    cursor.as_str()
+                ),
+            ));
+        }
+        let external_id = query.external_id.as_deref().ok_or_else(|| {
+            Error::invalid_query(PROVIDER, "filter external_id is required by asapp")
+        })?;
+        let listed = self.client.list_conversations(external_id).await?;
+        Ok(Page::single(
+            listed
+                .into_iter()
+                .map(|item| to_conversation(&item.conversation, item.raw))
+                .collect(),
+        ))
+    }
+}
