@@ -1,0 +1,129 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+/// List the conversations your business holds with ASAPP and Autocalls, through one
+/// normalized model.
+#[derive(Debug, Parser)]
+#[command(name = "conversations", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List conversations from one provider or all configured providers.
+    List(ListArgs),
+    /// Print the JSON Schema of the normalized conversation record.
+    Schema,
+    /// Run the built-in sandbox that behaves like both providers' APIs.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+/// Which provider(s) to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProviderChoice {
+    /// ASAPP (requires --external-id).
+    Asapp,
+    /// Autocalls.
+    Autocalls,
+    /// Every configured provider, concurrently.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Provider to list.
+    #[arg(long, value_enum)]
+    pub(crate) provider: ProviderChoice,
+    /// Only conversations with this external id (ASAPP externalId, Autocalls external_identifier).
+    #[arg(long, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
+    #[arg(long = "type", value_name = "T")]
+    pub(crate) conversation_type: Option<String>,
+    /// Only conversations of this assistant (Autocalls' numeric assistant id).
+    #[arg(long, value_name = "N")]
+    pub(crate) assistant_id: Option<u64>,
+    /// Only conversations with this customer phone number (exact match, e.g. +14155559876).
+    #[arg(long, value_name = "P")]
+    pub(crate) customer_phone: Option<String>,
+    /// Only conversations from this WhatsApp business number (exact match).
+    #[arg(long, value_name = "P")]
+    pub(crate) whatsapp_sender_phone: Option<String>,
+    /// Records per request, for providers that page (Autocalls: 1-100).
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// Stop after this many records in all.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) limit: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
+    /// Ignore the environment and list from a built-in sandbox with demo data.
+    #[arg(long)]
+    pub(crate) sandbox: bool,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+}
+
+/// Credentials and endpoints; flags override the environment.
+#[derive(Debug, Args)]
+pub(crate) struct CredentialArgs {
+    /// ASAPP API id.
+    #[arg(long, env = "ASAPP_API_ID", hide_env_values = true, value_name = "ID")]
+    pub(crate) asapp_api_id: Option<String>,
+    /// ASAPP API secret (prefer the environment variable: flags show in process lists).
+    #[arg(
+        long,
+        env = "ASAPP_API_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub(crate) asapp_api_secret: Option<String>,
+    /// ASAPP base URL.
+    #[arg(long, env = "ASAPP_BASE_URL", value_name = "URL")]
+    pub(crate) asapp_base_url: Option<String>,
+    /// Autocalls API key (prefer the environment variable: flags show in process lists).
+    #[arg(
+        long,
+        env = "AUTOCALLS_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub(crate) autocalls_api_key: Option<String>,
+    /// Autocalls base URL.
+    #[arg(long, env = "AUTOCALLS_BASE_URL", value_name = "URL")]
+    pub(crate) autocalls_base_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 until interrupted.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Number of conversations to generate across both providers.
+    #[arg(long, value_name = "N")]
+    pub(crate) size: Option<usize>,
+    /// Seed for the generated data.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Faults to inject, e.g. `autocalls:429*2` (repeatable; see the sandbox README).
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub(crate) faults: Vec<String>,
+    /// Write the base URLs and credentials as JSON to this file once listening.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub(crate) ready_file: Option<PathBuf>,
+}

@@ -1,0 +1,59 @@
+//! A progress line on stderr, shown only when stderr is a terminal.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Counts records per provider and shows them on one line.
+pub(crate) struct Progress {
+    bar: Option<ProgressBar>,
+    counts: BTreeMap<String, u64>,
+}
+
+impl Progress {
+    /// A progress line if stderr is a terminal, else nothing.
+    pub(crate) fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Self {
+            bar,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one record from `provider`.
+    pub(crate) fn record(&mut self, provider: &str) {
+        *self.counts.entry(provider.to_owned()).or_default() += 1;
+        if let Some(bar) = &self.bar {
+            let parts: Vec<String> = self
+                .counts
+                .iter()
+                .map(|(p, n)| format!("{p}: {n}"))
+                .collect();
+            bar.set_message(format!("listing… {}", parts.join(", ")));
+            bar.tick();
+        }
+    }
+
+    /// Erases the line, so it never mixes with what follows.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Prints a line on stderr without breaking the progress line.
+    pub(crate) fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Turns credentials (flags, environment, or the sandbox) into `ConversationSource`s, using
+//! only the provider crates' public builders.
+
+use std::sync::Arc;
+
+use asapp_gen::AsappClient;
+use autocalls_api::AutocallsClient;
+use conversations_core::ConversationSource;
+use conversations_sandbox::Sandbox;
+
+use crate::cli::{CredentialArgs, ProviderChoice};
+
+/// Why a provider could not be set up: what to set, or what was wrong.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SetupError {
+    /// A credential is missing.
+    #[error("{provider}: missing credential: set {variable} (or pass --{flag})")]
+    Missing {
+        provider: &'static str,
+        variable: &'static str,
+        flag: &'static str,
+    },
+    /// The builder refused the configuration (bad base URL, bad credential characters, …).
+    #[error("{provider}: {message}")]
+    Invalid {
+        provider: &'static str,
+        message: String,
+    },
+}
+
+fn required(
+    value: Option<&String>,
+    provider: &'static str,
+    variable: &'static str,
+    flag: &'static str,
+) -> Result<String, SetupError> {
+    value
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .ok_or(SetupError::Missing {
+            provider,
+            variable,
+            flag,
+        })
+}
+
+fn asapp(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, SetupError> {
+    let id = required(
+        credentials.asapp_api_id.as_ref(),
+        "asapp",
+        "ASAPP_API_ID",
+        "asapp-api-id",
+    )?;
+    let secret = required(
+        credentials.asapp_api_secret.as_ref(),
+        "asapp",
+        "ASAPP_API_SECRET",
+        "asapp-api-secret",
+    )?;
+    let mut builder = AsappClient::builder().api_id(id).api_secret(secret);
+    if let Some(url) = &credentials.asapp_base_url {
+        builder = builder.base_url(url.clone());
+    }
+    let client = builder.build().map_err(|e| SetupError::Invalid {
+        provider: "asapp",
+        message: e.to_string(),
+    })?;
+    Ok(Arc::new(client.into_source()))
+}
+
+fn autocalls(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, SetupError> {
+    let key = required(
+        credentials.autocalls_api_key.as_ref(),
+        "autocalls",
+        "AUTOCALLS_API_KEY",
+        "autocalls-api-key",
+    )?;
+    let mut builder = AutocallsClient::builder().api_key(key);
+    if let Some(url) = &credentials.autocalls_base_url {
+        builder = builder.base_url(url.clone());
+    }
+    let client = builder.build().map_err(|e| SetupError::Invalid {
+        provider: "autocalls",
+        message: e.to_string(),
+    })?;
+    Ok(Arc::new(autocalls_api::AutocallsSource::new(client)))
+}
+
+/// Credentials pointing at a running sandbox.
+pub(crate) fn sandbox_credentials(sandbox: &Sandbox) -> CredentialArgs {
+    let demo = sandbox.credentials();
+    CredentialArgs {
+        asapp_api_id: Some(demo.asapp_api_id.clone()),
+        asapp_api_secret: Some(demo.asapp_api_secret.clone()),
+        asapp_base_url: Some(sandbox.asapp_base_url()),
+        autocalls_api_key: Some(demo.autocalls_api_key.clone()),
+        autocalls_base_url: Some(sandbox.autocalls_base_url()),
+    }
+}
+
+/// The sources `choice` names. For `all`, every provider with credentials; when none has any,
+/// the errors naming what to set.
+pub(crate) fn sources(
+    choice: ProviderChoice,
+    credentials: &CredentialArgs,
+) -> Result<Vec<Arc<dyn ConversationSource>>, Vec<SetupError>> {
+    match choice {
+        ProviderChoice::Asapp => asapp(credentials).map(|s| vec![s]).map_err(|e| vec![e]),
+        ProviderChoice::Autocalls => autocalls(credentials).map(|s| vec![s]).map_err(|e| vec![e]),
+        ProviderChoice::All => {
+            let mut sources = Vec::new();
+            let mut errors = Vec::new();
+            for result in [asapp(credentials), autocalls(credentials)] {
+                match result {
+                    Ok(source) => sources.push(source),
+                    // A provider without credentials is simply not configured…
+                    Err(SetupError::Missing { .. }) => {}
+                    // …but one configured wrongly is an error.
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            if sources.is_empty() {
+                return Err(vec![asapp(credentials).err(), autocalls(credentials).err()]
+                    .into_iter()
+                    .flatten()
+                    .collect());
+            }
+            Ok(sources)
+        }
+    }
+}
