@@ -87,6 +87,10 @@ pub enum BuildError {
     /// The HTTP client could not be built (e.g. the TLS backend failed to start).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// A connect timeout was set along with a caller-supplied client, which is already built
+    /// and cannot take one.
+    #[error("connect_timeout cannot apply to a caller-supplied http_client: set it on that client")]
+    ConnectTimeoutWithHttpClient,
     /// [`AsappClientBuilder::build_generated`] was asked to use a caller-supplied client,
     /// which it cannot add authentication headers to.
     #[error(
@@ -200,9 +204,9 @@ impl AsappClientBuilder {
         self
     }
 
-    /// Sets the connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`]). It applies to the
-    /// client this builder makes; with [`http_client`](Self::http_client), the supplied
-    /// client's own connect timeout applies and this one is ignored.
+    /// Sets the connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`]) of the client this
+    /// builder makes. Refused ([`BuildError::ConnectTimeoutWithHttpClient`]) together with
+    /// [`http_client`](Self::http_client), whose connect timeout is its own.
     ///
     /// ```
     /// let builder = asapp_gen::AsappClient::builder().connect_timeout(std::time::Duration::from_secs(2));
@@ -214,7 +218,7 @@ impl AsappClientBuilder {
     }
 
     /// Uses a caller-supplied `reqwest::Client` (to share a connection pool, a proxy, …).
-    /// The [`timeout`](Self::timeout) is then set on each request. Note that the client's
+    /// A [`timeout`](Self::timeout), when set, is then applied to each request. Note that the client's
     /// redirect policy is the caller's: the one this builder makes follows no redirects,
     /// so the credentials never reach another host.
     ///
@@ -252,7 +256,10 @@ impl AsappClientBuilder {
     pub fn build(self) -> Result<AsappClient, BuildError> {
         let (credentials, base_url) = self.checked()?;
         let (http, per_request_timeout) = match self.http_client {
-            Some(client) => (client, Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT))),
+            Some(_) if self.connect_timeout.is_some() => {
+                return Err(BuildError::ConnectTimeoutWithHttpClient);
+            }
+            Some(client) => (client, self.timeout),
             None => (self.own_http_client(None)?, None),
         };
         Ok(AsappClient {

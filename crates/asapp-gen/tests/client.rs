@@ -609,3 +609,15 @@ async fn the_generated_client_is_reachable_and_authenticated() {
         .expect_err("needs its own client");
     assert_eq!(err, BuildError::GeneratedWithHttpClient);
 }
+
+#[test]
+fn a_connect_timeout_cannot_be_set_on_a_caller_supplied_client() {
+    let err = AsappClient::builder()
+        .api_id(API_ID)
+        .api_secret(API_SECRET)
+        .http_client(reqwest::Client::new())
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap_err();
+    assert_eq!(err, BuildError::ConnectTimeoutWithHttpClient);
+}

@@ -68,6 +68,7 @@ fn query(args: &ListArgs) -> ConversationQuery {
 }
 
 async fn list(args: ListArgs) -> ExitCode {
+    let base = query(&args);
     // The sandbox, when asked for, lives until the listing is done.
     let sandbox = if args.sandbox {
         match Sandbox::start(SandboxConfig::new()).await {
@@ -102,16 +103,6 @@ async fn list(args: ListArgs) -> ExitCode {
         }
     };
 
-    let base = query(&ListArgs {
-        credentials: cli::CredentialArgs {
-            asapp_api_id: None,
-            asapp_api_secret: None,
-            asapp_base_url: None,
-            autocalls_api_key: None,
-            autocalls_base_url: None,
-        },
-        ..args
-    });
     let mut federation = Federation::new();
     for source in sources {
         // A page size only goes to sources that page; a one-page source would refuse it.

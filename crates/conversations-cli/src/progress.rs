@@ -1,4 +1,6 @@
-//! A progress line on stderr, shown only when stderr is a terminal.
+//! A progress line on stderr, shown only when stderr is a terminal and stdout is not: when the
+//! records themselves scroll by on the terminal they are the progress, and a redrawn line
+//! would garble them.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -12,9 +14,10 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    /// A progress line if stderr is a terminal, else nothing.
+    /// A progress line if stderr is a terminal and stdout is not, else nothing.
     pub(crate) fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let show = std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+        let bar = show.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
