@@ -487,3 +487,50 @@ fn schema_describes_the_normalized_record() {
         assert!(schema["properties"][field].is_object(), "{field}");
     }
 }
+
+#[test]
+fn stand_alone_sandbox_prints_its_urls_and_serves_the_cli() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as StdCommand, Stdio};
+
+    let mut server = StdCommand::new(assert_cmd::cargo::cargo_bin("conversations"))
+        .args(["sandbox", "serve", "--port", "0", "--size", "90"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The banner is printed once the server listens: read it, no waiting on a clock.
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("These are demo credentials");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let value_after = |label: &str| {
+        banner
+            .iter()
+            .find_map(|l| l.split_once(label).map(|(_, v)| v.trim().to_owned()))
+            .unwrap()
+    };
+    let autocalls_url = banner
+        .iter()
+        .find(|l| l.starts_with("Autocalls"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_owned();
+    let key = value_after("api key");
+    assert!(autocalls_url.starts_with("http://127.0.0.1:"), "{banner:?}");
+
+    let output = run(bare()
+        .env("AUTOCALLS_API_KEY", &key)
+        .env("AUTOCALLS_BASE_URL", &autocalls_url)
+        .args(["list", "--provider", "autocalls", "--format", "ndjson"]));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(ndjson(&output).len(), 60);
+}
