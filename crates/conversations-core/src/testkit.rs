@@ -73,11 +73,26 @@ pub struct Report {
 
 impl Report {
     /// Whether no check failed.
+    ///
+    /// ```
+    /// use conversations_core::testkit::Report;
+    /// assert!(Report { provider: "p".into(), checks: vec![] }.passed());
+    /// ```
     pub fn passed(&self) -> bool {
         self.failures().next().is_none()
     }
 
     /// The failed checks.
+    ///
+    /// ```
+    /// use conversations_core::testkit::{Check, Outcome, Report};
+    /// let report = Report {
+    ///     provider: "p".into(),
+    ///     checks: vec![Check { name: "limit".into(), outcome: Outcome::Failed("3 records, not 2".into()) }],
+    /// };
+    /// assert_eq!(report.failures().count(), 1);
+    /// assert!(report.to_string().contains("FAIL  limit: 3 records, not 2"));
+    /// ```
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
         self.checks
             .iter()
@@ -85,6 +100,12 @@ impl Report {
     }
 
     /// Panics with the whole report if any check failed; for use in tests.
+    ///
+    /// ```should_panic
+    /// use conversations_core::testkit::{Check, Outcome, Report};
+    /// let check = Check { name: "limit".into(), outcome: Outcome::Failed("wrong".into()) };
+    /// Report { provider: "p".into(), checks: vec![check] }.assert_passed();
+    /// ```
     #[track_caller]
     pub fn assert_passed(&self) {
         assert!(self.passed(), "{self}");
@@ -123,6 +144,13 @@ pub struct Conformance<'a, S: ?Sized> {
 
 impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
     /// A run against `source`, which serves exactly `dataset`, in this order.
+    ///
+    /// ```
+    /// use conversations_core::{testkit::Conformance, MemorySource};
+    /// let source = MemorySource::demo(5);
+    /// let run = Conformance::new(&source, source.items().to_vec());
+    /// # let _ = run;
+    /// ```
     pub fn new(source: &'a S, dataset: Vec<Conversation>) -> Self {
         Self {
             source,
@@ -135,6 +163,18 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
     /// The query every check starts from (for example one setting a required filter).
     /// By default, each required filter takes the value most records of the dataset share
     /// (the first such value on ties), so paging and `limit` have the most to work on.
+    ///
+    /// ```
+    /// use conversations_core::{testkit::Conformance, Capabilities, ConversationQuery, Filter, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(30).with_capabilities(Capabilities::new().requires(Filter::ExternalId));
+    /// Conformance::new(&source, source.items().to_vec())
+    ///     .base_query(ConversationQuery::new().external_id("ext-3"))
+    ///     .run()
+    ///     .await
+    ///     .assert_passed();
+    /// # });
+    /// ```
     pub fn base_query(mut self, query: ConversationQuery) -> Self {
         self.base = Some(query);
         self
@@ -142,6 +182,18 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
 
     /// Checks `filter` with `value`, expecting the records of the dataset that
     /// [`ConversationQuery::matches`].
+    ///
+    /// ```
+    /// use conversations_core::{testkit::Conformance, Filter, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(30);
+    /// let report = Conformance::new(&source, source.items().to_vec())
+    ///     .filter_value(Filter::CustomerPhone, "+14155550003")
+    ///     .run()
+    ///     .await;
+    /// assert!(report.checks.iter().any(|c| c.name == "filter customer_phone = \"+14155550003\""));
+    /// # });
+    /// ```
     pub fn filter_value(mut self, filter: Filter, value: impl Into<String>) -> Self {
         self.cases.push((filter, value.into(), None));
         self
@@ -149,6 +201,19 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
 
     /// Checks `filter` with `value`, expecting exactly `expected` (for filters whose value
     /// the normalized model does not carry, such as a numeric assistant id).
+    ///
+    /// ```
+    /// use conversations_core::{testkit::Conformance, Filter, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(30);
+    /// let expected: Vec<_> = source.items().iter().filter(|c| c.external_id.as_deref() == Some("ext-1")).cloned().collect();
+    /// Conformance::new(&source, source.items().to_vec())
+    ///     .filter_case(Filter::ExternalId, "ext-1", expected)
+    ///     .run()
+    ///     .await
+    ///     .assert_passed();
+    /// # });
+    /// ```
     pub fn filter_case(
         mut self,
         filter: Filter,
@@ -160,6 +225,15 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
     }
 
     /// Runs every check and reports.
+    ///
+    /// ```
+    /// use conversations_core::{testkit::Conformance, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(12);
+    /// let report = Conformance::new(&source, source.items().to_vec()).run().await;
+    /// assert!(report.passed(), "{report}");
+    /// # });
+    /// ```
     pub async fn run(self) -> Report {
         let caps = self.source.capabilities();
         let base = self.base_query_for(&caps);
