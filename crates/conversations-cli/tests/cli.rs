@@ -279,7 +279,7 @@ fn every_filter_reaches_the_provider() {
 }
 
 #[test]
-fn limit_spans_providers_and_pages() {
+fn limit_spans_pages_and_fetches_no_further() {
     let env = Env::start(300);
     let output = run(env.cmd().args([
         "list",
@@ -433,17 +433,28 @@ fn one_failing_provider_does_not_stop_the_other() {
     env.sandbox()
         .faults()
         .always(Provider::Asapp, Fault::Unauthorized);
+    let external_id = env
+        .sandbox()
+        .dataset()
+        .autocalls()
+        .iter()
+        .find_map(|c| c["external_identifier"].as_str())
+        .unwrap()
+        .to_owned();
     let output = run(env.cmd().args([
         "list",
         "--provider",
         "all",
         "--external-id",
-        "crm-lead-12301",
+        &external_id,
         "--format",
         "ndjson",
     ]));
     assert_eq!(output.status.code(), Some(3));
     assert!(text(&output).1.contains("asapp: unauthorized"));
+    let records = ndjson(&output);
+    assert!(!records.is_empty());
+    assert!(records.iter().all(|r| r["provider"] == "autocalls"));
 }
 
 #[test]
@@ -533,4 +544,34 @@ fn stand_alone_sandbox_prints_its_urls_and_serves_the_cli() {
     server.wait().unwrap();
     assert!(output.status.success(), "{:?}", text(&output));
     assert_eq!(ndjson(&output).len(), 60);
+}
+
+#[test]
+fn limit_bounds_the_whole_listing_across_providers() {
+    // In the default sandbox, crm-lead-12301 has one ASAPP and two Autocalls conversations.
+    let all = run(bare().args([
+        "list",
+        "--sandbox",
+        "--provider",
+        "all",
+        "--external-id",
+        "crm-lead-12301",
+        "--format",
+        "ndjson",
+    ]));
+    assert_eq!(ndjson(&all).len(), 3);
+    let limited = run(bare().args([
+        "list",
+        "--sandbox",
+        "--provider",
+        "all",
+        "--external-id",
+        "crm-lead-12301",
+        "--limit",
+        "2",
+        "--format",
+        "ndjson",
+    ]));
+    assert!(limited.status.success());
+    assert_eq!(ndjson(&limited).len(), 2);
 }
