@@ -2,7 +2,7 @@
 //!
 //! The mapping table is on [`normalize()`].
 
-use conversations_core::{Channel, Conversation, Error, Participant, ParticipantRole};
+use conversations_core::{Conversation, Error, Participant, ParticipantRole};
 use serde_json::Value;
 
 use crate::PROVIDER;
@@ -70,7 +70,7 @@ impl AutocallsConversation {
         let mut c = Conversation::new(PROVIDER, self.raw);
         c.id = Some(self.id);
         c.external_id = self.external_identifier;
-        c.channel = Some(Channel::from(String::from(self.conversation_type.as_str())));
+        c.channel = Some(self.conversation_type);
         c.agent = Some(
             Participant::new(ParticipantRole::AiAssistant)
                 .with_id(self.assistant_id)

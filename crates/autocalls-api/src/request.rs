@@ -162,7 +162,7 @@ impl ListConversationsRequest {
             return Err(RequestError::PerPageOutOfRange { per_page });
         }
         if let Some(kind) = &self.conversation_type
-            && !kind.is_documented()
+            && !kind.is_known()
         {
             return Err(RequestError::UndocumentedType {
                 value: kind.as_str().to_owned(),

@@ -104,7 +104,7 @@ impl AutocallsSource {
         let mut request = ListConversationsRequest::new();
         if let Some(channel) = &query.channel {
             let kind = ConversationType::from(channel.as_str());
-            if !kind.is_documented() {
+            if !kind.is_known() {
                 return Err(Error::invalid_query(
                     PROVIDER,
                     format!(

@@ -6,13 +6,10 @@
 //!
 //! What decoding tolerates is listed on [`AutocallsConversation`].
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use conversations_core::Error;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::PROVIDER;
@@ -20,113 +17,20 @@ use crate::timestamp;
 
 /// A conversation type: `test`, `widget`, `whatsapp`, `api`, or any other value, kept verbatim.
 ///
+/// Autocalls' types are exactly the normalized model's channels, so this is core's
+/// [`Channel`](conversations_core::Channel): an open enum whose
+/// [`KNOWN`](conversations_core::Channel::KNOWN) values are the four the vendor page lists.
+///
 /// ```
 /// use autocalls_api::ConversationType;
 ///
 /// assert_eq!(ConversationType::from("whatsapp"), ConversationType::Whatsapp);
 /// assert_eq!(ConversationType::from("voice"), ConversationType::Other("voice".into()));
 /// assert_eq!(ConversationType::Api.as_str(), "api");
-/// assert!(ConversationType::Widget.is_documented());
-/// assert!(!ConversationType::from("voice").is_documented());
+/// assert!(ConversationType::Widget.is_known());
+/// assert!(!ConversationType::from("voice").is_known());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConversationType {
-    /// Internal test conversations from the assistant testing interface.
-    Test,
-    /// Conversations from the web chat widget.
-    Widget,
-    /// WhatsApp Business conversations.
-    Whatsapp,
-    /// Conversations created via the API.
-    Api,
-    /// A value the vendor page does not list, kept verbatim.
-    Other(String),
-}
-
-impl ConversationType {
-    /// The four documented types, in the vendor page's order.
-    ///
-    /// ```
-    /// assert_eq!(autocalls_api::ConversationType::DOCUMENTED.len(), 4);
-    /// ```
-    pub const DOCUMENTED: [ConversationType; 4] = [
-        ConversationType::Test,
-        ConversationType::Widget,
-        ConversationType::Whatsapp,
-        ConversationType::Api,
-    ];
-
-    /// The wire spelling.
-    ///
-    /// ```
-    /// assert_eq!(autocalls_api::ConversationType::Whatsapp.as_str(), "whatsapp");
-    /// ```
-    pub fn as_str(&self) -> &str {
-        match self {
-            ConversationType::Test => "test",
-            ConversationType::Widget => "widget",
-            ConversationType::Whatsapp => "whatsapp",
-            ConversationType::Api => "api",
-            ConversationType::Other(other) => other,
-        }
-    }
-
-    /// Whether this is one of the four documented types (not [`Other`](Self::Other)).
-    ///
-    /// ```
-    /// assert!(autocalls_api::ConversationType::Test.is_documented());
-    /// ```
-    pub fn is_documented(&self) -> bool {
-        !matches!(self, ConversationType::Other(_))
-    }
-}
-
-impl From<&str> for ConversationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "test" => ConversationType::Test,
-            "widget" => ConversationType::Widget,
-            "whatsapp" => ConversationType::Whatsapp,
-            "api" => ConversationType::Api,
-            other => ConversationType::Other(other.to_owned()),
-        }
-    }
-}
-
-impl From<String> for ConversationType {
-    fn from(value: String) -> Self {
-        match ConversationType::from(value.as_str()) {
-            ConversationType::Other(_) => ConversationType::Other(value),
-            known => known,
-        }
-    }
-}
-
-impl FromStr for ConversationType {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(ConversationType::from(s))
-    }
-}
-
-impl fmt::Display for ConversationType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ConversationType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ConversationType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(ConversationType::from)
-    }
-}
+pub use conversations_core::Channel as ConversationType;
 
 /// The WhatsApp business sender of a `whatsapp` conversation.
 ///

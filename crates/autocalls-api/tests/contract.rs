@@ -129,7 +129,7 @@ fn every_parameter_the_client_sends_is_declared_with_its_bounds() {
             }
             ("type", SchemaKind::Type(Type::String(string))) => {
                 let allowed: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
-                let ours: Vec<String> = ConversationType::DOCUMENTED
+                let ours: Vec<String> = ConversationType::KNOWN
                     .iter()
                     .map(|t| t.to_string())
                     .collect();
@@ -234,6 +234,6 @@ fn the_documents_example_decodes_into_our_response_type() {
     assert_eq!(serde_json::Value::Array(raws), example["data"]);
     for (i, item) in page.data.iter().enumerate() {
         assert_eq!(item.conversation_type.as_str(), example["data"][i]["type"]);
-        assert!(item.conversation_type.is_documented());
+        assert!(item.conversation_type.is_known());
     }
 }

@@ -219,6 +219,29 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The four channels providers document, in the order Autocalls' docs list them.
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::Channel::KNOWN.len(), 4);
+    /// ```
+    pub const KNOWN: [Channel; 4] = [
+        Channel::Test,
+        Channel::Widget,
+        Channel::Whatsapp,
+        Channel::Api,
+    ];
+
+    /// Whether this is one of the [`KNOWN`](Self::KNOWN) channels (not [`Other`](Self::Other)).
+    ///
+    /// ```
+    /// use conversations_core::Channel;
+    /// assert!(Channel::Widget.is_known());
+    /// assert!(!Channel::from("voice").is_known());
+    /// ```
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Channel::Other(_))
+    }
+
     /// The wire spelling of the channel.
     ///
     /// ```
