@@ -148,22 +148,36 @@ async fn both_sources_pass_the_conformance_kit_as_trait_objects() {
         .await
         .unwrap();
     let (asapp, autocalls) = sources(&sandbox);
-    let asapp_data = sandbox
-        .dataset()
-        .asapp()
-        .iter()
-        .map(|c| asapp_gen::normalize(c).unwrap())
-        .collect();
+    // The data as served (exact bytes), read through the native clients.
+    let demo = sandbox.credentials();
+    let native_asapp = AsappClient::builder()
+        .api_id(demo.asapp_api_id.clone())
+        .api_secret(demo.asapp_api_secret.clone())
+        .base_url(sandbox.asapp_base_url())
+        .build()
+        .unwrap();
+    let mut asapp_data = Vec::new();
+    for id in sandbox.dataset().asapp_external_ids() {
+        let listed = native_asapp.list_conversations(id).await.unwrap();
+        asapp_data.extend(listed.into_iter().map(|c| c.into_normalized()));
+    }
+    assert_eq!(asapp_data.len(), sandbox.dataset().asapp().len());
     Conformance::new(asapp.as_ref(), asapp_data)
         .run()
         .await
         .assert_passed();
-    let autocalls_data: Vec<_> = sandbox
-        .dataset()
-        .autocalls()
-        .iter()
-        .map(|c| autocalls_api::normalize(c).unwrap())
-        .collect();
+    let autocalls_data: Vec<_> = AutocallsClient::builder()
+        .api_key(demo.autocalls_api_key.clone())
+        .base_url(sandbox.autocalls_base_url())
+        .build()
+        .unwrap()
+        .pages(autocalls_api::ListConversationsRequest::new().per_page(100))
+        .items()
+        .map_ok(|c| c.into_normalized())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(autocalls_data.len(), sandbox.dataset().autocalls().len());
     let mut kit = Conformance::new(autocalls.as_ref(), autocalls_data.clone());
     for assistant in sandbox.dataset().autocalls_assistants() {
         let expected = autocalls_data

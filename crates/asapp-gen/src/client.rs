@@ -9,8 +9,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use conversations_core::decode;
 use conversations_core::endpoint::{BaseUrl, BaseUrlError};
-use conversations_core::{Capabilities, ConversationQuery, Error, Filter, RetryPolicy};
+use conversations_core::{
+    Capabilities, Conversation, ConversationQuery, Error, Filter, RawJson, RetryPolicy,
+};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -365,25 +368,57 @@ fn header_value(credential: &'static str, value: &str) -> Result<HeaderValue, Bu
     Ok(header)
 }
 
-/// One conversation as ASAPP sent it: the generated type, and the JSON it was decoded from
-/// (unknown fields included).
+/// One conversation as ASAPP sent it: the item's exact bytes.
+///
+/// [`typed`](Self::typed) reads it as the generated [`types::Conversation`] (strictly: the
+/// spec's types or an error); [`into_normalized`](Self::into_normalized) maps it into the
+/// normalized model tolerantly, noting what was off the spec.
 ///
 /// ```
-/// use asapp_gen::{types, AsappConversation};
-/// let raw = serde_json::json!({"externalId": "id-1", "customer": {"externalId": "c-1"}, "new": 1});
-/// let listed = AsappConversation {
-///     conversation: serde_json::from_value::<types::Conversation>(raw.clone()).unwrap(),
-///     raw,
-/// };
-/// assert_eq!(listed.conversation.external_id, "id-1");
-/// assert_eq!(listed.raw["new"], 1);
+/// use asapp_gen::AsappConversation;
+/// let listed = AsappConversation::from(serde_json::json!({"externalId": "id-1", "customer": {"externalId": "c-1"}, "new": 1}));
+/// assert_eq!(listed.typed().unwrap().external_id, "id-1");
+/// assert_eq!(listed.raw.get(), r#"{"customer":{"externalId":"c-1"},"externalId":"id-1","new":1}"#);
+/// let c = listed.into_normalized();
+/// assert_eq!(c.external_id.as_deref(), Some("id-1"));
+///
+/// let odd = AsappConversation::from(serde_json::json!({"externalId": 7, "customer": {"externalId": "c"}}));
+/// assert!(odd.typed().is_err());
+/// assert_eq!(odd.into_normalized().external_id.as_deref(), Some("7"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AsappConversation {
-    /// The typed record.
-    pub conversation: types::Conversation,
-    /// The record exactly as received.
-    pub raw: serde_json::Value,
+    /// The item exactly as received.
+    pub raw: RawJson,
+}
+
+impl AsappConversation {
+    /// The item as the generated type, or [`Error::Decode`] naming where it is off the spec
+    /// (a position and JSON type, never a value).
+    pub fn typed(&self) -> Result<types::Conversation, Error> {
+        serde_json::from_str(self.raw.get())
+            .map_err(|e| Error::decode(PROVIDER, None, "conversation", decode::describe(&e), b""))
+    }
+
+    /// The item in the normalized model (see [`normalize()`](crate::normalize())).
+    pub fn into_normalized(self) -> Conversation {
+        crate::normalize::to_conversation(self.raw)
+    }
+}
+
+impl From<RawJson> for AsappConversation {
+    fn from(raw: RawJson) -> Self {
+        Self { raw }
+    }
+}
+
+impl From<serde_json::Value> for AsappConversation {
+    fn from(value: serde_json::Value) -> Self {
+        Self {
+            raw: RawJson::from(value),
+        }
+    }
 }
 
 /// An authenticated client for ASAPP's *list conversations* operation.
@@ -400,7 +435,8 @@ pub struct AsappConversation {
 ///     .api_secret(std::env::var("ASAPP_API_SECRET")?)
 ///     .build()?;
 /// for listed in client.list_conversations("id-111").await? {
-///     println!("{} {:?}", listed.conversation.external_id, listed.conversation.id);
+///     let typed = listed.typed()?;
+///     println!("{} {:?}", typed.external_id, typed.id);
 /// }
 /// # Ok(())
 /// # }
@@ -483,7 +519,7 @@ impl AsappClient {
     /// # async fn run(client: asapp_gen::AsappClient) -> Result<(), conversations_core::Error> {
     /// let listed = client.list_conversations("id-111").await?;
     /// for item in &listed {
-    ///     assert_eq!(item.conversation.external_id, "id-111");
+    ///     assert_eq!(item.typed()?.external_id, "id-111");
     /// }
     /// # Ok(())
     /// # }
@@ -512,7 +548,7 @@ impl AsappClient {
             .http
             .execute(request)
             .await
-            .map_err(|e| Error::transport(PROVIDER, e))?;
+            .map_err(|e| Error::transport(PROVIDER, e.without_url()))?;
         let status = response.status();
         if !status.is_success() {
             return Err(error_body::error_from_response(response).await);
@@ -520,7 +556,7 @@ impl AsappClient {
         let body = response
             .bytes()
             .await
-            .map_err(|e| Error::transport(PROVIDER, e))?;
+            .map_err(|e| Error::transport(PROVIDER, e.without_url()))?;
         list_body::decode_list(status.as_u16(), &body)
     }
 }

@@ -29,7 +29,7 @@
 //!
 //! // ASAPP's own types, each with the JSON it came from.
 //! for listed in client.list_conversations("id-111").await? {
-//!     println!("{:?}", listed.conversation.customer.name);
+//!     println!("{:?}", listed.typed()?.customer.name);
 //! }
 //!
 //! // The normalized model, retried under the client's policy.

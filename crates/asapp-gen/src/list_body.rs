@@ -1,50 +1,43 @@
-//! 2xx answers: the `{"items": [...]}` body decoded item by item into the generated
-//! [`types::Conversation`], each kept with its raw JSON.
+//! 2xx answers: the `{"items": [...]}` envelope, decoded in one pass that borrows the body;
+//! every element of `items` becomes one [`AsappConversation`] holding its exact bytes.
 
-use conversations_core::Error;
-use serde::Deserialize as _;
-use serde_json::Value;
+use conversations_core::decode::{self, ListField};
+use conversations_core::{Error, JsonType, RawJson};
+use serde::Deserialize;
 
 use crate::client::{AsappConversation, PROVIDER};
-use crate::generated::types;
 
-/// Decodes a 2xx body. Not JSON, not an object, `items` not an array: [`Error::Decode`] over
-/// the body. An item that is not a conversation: [`Error::Decode`] naming its index, over
-/// the item. A missing `items` is an empty list (the spec does not require it).
-pub(crate) fn decode_list(status: u16, body: &[u8]) -> Result<Vec<AsappConversation>, Error> {
-    let invalid =
-        |reason: String| Error::decode(PROVIDER, Some(status), "conversation list", reason, body);
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid(format!("expected a JSON object with items: {e}")))?;
-    let Value::Object(mut object) = value else {
-        return Err(invalid("expected a JSON object with items".to_owned()));
-    };
-    let items = match object.remove("items") {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(invalid("items is not an array".to_owned())),
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let conversation = decode_item(&raw).map_err(|e| {
-                Error::decode(
-                    PROVIDER,
-                    Some(status),
-                    format!("conversation at items[{index}]"),
-                    e,
-                    raw.to_string().as_bytes(),
-                )
-            })?;
-            Ok(AsappConversation { conversation, raw })
-        })
-        .collect()
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    items: Option<ListField<'a>>,
 }
 
-/// One item as the generated type.
-pub(crate) fn decode_item(raw: &Value) -> Result<types::Conversation, serde_json::Error> {
-    types::Conversation::deserialize(raw)
+/// Decodes a 2xx body. Not JSON, not an object, `items` missing, `null` or not an array:
+/// [`Error::Decode`] naming what was wrong, never quoting the body. Every element of `items`
+/// — whatever it holds — is one [`AsappConversation`].
+pub(crate) fn decode_list(status: u16, body: &[u8]) -> Result<Vec<AsappConversation>, Error> {
+    let fail =
+        |reason: String| Error::decode(PROVIDER, Some(status), "conversation list", reason, body);
+    if let Some(reason) = decode::not_an_object(body) {
+        return Err(fail(reason));
+    }
+    let envelope: Envelope<'_> =
+        serde_json::from_slice(body).map_err(|e| fail(decode::describe(&e)))?;
+    match envelope.items {
+        Some(ListField::List(items)) => Ok(items
+            .into_iter()
+            .map(|raw| AsappConversation {
+                raw: RawJson::from_raw(raw),
+            })
+            .collect()),
+        None | Some(ListField::Not(JsonType::Null)) => {
+            Err(fail("items is missing (or null)".to_owned()))
+        }
+        Some(ListField::Not(found)) => {
+            Err(fail(format!("items: expected an array, found {found}")))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -52,25 +45,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bad_item_is_named_by_index() {
+    fn every_item_comes_through() {
         let body =
-            br#"{"items":[{"externalId":"a","customer":{"externalId":"c"}},{"externalId":"b"}]}"#;
-        let err = decode_list(200, body).unwrap_err();
-        assert!(matches!(
-            err,
-            Error::Decode {
-                status: Some(200),
-                ..
-            }
-        ));
-        assert!(err.to_string().contains("items[1]"), "{err}");
-        assert!(err.to_string().contains("customer"), "{err}");
+            br#"{"items":[{"externalId":"a","customer":{"externalId":"c"}},{"externalId":"b"},7]}"#;
+        let items = decode_list(200, body).unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2].raw.get(), "7");
     }
 
     #[test]
-    fn missing_items_is_empty_and_non_object_is_refused() {
-        assert!(decode_list(200, b"{}").unwrap().is_empty());
-        assert!(decode_list(200, b"[]").is_err());
-        assert!(decode_list(200, br#"{"items":{}}"#).is_err());
+    fn a_broken_envelope_is_an_error_without_content() {
+        for body in [
+            &b"{}"[..],
+            b"[]",
+            br#"{"items":{}}"#,
+            br#"{"items":null}"#,
+            b"",
+            b"{\"items\":[",
+        ] {
+            let err = decode_list(200, body).unwrap_err();
+            assert!(
+                matches!(err, Error::Decode { snippet: None, .. }),
+                "{err:?}"
+            );
+        }
+        let err = decode_list(200, br#"{"items":"Jane Doe"}"#).unwrap_err();
+        assert!(!err.to_string().contains("Jane"), "{err}");
     }
 }

@@ -1,19 +1,23 @@
-//! ASAPP's conversation mapped into the normalized [`Conversation`] model.
+//! ASAPP's conversation mapped into the normalized [`Conversation`] model, read tolerantly
+//! from the item's bytes.
 
-use conversations_core::{Conversation, Error, Participant, ParticipantRole};
+use conversations_core::decode::{Presence, RecordReader};
+use conversations_core::{Conversation, Participant, ParticipantRole, RawJson};
 use serde_json::Value;
 
 use crate::client::PROVIDER;
-use crate::generated::types;
-use crate::list_body::decode_item;
 
 /// One ASAPP conversation item (as received) in the normalized model.
 ///
 /// `provider` is `"asapp"`; `id`, `external_id` as sent; `channel` is `None` (ASAPP sends
 /// none); `agent` is a [`ParticipantRole::HumanAgent`] and `customer` a
 /// [`ParticipantRole::Customer`], each with its `externalId` and `name`; `metadata` holds
-/// ASAPP's string map as JSON strings; `raw` is `item` exactly. An item that is not an ASAPP
-/// conversation is [`Error::Decode`].
+/// ASAPP's string map as JSON strings; `raw` is the item's bytes.
+///
+/// Never fails. Where a field is off the spec's types it is taken when its meaning is
+/// unambiguous (a number where a string is documented becomes its text; `[]` for
+/// `metadata` is an empty map) or left empty (`null` where an object is documented, say),
+/// and either way listed in `notes`.
 ///
 /// ```
 /// use conversations_core::ParticipantRole;
@@ -24,49 +28,45 @@ use crate::list_body::decode_item;
 ///     "customer": {"externalId": "customer-x", "name": "customer-name-x"},
 ///     "metadata": {"queue": "some-queue"}
 /// });
-/// let c = asapp_gen::normalize(&item).unwrap();
+/// let c = asapp_gen::normalize(&item);
 /// assert_eq!(c.provider, "asapp");
 /// assert_eq!(c.external_id.as_deref(), Some("id-111"));
 /// assert_eq!(c.agent.unwrap().role, ParticipantRole::HumanAgent);
 /// assert_eq!(c.metadata["queue"], "some-queue");
 /// assert_eq!(c.raw, item);
+/// assert!(c.notes.is_empty());
 ///
-/// let err = asapp_gen::normalize(&serde_json::json!({"id": "x"})).unwrap_err();
-/// assert!(matches!(err, conversations_core::Error::Decode { .. }));
+/// let odd = asapp_gen::normalize(&serde_json::json!({"externalId": "x", "customer": {"externalId": "c"}, "metadata": null}));
+/// assert_eq!(odd.notes[0].to_string(), "metadata (null, documented object)");
 /// ```
-pub fn normalize(item: &Value) -> Result<Conversation, Error> {
-    let typed = decode_item(item).map_err(|e| {
-        Error::decode(
-            PROVIDER,
-            None,
-            "conversation",
-            e,
-            item.to_string().as_bytes(),
-        )
-    })?;
-    Ok(to_conversation(&typed, item.clone()))
+pub fn normalize(item: &Value) -> Conversation {
+    to_conversation(RawJson::from(item))
 }
 
-/// The normalized form of a decoded item, with `raw` as given.
-pub(crate) fn to_conversation(item: &types::Conversation, raw: Value) -> Conversation {
-    let mut c = Conversation::new(PROVIDER, raw);
-    c.id = item.id.clone();
-    c.external_id = Some(item.external_id.clone());
-    c.channel = None;
-    c.agent = item.agent.as_ref().map(|agent| Participant {
-        external_id: Some(agent.external_id.clone()),
-        name: agent.name.clone(),
-        ..Participant::new(ParticipantRole::HumanAgent)
-    });
-    c.customer = Some(Participant {
-        external_id: Some(item.customer.external_id.clone()),
-        name: item.customer.name.clone(),
-        ..Participant::new(ParticipantRole::Customer)
-    });
-    c.metadata = item
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+/// The normalized form of one item's bytes.
+pub(crate) fn to_conversation(raw: RawJson) -> Conversation {
+    let mut notes = Vec::new();
+    let mut c = Conversation::new(PROVIDER, RawJson::null());
+    if let Some(mut r) = RecordReader::new(raw.as_raw_value(), &mut notes) {
+        use Presence::{Optional, Required};
+        c.id = r.string("id", Optional);
+        c.external_id = r.string("externalId", Required);
+        c.agent = r.object("agent", Optional, |a| {
+            participant(ParticipantRole::HumanAgent, a)
+        });
+        c.customer = r.object("customer", Required, |a| {
+            participant(ParticipantRole::Customer, a)
+        });
+        c.metadata = r.string_map("metadata", Optional).unwrap_or_default();
+    }
+    c.notes = notes;
+    c.raw = raw;
     c
+}
+
+fn participant(role: ParticipantRole, r: &mut RecordReader<'_, '_>) -> Participant {
+    let mut p = Participant::new(role);
+    p.external_id = r.string("externalId", Presence::Required);
+    p.name = r.string("name", Presence::Optional);
+    p
 }

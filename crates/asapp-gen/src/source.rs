@@ -6,8 +6,7 @@ use conversations_core::{
     Result, RetryPolicy,
 };
 
-use crate::client::{AsappClient, PROVIDER};
-use crate::normalize::to_conversation;
+use crate::client::{AsappClient, AsappConversation, PROVIDER};
 
 /// ASAPP as a [`ConversationSource`] named `"asapp"`.
 ///
@@ -103,7 +102,7 @@ impl ConversationSource for AsappSource {
         Ok(Page::single(
             listed
                 .into_iter()
-                .map(|item| to_conversation(&item.conversation, item.raw))
+                .map(AsappConversation::into_normalized)
                 .collect(),
         ))
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use asapp_gen::{AsappClient, normalize};
+use asapp_gen::{AsappClient, AsappConversation};
 use conversations_core::testkit::Conformance;
 use conversations_core::{Conversation, ConversationQuery, ConversationSource, Filter};
 use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
@@ -24,12 +24,7 @@ async fn asapp_source_passes_the_conformance_kit_against_the_sandbox() {
         .expect("client builds")
         .into_source();
 
-    let dataset: Vec<Conversation> = sandbox
-        .dataset()
-        .asapp()
-        .iter()
-        .map(|item| normalize(item).expect("every sandbox item normalizes"))
-        .collect();
+    let dataset = served(&sandbox).await;
     let count = |id: &str| {
         dataset
             .iter()
@@ -66,6 +61,41 @@ async fn asapp_source_passes_the_conformance_kit_against_the_sandbox() {
     assert!(listed.iter().all(|c| dataset.contains(c)));
     assert!(sandbox.requests(Provider::Asapp) > 0);
     sandbox.shutdown().await;
+}
+
+/// Every item the sandbox serves, normalized from the exact bytes it serves (one raw request
+/// per external id), so `raw` can be compared byte for byte.
+async fn served(sandbox: &Sandbox) -> Vec<Conversation> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        items: Vec<&'a serde_json::value::RawValue>,
+    }
+    let credentials = sandbox.credentials();
+    let http = reqwest::Client::new();
+    let mut all = Vec::new();
+    for id in sandbox.dataset().asapp_external_ids() {
+        let body = http
+            .get(format!(
+                "{}{}",
+                sandbox.asapp_base_url(),
+                asapp_gen::CONVERSATIONS_PATH
+            ))
+            .header("asapp-api-id", &credentials.asapp_api_id)
+            .header("asapp-api-secret", &credentials.asapp_api_secret)
+            .query(&[("externalId", id)])
+            .send()
+            .await
+            .expect("the sandbox answers")
+            .text()
+            .await
+            .expect("a body");
+        let envelope: Envelope<'_> = serde_json::from_str(&body).expect("an items envelope");
+        all.extend(envelope.items.into_iter().map(|raw| {
+            AsappConversation::from(conversations_core::RawJson::from_raw(raw)).into_normalized()
+        }));
+    }
+    all
 }
 
 #[tokio::test]

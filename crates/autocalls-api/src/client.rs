@@ -127,7 +127,7 @@ impl AutocallsClient {
     ///     .list_conversations(&ListConversationsRequest::new().customer_phone("+14155559876"))
     ///     .await?;
     /// for conversation in &page.data {
-    ///     println!("{} {} {}", conversation.id, conversation.conversation_type, conversation.created_at);
+    ///     println!("{:?} {:?} {:?}", conversation.id, conversation.conversation_type, conversation.created_at);
     /// }
     /// # Ok(())
     /// # }

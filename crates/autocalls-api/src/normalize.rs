@@ -2,13 +2,15 @@
 //!
 //! The mapping table is on [`normalize()`].
 
-use conversations_core::{Conversation, Error, Participant, ParticipantRole};
+use conversations_core::{Conversation, Participant, ParticipantRole};
 use serde_json::Value;
 
 use crate::PROVIDER;
 use crate::types::AutocallsConversation;
 
-/// Decodes one record of a response's `data` and maps it into the normalized model.
+/// Decodes one record of a response's `data` (tolerantly: see
+/// [`AutocallsConversation`]) and maps it into the normalized model. Never fails; what could
+/// not be read is empty, and noted in `notes`.
 ///
 /// | normalized            | Autocalls                                                      |
 /// |-----------------------|----------------------------------------------------------------|
@@ -23,6 +25,7 @@ use crate::types::AutocallsConversation;
 /// | `message_count`, `total_cost`, `ai_enabled` | the same fields                          |
 /// | `created_at`, `updated_at` | the same fields, taken as UTC                             |
 /// | `raw`                 | the record exactly as received                                 |
+/// | `notes`               | every field off its documented type                            |
 ///
 /// ```
 /// use conversations_core::{Channel, ParticipantRole};
@@ -41,7 +44,7 @@ use crate::types::AutocallsConversation;
 ///     "whatsapp_sender": {"name": "Acme Corp Support", "phone": "+14155551234"},
 ///     "customer": {"name": "John Doe", "phone": "+14155559876"}
 /// });
-/// let c = autocalls_api::normalize(&item).unwrap();
+/// let c = autocalls_api::normalize(&item);
 /// assert_eq!(c.provider, "autocalls");
 /// assert_eq!(c.channel, Some(Channel::Whatsapp));
 /// assert_eq!(c.agent.as_ref().unwrap().role, ParticipantRole::AiAssistant);
@@ -50,8 +53,8 @@ use crate::types::AutocallsConversation;
 /// assert!(c.metadata.is_empty());
 /// assert_eq!(c.raw, item);
 /// ```
-pub fn normalize(item: &Value) -> Result<Conversation, Error> {
-    AutocallsConversation::from_value(item).map(AutocallsConversation::into_normalized)
+pub fn normalize(item: &Value) -> Conversation {
+    AutocallsConversation::from_value(item).into_normalized()
 }
 
 impl AutocallsConversation {
@@ -62,36 +65,40 @@ impl AutocallsConversation {
     /// #     "type": "api", "variables": {"lead_id": "12345"}, "external_identifier": "crm-lead-12345",
     /// #     "message_count": 5, "total_cost": 0.0021, "ai_enabled": true,
     /// #     "created_at": "2025-01-25 09:00:00", "updated_at": "2025-01-25 09:15:30"});
-    /// let c = autocalls_api::AutocallsConversation::from_value(&item).unwrap().into_normalized();
+    /// let c = autocalls_api::AutocallsConversation::from_value(&item).into_normalized();
     /// assert_eq!(c.external_id.as_deref(), Some("crm-lead-12345"));
     /// assert_eq!(c.metadata["lead_id"], "12345");
     /// ```
     pub fn into_normalized(self) -> Conversation {
         let mut c = Conversation::new(PROVIDER, self.raw);
-        c.id = Some(self.id);
+        c.notes = self.notes;
+        c.id = self.id;
         c.external_id = self.external_identifier;
-        c.channel = Some(self.conversation_type);
-        c.agent = Some(
-            Participant::new(ParticipantRole::AiAssistant)
-                .with_id(self.assistant_id)
-                .with_name(self.assistant_name),
-        );
+        c.channel = self.conversation_type;
+        if self.assistant_id.is_some() || self.assistant_name.is_some() {
+            let mut agent = Participant::new(ParticipantRole::AiAssistant);
+            agent.id = self.assistant_id;
+            agent.name = self.assistant_name;
+            c.agent = Some(agent);
+        }
         c.customer = self.customer.map(|customer| {
-            let mut p = Participant::new(ParticipantRole::Customer).with_phone(customer.phone);
+            let mut p = Participant::new(ParticipantRole::Customer);
             p.name = customer.name;
+            p.phone = customer.phone;
             p
         });
         c.business = self.whatsapp_sender.map(|sender| {
-            Participant::new(ParticipantRole::Business)
-                .with_name(sender.name)
-                .with_phone(sender.phone)
+            let mut p = Participant::new(ParticipantRole::Business);
+            p.name = sender.name;
+            p.phone = sender.phone;
+            p
         });
-        c.metadata = self.variables.unwrap_or_default().into_iter().collect();
-        c.message_count = Some(self.message_count);
-        c.total_cost = Some(self.total_cost);
-        c.ai_enabled = Some(self.ai_enabled);
-        c.created_at = Some(self.created_at);
-        c.updated_at = Some(self.updated_at);
+        c.metadata = self.variables.unwrap_or_default();
+        c.message_count = self.message_count;
+        c.total_cost = self.total_cost;
+        c.ai_enabled = self.ai_enabled;
+        c.created_at = self.created_at;
+        c.updated_at = self.updated_at;
         c
     }
 }

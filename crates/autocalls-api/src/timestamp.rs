@@ -5,10 +5,7 @@
 //! RFC 3339 (`2025-01-25T14:30:00Z`, `2025-01-25T16:30:00+02:00`) are accepted too and
 //! converted to UTC. Anything else is an error naming the field.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-
-/// The documented timestamp layout, with optional fractional seconds.
-const DOCUMENTED_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Why a timestamp could not be read: which field, which value.
 ///
@@ -43,15 +40,63 @@ pub struct TimestampError {
 /// assert!(parse("updated_at", "25/01/2025").is_err());
 /// ```
 pub fn parse(field: &str, value: &str) -> Result<DateTime<Utc>, TimestampError> {
-    if let Ok(naive) = NaiveDateTime::parse_from_str(value, DOCUMENTED_FORMAT) {
-        return Ok(naive.and_utc());
+    parse_utc(value).ok_or_else(|| TimestampError {
+        field: field.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+/// Parses an Autocalls timestamp into UTC, or `None`: the documented layout is read by
+/// position (no format string), RFC 3339 by chrono.
+///
+/// ```
+/// use autocalls_api::timestamp::parse_utc;
+/// assert_eq!(parse_utc("2025-01-25 14:30:00").unwrap().to_rfc3339(), "2025-01-25T14:30:00+00:00");
+/// assert_eq!(parse_utc("2025-01-25 14:30:00.25").unwrap().timestamp_subsec_millis(), 250);
+/// assert!(parse_utc("2025-02-30 00:00:00").is_none());
+/// ```
+pub fn parse_utc(value: &str) -> Option<DateTime<Utc>> {
+    documented(value.as_bytes()).or_else(|| {
+        DateTime::parse_from_rfc3339(value)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with an optional `.fraction` (up to nanoseconds), read by position.
+fn documented(b: &[u8]) -> Option<DateTime<Utc>> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
     }
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| TimestampError {
-            field: field.to_owned(),
-            value: value.to_owned(),
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
         })
+    };
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let mut n = 0u32;
+            for &d in digits {
+                if !d.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + u32::from(d - b'0');
+            }
+            n * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?
+        .and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 mod common;
 
-use autocalls_api::{AutocallsClient, AutocallsSource, ListConversationsRequest, normalize};
+use autocalls_api::{
+    AutocallsClient, AutocallsConversation, AutocallsSource, ListConversationsRequest,
+};
 use common::fast_retries;
 use conversations_core::testkit::Conformance;
 use conversations_core::{Conversation, ConversationQuery, ConversationSource, Error, Filter};
@@ -25,20 +27,47 @@ fn client_for(sandbox: &Sandbox) -> AutocallsClient {
         .expect("the client builds")
 }
 
-fn expected(sandbox: &Sandbox) -> Vec<Conversation> {
-    sandbox
-        .dataset()
-        .autocalls()
-        .iter()
-        .map(|item| normalize(item).expect("sandbox records decode"))
-        .collect()
+/// Every record the sandbox serves, in order, normalized from the exact bytes served (walked
+/// with plain HTTP, not with the client under test), so `raw` is compared byte for byte.
+async fn expected(sandbox: &Sandbox) -> Vec<Conversation> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        data: Vec<&'a serde_json::value::RawValue>,
+        next_cursor: Option<String>,
+    }
+    let http = reqwest::Client::new();
+    let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut request = http
+            .get(&url)
+            .bearer_auth(&sandbox.credentials().autocalls_api_key)
+            .query(&[("per_page", "100")]);
+        if let Some(cursor) = &cursor {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        let response = request.send().await.expect("the sandbox answers");
+        let body = response.text().await.expect("a body");
+        let page: Envelope<'_> = serde_json::from_str(&body).expect("a data envelope");
+        all.extend(
+            page.data
+                .into_iter()
+                .map(|raw| AutocallsConversation::from_raw(raw).into_normalized()),
+        );
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return all,
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocalls_source_passes_the_conformance_kit() {
     let sandbox = sandbox().await;
     let source = AutocallsSource::new(client_for(&sandbox));
-    let dataset = expected(&sandbox);
+    let dataset = expected(&sandbox).await;
     assert!(dataset.len() > 15, "more than one default page");
 
     let mut run = Conformance::new(&source, dataset.clone());
@@ -86,7 +115,7 @@ async fn native_and_normalized_listings_agree_with_the_dataset() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(all, expected(&sandbox));
+    assert_eq!(all, expected(&sandbox).await);
     sandbox.shutdown().await;
 }
 
@@ -160,7 +189,7 @@ async fn rate_limits_are_retried_and_counted() {
 async fn phone_filters_reach_the_sandbox_intact() {
     let sandbox = sandbox().await;
     let source = AutocallsSource::new(client_for(&sandbox));
-    let dataset = expected(&sandbox);
+    let dataset = expected(&sandbox).await;
     let phone = dataset
         .iter()
         .find_map(|c| c.customer.as_ref().and_then(|p| p.phone.clone()))

@@ -45,7 +45,7 @@ fn docs_example_decodes_wholly() {
         page.path.as_deref(),
         Some("https://app.autocalls.ai/api/user/conversations")
     );
-    assert_eq!(page.per_page, 15);
+    assert_eq!(page.per_page, Some(15));
     assert_eq!(
         page.next_cursor.as_deref(),
         Some("eyJpZCI6MTAwLCJfcG9pbnRzVG9OZXh0SXRlbXMiOnRydWV9")
@@ -53,12 +53,22 @@ fn docs_example_decodes_wholly() {
     assert_eq!(page.prev_cursor, None);
     assert_eq!(page.request_id, None);
     assert_eq!(page.data.len(), 3);
+    assert!(
+        page.data.iter().all(|c| c.notes.is_empty()),
+        "the docs' own example is on-spec"
+    );
 
     let widget = &page.data[0];
-    assert_eq!(widget.id, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
-    assert_eq!(widget.assistant_id, "a1b2c3d4-5678-90ab-cdef-1234567890ab");
-    assert_eq!(widget.assistant_name, "Support Assistant");
-    assert_eq!(widget.conversation_type, ConversationType::Widget);
+    assert_eq!(
+        widget.id.as_deref(),
+        Some("7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    );
+    assert_eq!(
+        widget.assistant_id.as_deref(),
+        Some("a1b2c3d4-5678-90ab-cdef-1234567890ab")
+    );
+    assert_eq!(widget.assistant_name.as_deref(), Some("Support Assistant"));
+    assert_eq!(widget.conversation_type, Some(ConversationType::Widget));
     assert_eq!(
         widget.variables,
         Some(
@@ -66,54 +76,72 @@ fn docs_example_decodes_wholly() {
                 .as_object()
                 .unwrap()
                 .clone()
+                .into_iter()
+                .collect()
         )
     );
     assert_eq!(widget.external_identifier, None);
-    assert_eq!(widget.message_count, 12);
-    assert_eq!(widget.total_cost, 0.0045);
-    assert!(widget.ai_enabled);
-    assert_eq!(widget.created_at, utc(2025, 1, 25, 14, 30, 0));
-    assert_eq!(widget.updated_at, utc(2025, 1, 25, 14, 45, 22));
+    assert_eq!(widget.message_count, Some(12));
+    assert_eq!(widget.total_cost, Some(0.0045));
+    assert_eq!(widget.ai_enabled, Some(true));
+    assert_eq!(widget.created_at, Some(utc(2025, 1, 25, 14, 30, 0)));
+    assert_eq!(widget.updated_at, Some(utc(2025, 1, 25, 14, 45, 22)));
     assert_eq!(widget.whatsapp_sender, None);
     assert_eq!(widget.customer, None);
     assert_eq!(widget.raw, docs_example()["data"][0]);
 
     let whatsapp = &page.data[1];
-    assert_eq!(whatsapp.id, "8d0f7780-8536-51ef-055c-f18fd2g01bf8");
     assert_eq!(
-        whatsapp.assistant_id,
-        "a1b2c3d4-5678-90ab-cdef-1234567890ab"
+        whatsapp.id.as_deref(),
+        Some("8d0f7780-8536-51ef-055c-f18fd2g01bf8")
     );
-    assert_eq!(whatsapp.assistant_name, "Support Assistant");
-    assert_eq!(whatsapp.conversation_type, ConversationType::Whatsapp);
+    assert_eq!(
+        whatsapp.assistant_id.as_deref(),
+        Some("a1b2c3d4-5678-90ab-cdef-1234567890ab")
+    );
+    assert_eq!(
+        whatsapp.assistant_name.as_deref(),
+        Some("Support Assistant")
+    );
+    assert_eq!(whatsapp.conversation_type, Some(ConversationType::Whatsapp));
     assert_eq!(whatsapp.variables, None);
     assert_eq!(whatsapp.external_identifier, None);
-    assert_eq!(whatsapp.message_count, 8);
-    assert_eq!(whatsapp.total_cost, 0.0032);
-    assert!(whatsapp.ai_enabled);
-    assert_eq!(whatsapp.created_at, utc(2025, 1, 25, 10, 15, 0));
-    assert_eq!(whatsapp.updated_at, utc(2025, 1, 25, 10, 28, 45));
+    assert_eq!(whatsapp.message_count, Some(8));
+    assert_eq!(whatsapp.total_cost, Some(0.0032));
+    assert_eq!(whatsapp.ai_enabled, Some(true));
+    assert_eq!(whatsapp.created_at, Some(utc(2025, 1, 25, 10, 15, 0)));
+    assert_eq!(whatsapp.updated_at, Some(utc(2025, 1, 25, 10, 28, 45)));
     assert_eq!(
         whatsapp.whatsapp_sender,
-        Some(WhatsappSender {
-            name: "Acme Corp Support".into(),
-            phone: "+14155551234".into()
-        })
+        Some(
+            serde_json::from_value::<WhatsappSender>(
+                json!({"name": "Acme Corp Support", "phone": "+14155551234"})
+            )
+            .unwrap()
+        )
     );
     assert_eq!(
         whatsapp.customer,
-        Some(Customer {
-            name: Some("John Doe".into()),
-            phone: "+14155559876".into()
-        })
+        Some(
+            serde_json::from_value::<Customer>(
+                json!({"name": "John Doe", "phone": "+14155559876"})
+            )
+            .unwrap()
+        )
     );
     assert_eq!(whatsapp.raw, docs_example()["data"][1]);
 
     let api = &page.data[2];
-    assert_eq!(api.id, "9e1g8891-9647-62fg-166d-g29ge3h12cg9");
-    assert_eq!(api.assistant_id, "a1b2c3d4-5678-90ab-cdef-1234567890ab");
-    assert_eq!(api.assistant_name, "Support Assistant");
-    assert_eq!(api.conversation_type, ConversationType::Api);
+    assert_eq!(
+        api.id.as_deref(),
+        Some("9e1g8891-9647-62fg-166d-g29ge3h12cg9")
+    );
+    assert_eq!(
+        api.assistant_id.as_deref(),
+        Some("a1b2c3d4-5678-90ab-cdef-1234567890ab")
+    );
+    assert_eq!(api.assistant_name.as_deref(), Some("Support Assistant"));
+    assert_eq!(api.conversation_type, Some(ConversationType::Api));
     assert_eq!(
         api.variables,
         Some(
@@ -121,14 +149,16 @@ fn docs_example_decodes_wholly() {
                 .as_object()
                 .unwrap()
                 .clone()
+                .into_iter()
+                .collect()
         )
     );
     assert_eq!(api.external_identifier.as_deref(), Some("crm-lead-12345"));
-    assert_eq!(api.message_count, 5);
-    assert_eq!(api.total_cost, 0.0021);
-    assert!(api.ai_enabled);
-    assert_eq!(api.created_at, utc(2025, 1, 25, 9, 0, 0));
-    assert_eq!(api.updated_at, utc(2025, 1, 25, 9, 15, 30));
+    assert_eq!(api.message_count, Some(5));
+    assert_eq!(api.total_cost, Some(0.0021));
+    assert_eq!(api.ai_enabled, Some(true));
+    assert_eq!(api.created_at, Some(utc(2025, 1, 25, 9, 0, 0)));
+    assert_eq!(api.updated_at, Some(utc(2025, 1, 25, 9, 15, 30)));
     assert_eq!(api.whatsapp_sender, None);
     assert_eq!(api.customer, None);
     assert_eq!(api.raw, docs_example()["data"][2]);
@@ -141,7 +171,7 @@ fn docs_example_normalizes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|item| autocalls_api::normalize(item).unwrap())
+        .map(autocalls_api::normalize)
         .collect();
 
     let widget = &items[0];

@@ -66,6 +66,12 @@ pub(crate) struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
+    /// Refuse records off their documented types: the first field a provider sent off its
+    /// documented type ends the listing with an error naming the provider, record and field.
+    /// Without it such records are listed, each with its "notes", and a summary per provider
+    /// goes to stderr.
+    #[arg(long)]
+    pub(crate) strict: bool,
     /// Ignore the environment and list from a built-in sandbox with demo data.
     #[arg(long)]
     pub(crate) sandbox: bool,

@@ -4,6 +4,7 @@
 
 mod cli;
 mod exit;
+mod offspec;
 mod output;
 mod progress;
 mod providers;
@@ -12,7 +13,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use conversations_core::{Channel, ConversationQuery, Federation};
+use conversations_core::{ConversationQuery, Federation, Filter};
 use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 use futures::StreamExt;
 
@@ -56,15 +57,16 @@ fn schema() -> ExitCode {
 }
 
 fn query(args: &ListArgs) -> ConversationQuery {
-    ConversationQuery {
-        external_id: args.external_id.clone(),
-        channel: args.conversation_type.as_deref().map(Channel::from),
-        agent_id: args.assistant_id.map(|id| id.to_string()),
-        customer_phone: args.customer_phone.clone(),
-        business_phone: args.whatsapp_sender_phone.clone(),
-        page_size: args.page_size,
-        limit: args.limit,
-    }
+    let mut query = ConversationQuery::new()
+        .with_filter(Filter::ExternalId, args.external_id.clone())
+        .with_filter(Filter::Channel, args.conversation_type.clone())
+        .with_filter(Filter::AgentId, args.assistant_id.map(|id| id.to_string()))
+        .with_filter(Filter::CustomerPhone, args.customer_phone.clone())
+        .with_filter(Filter::BusinessPhone, args.whatsapp_sender_phone.clone())
+        .strict(args.strict);
+    query.page_size = args.page_size;
+    query.limit = args.limit;
+    query
 }
 
 async fn list(args: ListArgs) -> ExitCode {
@@ -124,6 +126,7 @@ async fn list(args: ListArgs) -> ExitCode {
         width,
     );
     let mut progress = Progress::new();
+    let mut tally = offspec::Tally::default();
     let mut codes = Vec::new();
     let mut remaining = args.limit;
     let mut items = federation.list();
@@ -134,6 +137,7 @@ async fn list(args: ListArgs) -> ExitCode {
                     return broken_output(&progress, &e);
                 }
                 progress.record(&item.provider);
+                tally.record(&conversation);
                 // `--limit` bounds the whole listing, across providers.
                 if let Some(left) = remaining.as_mut() {
                     *left -= 1;
@@ -151,6 +155,9 @@ async fn list(args: ListArgs) -> ExitCode {
     progress.finish();
     if let Err(e) = writer.finish() {
         return broken_output(&progress, &e);
+    }
+    for line in tally.summary() {
+        eprintln!("{line}");
     }
     exit::worst(codes)
 }

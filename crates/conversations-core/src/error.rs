@@ -214,8 +214,13 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-    /// A response could not be decoded.
-    #[error("{provider}: could not decode {what}{}: {reason}; body starts: {snippet:?}", StatusSuffix(*.status))]
+    /// A response could not be decoded: a page body that is not JSON or lacks its list, or
+    /// an error body that is not the provider's envelope.
+    ///
+    /// For a successful (2xx) response the error names where and what JSON type was wrong,
+    /// never content: no snippet, no values. For an error status, a bounded snippet of the
+    /// body is kept (a gateway's HTML page, say).
+    #[error("{provider}: could not decode {what}{}: {reason}{}", StatusSuffix(*.status), SnippetSuffix(.snippet.as_deref()))]
     Decode {
         /// The provider that answered.
         provider: String,
@@ -223,10 +228,21 @@ pub enum Error {
         status: Option<u16>,
         /// What was being decoded.
         what: String,
-        /// Why it failed.
+        /// Why it failed (positions and JSON types, never values of a 2xx body).
         reason: String,
-        /// The start of the body (at most [`SNIPPET_CHARS`] characters).
-        snippet: String,
+        /// The start of a non-2xx body (at most [`SNIPPET_CHARS`] characters).
+        snippet: Option<String>,
+    },
+    /// Strict decoding ([`ConversationQuery::strict`](crate::ConversationQuery::strict)) met a
+    /// record off its documented types. Names the field and the JSON types, never the value.
+    #[error("{provider}: record {position} of the listing is off its documented types: {note}")]
+    OffSpec {
+        /// The source that served the record.
+        provider: String,
+        /// The record's position in the listing, from 1.
+        position: u64,
+        /// The first field that was off.
+        note: Box<crate::note::DecodeNote>,
     },
     /// Paging went wrong: a provider repeated a cursor, or a cursor was not one it issued.
     #[error("{provider}: pagination error: {reason}")]
@@ -244,6 +260,17 @@ impl fmt::Display for RetryAfterSuffix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Some(d) => write!(f, ", retry after {}s", d.as_secs_f64()),
+            None => Ok(()),
+        }
+    }
+}
+
+struct SnippetSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for SnippetSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(snippet) => write!(f, "; body starts: {snippet:?}"),
             None => Ok(()),
         }
     }
@@ -287,6 +314,27 @@ impl Error {
         }
     }
 
+    /// An [`Error::OffSpec`] for the record at `position` (from 1).
+    ///
+    /// ```
+    /// use conversations_core::{DecodeNote, Documented, Error, Found, NoteAction};
+    /// let note = DecodeNote::new("assistant_id", Documented::String, Found::Number, NoteAction::Converted);
+    /// let err = Error::off_spec("autocalls", 3, note);
+    /// assert_eq!(err.to_string(), "autocalls: record 3 of the listing is off its documented types: assistant_id (number, documented string)");
+    /// assert!(!err.is_retryable());
+    /// ```
+    pub fn off_spec(
+        provider: impl Into<String>,
+        position: u64,
+        note: crate::note::DecodeNote,
+    ) -> Self {
+        Error::OffSpec {
+            provider: provider.into(),
+            position,
+            note: Box::new(note),
+        }
+    }
+
     /// An [`Error::Transport`] from any error.
     ///
     /// ```
@@ -304,14 +352,20 @@ impl Error {
         }
     }
 
-    /// An [`Error::Decode`] keeping a bounded, printable snippet of `body`.
+    /// An [`Error::Decode`] keeping a bounded, printable snippet of `body` when `status` is
+    /// an error status; for a 2xx (or no) status the body is not quoted at all, since it may
+    /// hold personal data — `reason` must then name only positions and JSON types (see
+    /// [`decode::describe`](crate::decode::describe)).
     ///
     /// ```
     /// let body = format!("<html>{}</html>", "x".repeat(10_000));
     /// let err = conversations_core::Error::decode("asapp", Some(502), "error body", "expected JSON", body.as_bytes());
     /// let text = err.to_string();
     /// assert!(text.starts_with("asapp: could not decode error body (HTTP 502): expected JSON"));
-    /// assert!(text.len() < 400);
+    /// assert!(text.contains("<html>") && text.len() < 400);
+    ///
+    /// let ok = conversations_core::Error::decode("asapp", Some(200), "page", "items is missing", br#"{"name":"Jane"}"#);
+    /// assert!(!ok.to_string().contains("Jane"));
     /// ```
     pub fn decode(
         provider: impl Into<String>,
@@ -325,7 +379,9 @@ impl Error {
             status,
             what: what.into(),
             reason: one_line(&reason.to_string()),
-            snippet: snippet(body),
+            snippet: status
+                .filter(|s| !(200..300).contains(s))
+                .map(|_| snippet(body)),
         }
     }
 
@@ -382,6 +438,7 @@ impl Error {
             | Error::Api { provider, .. }
             | Error::Transport { provider, .. }
             | Error::Decode { provider, .. }
+            | Error::OffSpec { provider, .. }
             | Error::Pagination { provider, .. } => provider,
         }
     }

@@ -47,14 +47,17 @@
 //! - `Retry-After` HTTP dates are parsed with `httpdate`; timestamps are `chrono` UTC.
 
 pub mod capabilities;
+pub mod decode;
 pub mod endpoint;
 pub mod error;
 pub mod federation;
 pub mod memory;
 pub mod model;
+pub mod note;
 pub mod page;
 pub mod paginate;
 pub mod query;
+pub mod raw;
 pub mod retry;
 pub mod source;
 #[cfg(feature = "testkit")]
@@ -67,8 +70,10 @@ pub use error::{ApiErrorDetails, BoxError, Error, Result};
 pub use federation::{FederatedItem, Federation};
 pub use memory::MemorySource;
 pub use model::{Channel, Conversation, Participant, ParticipantRole};
+pub use note::{DecodeNote, Documented, Found, JsonType, NoteAction};
 pub use page::{Cursor, Direction, Page};
-pub use paginate::{Items, PageFetcher, Pages};
+pub use paginate::{ItemCheck, Items, PageFetcher, Pages};
 pub use query::{ConversationQuery, Filter};
+pub use raw::RawJson;
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use source::ConversationSource;

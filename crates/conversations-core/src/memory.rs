@@ -248,7 +248,7 @@ pub fn demo_conversations(provider: &str, n: usize) -> Vec<Conversation> {
                 _ => Channel::Test,
             };
             let id = format!("conv-{i:04}");
-            let mut c = Conversation::new(provider, serde_json::json!({ "id": id }));
+            let mut c = Conversation::new(provider.to_owned(), serde_json::json!({ "id": id }));
             c.id = Some(id);
             c.external_id = Some(format!("ext-{}", i % 7));
             c.agent = Some(

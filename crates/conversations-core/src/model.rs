@@ -2,20 +2,32 @@
 //!
 //! A [`Conversation`] carries the fields providers have in common, each optional where a
 //! provider may not send it, plus [`Conversation::raw`]: the provider's record exactly as
-//! received, so nothing a provider sends is ever lost.
+//! received (the bytes), so nothing a provider sends is ever lost, and
+//! [`Conversation::notes`]: every field that was off its documented type.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::note::DecodeNote;
+use crate::raw::RawJson;
+
 /// One conversation, normalized across providers.
 ///
-/// JSON field names are `snake_case`. Fields a provider does not send are `None` (or empty
-/// for `metadata`); the record as the provider sent it is always in [`raw`](Self::raw).
+/// JSON field names are `snake_case`. Fields a provider does not send, or sent in a form
+/// that could not be read, are `None` (or empty for `metadata`); the record as the provider
+/// sent it is always in [`raw`](Self::raw), and every field that was off its documented type
+/// is listed in [`notes`](Self::notes).
+///
+/// The struct is `#[non_exhaustive]`: build one with [`Conversation::new`] and set its
+/// public fields, so new fields are not a breaking change.
 ///
 /// ```
 /// use conversations_core::{Channel, Conversation, Participant, ParticipantRole};
@@ -27,12 +39,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// let json = serde_json::to_value(&c).unwrap();
 /// assert_eq!(json["channel"], "whatsapp");
 /// assert_eq!(json["customer"]["role"], "customer");
+/// assert_eq!(json["raw"]["id"], "c-1");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub struct Conversation {
     /// The provider this record came from, as named by [`ConversationSource::provider`](crate::ConversationSource::provider).
-    pub provider: String,
+    #[schemars(with = "String")]
+    pub provider: Cow<'static, str>,
     /// The provider's own identifier for the conversation.
     pub id: Option<String>,
     /// The caller's identifier for the conversation (ASAPP `externalId`, Autocalls `external_identifier`).
@@ -58,24 +73,52 @@ pub struct Conversation {
     pub created_at: Option<DateTime<Utc>>,
     /// When the conversation was last updated (UTC).
     pub updated_at: Option<DateTime<Utc>>,
-    /// The provider's record exactly as received.
-    pub raw: serde_json::Value,
+    /// The provider's record exactly as received: its bytes, written back verbatim.
+    pub raw: RawJson,
+    /// Every field that was off its documented type, and what decoding did about it; absent
+    /// from JSON output when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<DecodeNote>,
 }
 
 impl Conversation {
-    /// A conversation from `provider` with every normalized field empty and `raw` set.
+    /// A conversation from `provider` with every normalized field empty, no notes, and
+    /// `raw` set (from received text as a [`RawJson`], or from a [`serde_json::Value`]).
     ///
     /// ```
     /// let c = conversations_core::Conversation::new("memory", serde_json::Value::Null);
     /// assert_eq!(c.provider, "memory");
-    /// assert!(c.id.is_none());
+    /// assert!(c.id.is_none() && c.notes.is_empty());
+    /// assert_eq!(c.raw.get(), "null");
     /// ```
-    pub fn new(provider: impl Into<String>, raw: serde_json::Value) -> Self {
+    pub fn new(provider: impl Into<Cow<'static, str>>, raw: impl Into<RawJson>) -> Self {
         Self {
             provider: provider.into(),
-            raw,
-            ..Self::default()
+            id: None,
+            external_id: None,
+            channel: None,
+            agent: None,
+            customer: None,
+            business: None,
+            metadata: BTreeMap::new(),
+            message_count: None,
+            total_cost: None,
+            ai_enabled: None,
+            created_at: None,
+            updated_at: None,
+            raw: raw.into(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Whether any field was off its documented type.
+    ///
+    /// ```
+    /// let c = conversations_core::Conversation::new("memory", serde_json::json!({}));
+    /// assert!(!c.has_notes());
+    /// ```
+    pub fn has_notes(&self) -> bool {
+        !self.notes.is_empty()
     }
 }
 
@@ -91,6 +134,7 @@ impl Conversation {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub struct Participant {
     /// What the participant is.
     pub role: ParticipantRole,
@@ -178,6 +222,7 @@ impl Participant {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ParticipantRole {
     /// A person answering for the business.
     HumanAgent,
@@ -203,8 +248,11 @@ pub enum ParticipantRole {
 /// assert_eq!(Channel::from("voice").as_str(), "voice");
 /// let json = serde_json::to_string(&Channel::Api).unwrap();
 /// assert_eq!(json, "\"api\"");
+/// // Equal by spelling, however built.
+/// assert_eq!(Channel::Other("whatsapp".into()), Channel::Whatsapp);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Channel {
     /// Internal test conversations.
     Test,
@@ -239,7 +287,7 @@ impl Channel {
     /// assert!(!Channel::from("voice").is_known());
     /// ```
     pub fn is_known(&self) -> bool {
-        !matches!(self, Channel::Other(_))
+        matches!(self.as_str(), "test" | "widget" | "whatsapp" | "api")
     }
 
     /// The wire spelling of the channel.
@@ -255,6 +303,32 @@ impl Channel {
             Channel::Api => "api",
             Channel::Other(other) => other,
         }
+    }
+}
+
+impl PartialEq for Channel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Channel {}
+
+impl Hash for Channel {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Channel {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Channel {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 

@@ -18,6 +18,10 @@ use crate::page::{Cursor, Direction, Page};
 pub type PageFetcher<'a, T> =
     Box<dyn FnMut(Option<Cursor>) -> BoxFuture<'a, Result<Page<T>>> + Send + 'a>;
 
+/// A check run on every item before it is handed out, with its position in the walk (from
+/// 1); an error ends the walk after the items before it.
+pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
+
 /// A stream of pages that follows cursors in one direction.
 ///
 /// Made by [`ConversationSource::pages`](crate::ConversationSource::pages) or, over any fetch
@@ -52,6 +56,8 @@ pub struct Pages<'a, T> {
     seen: HashSet<Cursor>,
     pending_error: Option<Error>,
     done: bool,
+    check: Option<ItemCheck<'a, T>>,
+    accepted: u64,
 }
 
 // Nothing is ever pinned in place inside a paginator: items are plain values in `Vec`s and
@@ -107,7 +113,33 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             seen,
             pending_error: None,
             done: false,
+            check: None,
+            accepted: 0,
         }
+    }
+
+    /// Runs `check` on every item, with its position in the walk (from 1), before it is
+    /// handed out. The first error ends the walk: the items before it on its page are
+    /// handed out, then the error.
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Direction, Error, Page, Pages};
+    /// # futures::executor::block_on(async {
+    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_| {
+    ///     future::ready(Ok(Page::single(vec![1, 2, -3, 4]))).boxed()
+    /// }))
+    /// .with_check(Box::new(|n: &i32, position| {
+    ///     if *n < 0 { Err(Error::pagination("demo", format!("negative at {position}"))) } else { Ok(()) }
+    /// }));
+    /// let items: Vec<_> = pages.items().collect().await;
+    /// assert_eq!(items.len(), 3);
+    /// assert_eq!(items[2].as_ref().unwrap_err().to_string(), "demo: pagination error: negative at 3");
+    /// # });
+    /// ```
+    pub fn with_check(mut self, check: ItemCheck<'a, T>) -> Self {
+        self.check = Some(check);
+        self
     }
 
     /// A stream that yields `error` and ends, without fetching anything.
@@ -136,6 +168,8 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             seen: HashSet::new(),
             pending_error: Some(error),
             done: false,
+            check: None,
+            accepted: 0,
         }
     }
 
@@ -182,10 +216,28 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             let keep = usize::try_from(*remaining).unwrap_or(usize::MAX);
             page.items.truncate(keep);
             *remaining -= page.items.len() as u64;
-            if *remaining == 0 {
+        }
+        if let Some(check) = self.check.as_mut() {
+            let failed = page.items.iter().enumerate().find_map(|(i, item)| {
+                check(item, self.accepted + i as u64 + 1)
+                    .err()
+                    .map(|e| (i, e))
+            });
+            if let Some((index, error)) = failed {
+                page.items.truncate(index);
+                self.accepted += index as u64;
                 self.done = true;
+                if page.items.is_empty() {
+                    return Err(error);
+                }
+                self.pending_error = Some(error);
                 return Ok(page);
             }
+        }
+        self.accepted += page.items.len() as u64;
+        if self.remaining == Some(0) {
+            self.done = true;
+            return Ok(page);
         }
         match page.cursor(self.direction).cloned() {
             None => self.done = true,

@@ -131,6 +131,7 @@ impl fmt::Display for Filter {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ConversationQuery {
     /// Only conversations with this external id.
     pub external_id: Option<String>,
@@ -146,6 +147,12 @@ pub struct ConversationQuery {
     pub page_size: Option<u32>,
     /// Stop after this many items in all; every item when `None`.
     pub limit: Option<u64>,
+    /// Refuse records off their documented types: the first record with a
+    /// [`DecodeNote`](crate::DecodeNote) ends the listing with
+    /// [`Error::OffSpec`](crate::Error::OffSpec) (the records before it are delivered).
+    /// Off by default: such records arrive, with their notes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
 }
 
 impl ConversationQuery {
@@ -156,6 +163,17 @@ impl ConversationQuery {
     /// ```
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Turns strict decoding on or off (see [`strict`](Self::strict)).
+    ///
+    /// ```
+    /// let q = conversations_core::ConversationQuery::new().strict(true);
+    /// assert!(q.strict);
+    /// ```
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Filters on the external id.

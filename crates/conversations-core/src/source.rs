@@ -97,9 +97,17 @@ pub trait ConversationSource: Send + Sync {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>> {
         self.capabilities().validate(self.provider(), query)?;
-        self.retry_policy()
+        let page = self
+            .retry_policy()
             .retry(|| self.list_page(query, cursor))
-            .await
+            .await?;
+        if query.strict {
+            let mut check = strict_check(self.provider());
+            for (i, item) in page.items.iter().enumerate() {
+                check(item, i as u64 + 1)?;
+            }
+        }
+        Ok(page)
     }
 
     /// Every page for `query`, following `next` cursors, as a stream.
@@ -169,9 +177,10 @@ pub trait ConversationSource: Send + Sync {
             ));
         }
         let limit = query.limit;
+        let strict = query.strict;
         let query = Arc::new(query);
         let policy = self.retry_policy();
-        Pages::new(
+        let pages = Pages::new(
             provider,
             start,
             direction,
@@ -185,8 +194,25 @@ pub trait ConversationSource: Send + Sync {
                         .await
                 })
             }),
-        )
+        );
+        if strict {
+            pages.with_check(strict_check(self.provider()))
+        } else {
+            pages
+        }
     }
+}
+
+/// The check strict listings run on every record: its first note, if any, as an
+/// [`Error::OffSpec`].
+fn strict_check<'a>(provider: &str) -> crate::paginate::ItemCheck<'a, Conversation> {
+    let provider = provider.to_owned();
+    Box::new(
+        move |conversation: &Conversation, position| match conversation.notes.first() {
+            Some(note) => Err(Error::off_spec(provider.clone(), position, note.clone())),
+            None => Ok(()),
+        },
+    )
 }
 
 macro_rules! delegate_source {

@@ -85,7 +85,7 @@ impl RecordWriter for CsvWriter<'_> {
             .unwrap_or_default()
             .unwrap_or_default();
         let row = [
-            c.provider.clone(),
+            c.provider.to_string(),
             field(c.id.as_ref()),
             field(c.external_id.as_ref()),
             field(c.channel.as_ref()),

@@ -104,7 +104,7 @@ impl RecordWriter for TableWriter<'_> {
     fn write(&mut self, c: &Conversation) -> io::Result<()> {
         self.header()?;
         let cells = [
-            c.provider.clone(),
+            c.provider.to_string(),
             c.id.clone().unwrap_or_default(),
             c.external_id.clone().unwrap_or_default(),
             c.channel
