@@ -72,4 +72,27 @@ mod tests {
         let err = decode_list(200, br#"{"items":"Jane Doe"}"#).unwrap_err();
         assert!(!err.to_string().contains("Jane"), "{err}");
     }
+
+    proptest::proptest! {
+        /// Any bytes: a list or an error, never a panic, and never a quote of a 2xx body.
+        #[test]
+        fn the_decoder_never_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            if let Err(err) = decode_list(200, &body) {
+                let quoted = matches!(err, Error::Decode { snippet: Some(_), .. });
+                proptest::prop_assert!(!quoted);
+            }
+        }
+
+        /// Any JSON in `items`: one record per element, each normalizing without a panic.
+        #[test]
+        fn any_items_normalize(texts in proptest::collection::vec("[\\[\\]{}\",:0-9a-z ]{0,40}", 0..6)) {
+            let valid: Vec<&String> = texts.iter().filter(|t| serde_json::from_str::<&serde_json::value::RawValue>(t).is_ok()).collect();
+            let body = format!("{{\"items\":[{}]}}", valid.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","));
+            let items = decode_list(200, body.as_bytes()).expect("an items list");
+            proptest::prop_assert_eq!(items.len(), valid.len());
+            for item in items {
+                let _ = item.into_normalized();
+            }
+        }
+    }
 }

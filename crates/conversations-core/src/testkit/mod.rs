@@ -16,6 +16,8 @@
 //! # });
 //! ```
 
+pub mod drift;
+
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Mutex;
