@@ -105,14 +105,14 @@ async fn federation_lists_both_exactly_once_tagged() {
     let mut seen = HashSet::new();
     for item in &items {
         let c = item.result.as_ref().unwrap();
-        assert_eq!(c.provider, item.provider);
+        assert_eq!(c.provider.as_ref(), &*item.source);
         assert_eq!(c.external_id.as_deref(), Some(id.as_str()));
         assert!(
             seen.insert((c.provider.clone(), c.id.clone())),
             "duplicate {c:?}"
         );
     }
-    let count = |p: &str| items.iter().filter(|i| i.provider == p).count();
+    let count = |p: &str| items.iter().filter(|i| &*i.source == p).count();
     assert_eq!(count("asapp"), want_asapp);
     assert_eq!(count("autocalls"), want_autocalls);
 }
@@ -132,7 +132,7 @@ async fn a_failing_provider_reports_while_the_other_goes_on() {
         .await;
     let errors: Vec<_> = items.iter().filter(|i| i.result.is_err()).collect();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].provider, "asapp");
+    assert_eq!(&*errors[0].source, "asapp");
     let err = errors[0].result.as_ref().unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.request_id().is_some());

@@ -29,8 +29,15 @@ const SPECS: [FieldSpec; 10] = [
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    Field { spec: usize, kind: JsonType, seed: u64 },
-    Whole { kind: JsonType, seed: u64 },
+    Field {
+        spec: usize,
+        kind: JsonType,
+        seed: u64,
+    },
+    Whole {
+        kind: JsonType,
+        seed: u64,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -62,7 +69,9 @@ fn base_records(n: usize) -> Vec<Record> {
 
 async fn list(server: &MockServer, strict: bool) -> Vec<Result<Conversation, Error>> {
     let source = client(&server.base_url()).into_source();
-    let query = ConversationQuery::new().external_id("id-111").strict(strict);
+    let query = ConversationQuery::new()
+        .external_id("id-111")
+        .strict(strict);
     source.list(query).collect().await
 }
 

@@ -41,7 +41,11 @@ const SPECS: [FieldSpec; 17] = [
 #[derive(Debug, Clone)]
 enum Mutation {
     /// Replace one documented field by a value of another JSON type.
-    Field { spec: usize, kind: JsonType, seed: u64 },
+    Field {
+        spec: usize,
+        kind: JsonType,
+        seed: u64,
+    },
     /// Replace the whole record by a non-object.
     Whole { kind: JsonType, seed: u64 },
 }
@@ -57,7 +61,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 /// The valid records a case starts from: the vendor's own examples and generated ones.
 fn base_records(n: usize) -> Vec<Record> {
-    let examples = docs_example()["data"].as_array().cloned().unwrap_or_default();
+    let examples = docs_example()["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let kinds = ["widget", "whatsapp", "api", "test"];
     (0..n)
         .map(|i| {
@@ -103,7 +110,9 @@ async fn serve(texts: &[String], size: usize) -> MockServer {
 
 async fn list(server: &MockServer, size: usize, strict: bool) -> Vec<Result<Conversation, Error>> {
     let source = AutocallsSource::new(client(&server.url("/api"), RetryPolicy::none()));
-    let query = ConversationQuery::new().page_size(size as u32).strict(strict);
+    let query = ConversationQuery::new()
+        .page_size(size as u32)
+        .strict(strict);
     source.list(query).collect().await
 }
 
@@ -207,7 +216,9 @@ fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
         any::<i64>().prop_map(|n| serde_json::json!(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| serde_json::json!(f)),
         ".{0,12}".prop_map(serde_json::Value::String),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
@@ -215,8 +226,12 @@ fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("id".to_owned()), Just("customer".to_owned()), Just("variables".to_owned()),
-                    Just("total_cost".to_owned()), Just("created_at".to_owned()), ".{0,6}".prop_map(|s| s)
+                    Just("id".to_owned()),
+                    Just("customer".to_owned()),
+                    Just("variables".to_owned()),
+                    Just("total_cost".to_owned()),
+                    Just("created_at".to_owned()),
+                    ".{0,6}".prop_map(|s| s)
                 ],
                 inner,
                 0..6

@@ -16,14 +16,20 @@ fn record(id: &str, assistant_id: &str) -> String {
 /// A server with three records; the second sends `assistant_id` as a number (PHP's habit).
 fn server() -> (MockServer, Vec<String>) {
     let server = MockServer::start();
-    let records = vec![record("c-1", "\"a-1\""), record("c-2", "102"), record("c-3", "\"a-3\"")];
+    let records = vec![
+        record("c-1", "\"a-1\""),
+        record("c-2", "102"),
+        record("c-3", "\"a-3\""),
+    ];
     let body = format!(
         r#"{{"data":[{}],"per_page":15,"next_cursor":null,"prev_cursor":null}}"#,
         records.join(",")
     );
     server.mock(|when, then| {
         when.method(GET).path("/api/user/conversations");
-        then.status(200).header("content-type", "application/json").body(body);
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(body);
     });
     (server, records)
 }
@@ -45,12 +51,19 @@ fn off_spec_records_are_listed_with_notes_and_summarized() {
         .args(["list", "--provider", "autocalls", "--format", "ndjson"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "every record: {stdout}");
     for (line, raw) in lines.iter().zip(&records) {
-        assert!(line.contains(&format!("\"raw\":{raw}")), "raw written verbatim: {line}");
+        assert!(
+            line.contains(&format!("\"raw\":{raw}")),
+            "raw written verbatim: {line}"
+        );
     }
     let second: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
     assert_eq!(second["agent"]["id"], "102");
@@ -58,7 +71,12 @@ fn off_spec_records_are_listed_with_notes_and_summarized() {
         second["notes"],
         serde_json::json!([{"path": "assistant_id", "documented": "string", "found": "number", "action": "converted"}])
     );
-    assert!(serde_json::from_str::<serde_json::Value>(lines[0]).unwrap().get("notes").is_none());
+    assert!(
+        serde_json::from_str::<serde_json::Value>(lines[0])
+            .unwrap()
+            .get("notes")
+            .is_none()
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr.trim(),
@@ -72,7 +90,14 @@ fn strict_stops_at_the_first_off_spec_record_naming_it() {
     let (server, _) = server();
     for format in ["ndjson", "json", "csv", "table"] {
         let out = conversations(&server)
-            .args(["list", "--provider", "autocalls", "--strict", "--format", format])
+            .args([
+                "list",
+                "--provider",
+                "autocalls",
+                "--strict",
+                "--format",
+                format,
+            ])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{format}");
@@ -84,10 +109,16 @@ fn strict_stops_at_the_first_off_spec_record_naming_it() {
             "{format}: {stderr}"
         );
         let stdout = String::from_utf8(out.stdout).unwrap();
-        assert!(stdout.contains("c-1") && !stdout.contains("c-2"), "{format}: {stdout}");
+        assert!(
+            stdout.contains("c-1") && !stdout.contains("c-2"),
+            "{format}: {stdout}"
+        );
         for text in [&stdout, &stderr] {
             assert!(!text.contains(KEY));
         }
-        assert!(!stderr.contains("Jane") && !stderr.contains("+1415"), "no record contents in errors");
+        assert!(
+            !stderr.contains("Jane") && !stderr.contains("+1415"),
+            "no record contents in errors"
+        );
     }
 }

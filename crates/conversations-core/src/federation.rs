@@ -1,30 +1,44 @@
-//! Federation: several sources listed concurrently into one stream, each item tagged with its
-//! provider.
+//! Federation: several sources listed concurrently into one stream, each item tagged with
+//! the name of the source it came from.
+//!
+//! Sources are told apart by a caller-given name (two Autocalls accounts, say), defaulting to
+//! the provider's name. A query a source cannot take is known before any request:
+//! [`Federation::split_refused`] sets those sources aside with the reason, so a caller can
+//! list from the others and say which were left out.
 
 use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::query::ConversationQuery;
 use crate::source::ConversationSource;
 
-/// One item of a federated listing: a conversation or an error, tagged with the provider.
+/// One item of a federated listing: a conversation or an error, tagged with its source's name.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct FederatedItem {
-    /// The provider the item came from.
-    pub provider: String,
-    /// The conversation, or the error that ended that provider's listing.
+    /// The name of the source the item came from (shared, not copied per item).
+    pub source: Arc<str>,
+    /// The conversation, or the error that ended that source's listing.
     pub result: Result<Conversation>,
+}
+
+/// One source of a federation, with its name and query.
+#[derive(Clone)]
+struct Member {
+    name: Arc<str>,
+    source: Arc<dyn ConversationSource>,
+    query: ConversationQuery,
 }
 
 /// Lists several sources at once into one stream.
 ///
 /// Each source runs its own query; items from one source keep that source's order, and the
 /// sources interleave as their pages arrive. When one source fails, its error arrives tagged
-/// with its provider and the others go on; with [`fail_fast`](Self::fail_fast) the stream
-/// ends after the first error instead.
+/// with the source's name and the others go on; with [`fail_fast`](Self::fail_fast) the
+/// stream ends after the first error instead.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -32,40 +46,33 @@ pub struct FederatedItem {
 /// use conversations_core::{ConversationQuery, Federation, MemorySource};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let a = MemorySource::new("a", conversations_core::memory::demo_conversations("a", 3));
-/// let b = MemorySource::new("b", conversations_core::memory::demo_conversations("b", 2));
+/// let a = MemorySource::new("memory", conversations_core::memory::demo_conversations("memory", 3));
+/// let b = MemorySource::new("memory", conversations_core::memory::demo_conversations("memory", 2));
 /// let federation = Federation::new()
-///     .source(Arc::new(a), ConversationQuery::new())
-///     .source(Arc::new(b), ConversationQuery::new());
+///     .named_source("acme", Arc::new(a), ConversationQuery::new())
+///     .named_source("globex", Arc::new(b), ConversationQuery::new());
 /// let items: Vec<_> = federation.list().collect().await;
 /// assert_eq!(items.len(), 5);
-/// assert_eq!(items.iter().filter(|i| i.provider == "b").count(), 2);
+/// assert_eq!(items.iter().filter(|i| &*i.source == "globex").count(), 2);
 /// # });
 /// ```
 #[derive(Clone, Default)]
 pub struct Federation {
-    members: Vec<(Arc<dyn ConversationSource>, ConversationQuery)>,
+    members: Vec<Member>,
     fail_fast: bool,
 }
 
 impl std::fmt::Debug for Federation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Federation")
-            .field(
-                "providers",
-                &self
-                    .members
-                    .iter()
-                    .map(|(s, _)| s.provider())
-                    .collect::<Vec<_>>(),
-            )
+            .field("sources", &self.names())
             .field("fail_fast", &self.fail_fast)
             .finish()
     }
 }
 
 impl Federation {
-    /// An empty federation.
+    /// A federation with no sources, carrying on past errors.
     ///
     /// ```
     /// assert!(conversations_core::Federation::new().is_empty());
@@ -74,20 +81,42 @@ impl Federation {
         Self::default()
     }
 
-    /// Adds a source with the query to run against it.
+    /// Adds a source, named after its provider, listing `query`.
     ///
     /// ```
     /// use std::sync::Arc;
     /// use conversations_core::{ConversationQuery, Federation, MemorySource};
     /// let f = Federation::new().source(Arc::new(MemorySource::demo(1)), ConversationQuery::new());
-    /// assert!(!f.is_empty());
+    /// assert_eq!(f.names(), ["memory"]);
     /// ```
-    pub fn source(mut self, source: Arc<dyn ConversationSource>, query: ConversationQuery) -> Self {
-        self.members.push((source, query));
+    pub fn source(self, source: Arc<dyn ConversationSource>, query: ConversationQuery) -> Self {
+        let name: Arc<str> = Arc::from(source.provider());
+        self.named_source(name, source, query)
+    }
+
+    /// Adds a source under a caller-given `name` (it tags the source's items), listing `query`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conversations_core::{ConversationQuery, Federation, MemorySource};
+    /// let f = Federation::new().named_source("eu-account", Arc::new(MemorySource::demo(1)), ConversationQuery::new());
+    /// assert_eq!(f.names(), ["eu-account"]);
+    /// ```
+    pub fn named_source(
+        mut self,
+        name: impl Into<Arc<str>>,
+        source: Arc<dyn ConversationSource>,
+        query: ConversationQuery,
+    ) -> Self {
+        self.members.push(Member {
+            name: name.into(),
+            source,
+            query,
+        });
         self
     }
 
-    /// Ends the whole stream after the first error from any source (off by default).
+    /// Ends the stream after the first error (off by default: other sources go on).
     ///
     /// ```
     /// let f = conversations_core::Federation::new().fail_fast(true);
@@ -107,6 +136,54 @@ impl Federation {
         self.members.is_empty()
     }
 
+    /// The sources' names, in the order added.
+    ///
+    /// ```
+    /// assert!(conversations_core::Federation::new().names().is_empty());
+    /// ```
+    pub fn names(&self) -> Vec<&str> {
+        self.members.iter().map(|m| &*m.name).collect()
+    }
+
+    /// Sets aside the sources whose capabilities refuse their query, before any request:
+    /// returns the federation of the others, and each refused source's name with the
+    /// [`Error::InvalidQuery`] saying why.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conversations_core::{Capabilities, ConversationQuery, Federation, Filter, MemorySource};
+    /// let ids_only = MemorySource::new("ids-only", vec![]).with_capabilities(Capabilities::new().requires(Filter::ExternalId));
+    /// let query = ConversationQuery::new().channel("whatsapp");
+    /// let (usable, refused) = Federation::new()
+    ///     .source(Arc::new(ids_only), query.clone())
+    ///     .source(Arc::new(MemorySource::demo(3)), query)
+    ///     .split_refused();
+    /// assert_eq!(usable.names(), ["memory"]);
+    /// assert_eq!(&*refused[0].0, "ids-only");
+    /// ```
+    pub fn split_refused(self) -> (Self, Vec<(Arc<str>, Error)>) {
+        let mut refused = Vec::new();
+        let mut usable = Vec::new();
+        for member in self.members {
+            let provider = member.source.provider().to_owned();
+            match member
+                .source
+                .capabilities()
+                .validate(&provider, &member.query)
+            {
+                Ok(()) => usable.push(member),
+                Err(error) => refused.push((member.name, error)),
+            }
+        }
+        (
+            Self {
+                members: usable,
+                fail_fast: self.fail_fast,
+            },
+            refused,
+        )
+    }
+
     /// Lists every source concurrently.
     ///
     /// ```
@@ -124,24 +201,29 @@ impl Federation {
     ///     .collect()
     ///     .await;
     /// // The failing source's error arrives tagged; the other source still delivers all four.
-    /// assert!(items.iter().any(|i| i.provider == "broken" && i.result.is_err()));
+    /// assert!(items.iter().any(|i| &*i.source == "broken" && i.result.is_err()));
     /// assert_eq!(items.iter().filter(|i| i.result.is_ok()).count(), 4);
     /// # });
     /// ```
     pub fn list(&self) -> BoxStream<'_, FederatedItem> {
-        let streams = self.members.iter().map(|(source, query)| {
-            let provider = source.provider().to_owned();
-            source
-                .list(query.clone())
+        fn tagged(member: &Member) -> BoxStream<'_, FederatedItem> {
+            let name = Arc::clone(&member.name);
+            member
+                .source
+                .list(member.query.clone())
                 .map(move |result| FederatedItem {
-                    provider: provider.clone(),
+                    source: Arc::clone(&name),
                     result,
                 })
                 .boxed()
-        });
-        let merged = stream::select_all(streams);
+        }
+        // One source needs no merging.
+        let merged = match self.members.as_slice() {
+            [one] => tagged(one),
+            members => stream::select_all(members.iter().map(tagged)).boxed(),
+        };
         if !self.fail_fast {
-            return merged.boxed();
+            return merged;
         }
         merged
             .scan(false, |failed, item| {

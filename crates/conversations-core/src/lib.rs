@@ -62,6 +62,7 @@ pub mod retry;
 pub mod source;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod timestamp;
 
 pub use async_trait::async_trait;
 

@@ -22,7 +22,8 @@ use crate::raw::RawJson;
 /// One conversation, normalized across providers.
 ///
 /// JSON field names are `snake_case`. Fields a provider does not send, or sent in a form
-/// that could not be read, are `None` (or empty for `metadata`); the record as the provider
+/// that could not be read, are `None` (or empty for `metadata`) and left out of JSON output;
+/// timestamps are written as RFC 3339 in UTC (`2025-01-25T14:30:00Z`); the record as the provider
 /// sent it is always in [`raw`](Self::raw), and every field that was off its documented type
 /// is listed in [`notes`](Self::notes).
 ///
@@ -49,29 +50,48 @@ pub struct Conversation {
     #[schemars(with = "String")]
     pub provider: Cow<'static, str>,
     /// The provider's own identifier for the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The caller's identifier for the conversation (ASAPP `externalId`, Autocalls `external_identifier`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Where the conversation took place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Who answered on the business side: a human agent or an AI assistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<Participant>,
     /// The customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Participant>,
     /// The provider-side sender, for example a WhatsApp business number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<Participant>,
     /// Custom key/value data attached to the conversation.
     #[serde(default)]
     pub metadata: BTreeMap<String, serde_json::Value>,
     /// Number of messages exchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_count: Option<u64>,
     /// Total cost of the conversation in US dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<f64>,
     /// Whether AI responses are enabled for the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_enabled: Option<bool>,
     /// When the conversation was created (UTC).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::timestamp::serialize"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When the conversation was last updated (UTC).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::timestamp::serialize"
+    )]
     pub updated_at: Option<DateTime<Utc>>,
     /// The provider's record exactly as received: its bytes, written back verbatim.
     pub raw: RawJson,
@@ -139,12 +159,16 @@ pub struct Participant {
     /// What the participant is.
     pub role: ParticipantRole,
     /// The provider's identifier for the participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The caller's identifier for the participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Phone number, as the provider gives it (usually E.164).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
 

@@ -307,8 +307,11 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
         let this = &mut *self;
         loop {
             if let Some(item) = this.buffer.pop_front() {
-                // Keep the prefetch moving while the caller works through this page.
-                this.pages.drive(cx);
+                // Keep the prefetch moving while the caller works through this page (every
+                // few items: a poll of an in-flight request is cheap, not free).
+                if this.buffer.len().is_multiple_of(8) {
+                    this.pages.drive(cx);
+                }
                 return Poll::Ready(Some(Ok(item)));
             }
             match Pin::new(&mut this.pages).poll_next(cx) {

@@ -156,7 +156,7 @@ async fn federation_tags_items_and_errors_and_can_fail_fast() {
     let items: Vec<_> = federation.list().collect().await;
     let errors: Vec<_> = items.iter().filter(|i| i.result.is_err()).collect();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].provider, "broken");
+    assert_eq!(&*errors[0].source, "broken");
     assert_eq!(
         errors[0].result.as_ref().unwrap_err().request_id(),
         Some("r-1")

@@ -10,6 +10,9 @@ pub(super) struct JsonWriter<'a> {
     out: Box<dyn Write + 'a>,
     array: bool,
     written: u64,
+    /// Each record is serialized here first (monomorphic, inlined writes), then written to
+    /// `out` in one call, instead of dozens of small calls through `dyn Write`.
+    line: Vec<u8>,
 }
 
 impl<'a> JsonWriter<'a> {
@@ -18,6 +21,7 @@ impl<'a> JsonWriter<'a> {
             out,
             array: true,
             written: 0,
+            line: Vec::with_capacity(4096),
         }
     }
 
@@ -26,20 +30,23 @@ impl<'a> JsonWriter<'a> {
             out,
             array: false,
             written: 0,
+            line: Vec::with_capacity(4096),
         }
     }
 }
 
 impl RecordWriter for JsonWriter<'_> {
     fn write(&mut self, conversation: &Conversation) -> io::Result<()> {
+        self.line.clear();
         if self.array {
-            self.out
-                .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+            self.line
+                .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
         }
-        serde_json::to_writer(&mut self.out, conversation)?;
+        serde_json::to_writer(&mut self.line, conversation)?;
         if !self.array {
-            self.out.write_all(b"\n")?;
+            self.line.push(b'\n');
         }
+        self.out.write_all(&self.line)?;
         self.written += 1;
         Ok(())
     }

@@ -12,11 +12,14 @@
 //! use conversations_core::testkit::drift::{FieldSpec, Record};
 //!
 //! let specs = [FieldSpec::new("id", &[JsonType::String]), FieldSpec::new("customer.name", &[JsonType::String, JsonType::Null])];
-//! let mut record = Record::from_value(&serde_json::json!({"id": "c-1", "customer": {"name": "Jane"}})).unwrap();
-//! let replaced = record.replace("customer.name", JsonType::Number, 7);
+//! let mut record = Record::from_fields(vec![
+//!     ("id".into(), "c-1".into()),
+//!     ("customer".into(), serde_json::json!({"name": "Jane"})),
+//! ]);
+//! let replaced = record.replace("customer.name", JsonType::Number, 0);
 //! assert!(replaced);
 //! assert!(specs[1].is_off_spec(JsonType::Number));
-//! assert_eq!(record.render(false), r#"{"id":"c-1","customer":{"name":7}}"#);
+//! assert_eq!(record.render(false), r#"{"id":"c-1","customer":{"name":102}}"#);
 //! ```
 
 use serde_json::{Map, Value, json};
@@ -69,11 +72,21 @@ pub fn sample(kind: JsonType, seed: u64) -> Value {
     let pick = seed % 4;
     match kind {
         JsonType::Null => Value::Null,
-        JsonType::Boolean => Value::Bool(pick % 2 == 0),
+        JsonType::Boolean => Value::Bool(pick.is_multiple_of(2)),
         JsonType::Number => [json!(102), json!(-1), json!(1.5), json!(0)][pick as usize].clone(),
-        JsonType::String => [json!("12"), json!("x\"\\\n"), json!("é中"), json!("")][pick as usize].clone(),
-        JsonType::Array => [json!([]), json!([1, "a"]), json!([[]]), json!([null])][pick as usize].clone(),
-        _ => [json!({}), json!({"k": 1}), json!({"a": {"b": []}}), json!({"": null})][pick as usize].clone(),
+        JsonType::String => {
+            [json!("12"), json!("x\"\\\n"), json!("é中"), json!("")][pick as usize].clone()
+        }
+        JsonType::Array => {
+            [json!([]), json!([1, "a"]), json!([[]]), json!([null])][pick as usize].clone()
+        }
+        _ => [
+            json!({}),
+            json!({"k": 1}),
+            json!({"a": {"b": []}}),
+            json!({"": null}),
+        ][pick as usize]
+            .clone(),
     }
 }
 
@@ -151,7 +164,14 @@ impl Record {
             Record::Object(fields) => {
                 let parts: Vec<String> = fields
                     .iter()
-                    .map(|(k, v)| format!("{}:{}{}", Value::String(k.clone()), if pretty { " " } else { "" }, to_text(v)))
+                    .map(|(k, v)| {
+                        format!(
+                            "{}:{}{}",
+                            Value::String(k.clone()),
+                            if pretty { " " } else { "" },
+                            to_text(v)
+                        )
+                    })
                     .collect();
                 if pretty {
                     format!("{{\n  {}\n}}", parts.join(",\n  "))
@@ -186,7 +206,10 @@ mod tests {
 
     #[test]
     fn order_is_kept_and_pretty_text_is_valid_json() {
-        let record = Record::from_fields(vec![("b".into(), json!(1)), ("a".into(), json!({"y": [1], "x": "é"}))]);
+        let record = Record::from_fields(vec![
+            ("b".into(), json!(1)),
+            ("a".into(), json!({"y": [1], "x": "é"})),
+        ]);
         assert_eq!(record.render(false), r#"{"b":1,"a":{"x":"é","y":[1]}}"#);
         let pretty = record.render(true);
         assert!(pretty.contains('\n'));
