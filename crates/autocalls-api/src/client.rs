@@ -209,7 +209,7 @@ impl AutocallsClient {
             start,
             direction,
             None,
-            Box::new(move |cursor: Option<Cursor>| {
+            Box::new(move |cursor: Option<Cursor>, _wanted: Option<u64>| {
                 let client = client.clone();
                 let mut request = (*request).clone();
                 request.cursor = cursor.map(Cursor::into_string);

@@ -163,8 +163,38 @@ async fn source_pages_both_ways_with_each_item_once() {
     let earlier: Vec<_> = backward.into_iter().rev().flatten().collect();
     assert_eq!(earlier, expected[..6]);
 
-    let limited: Vec<_> = source.list(query.limit(4)).try_collect().await.unwrap();
-    assert_eq!(limited, expected[..4]);
+    let limited: Vec<_> = source.list(query.limit(3)).try_collect().await.unwrap();
+    assert_eq!(limited, expected[..3]);
+}
+
+#[tokio::test]
+async fn a_limit_asks_for_no_more_than_it_still_needs() {
+    let fx = ThreePages::start().await;
+    // The second page is asked for with per_page=1: the one record the limit still needs.
+    let one_more = fx
+        .server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/user/conversations")
+                .query_param("per_page", "1")
+                .query_param("cursor", "n2");
+            then.status(200)
+                .json_body(page_body(&fx.records[3..4], Some("n2b"), Some("p1")));
+        })
+        .await;
+    let source = AutocallsSource::new(client(&fx.server.url("/api"), RetryPolicy::none()));
+    let query = ConversationQuery::new().channel("widget").page_size(3).limit(4);
+    let mut items = source.list(query);
+    let mut got = Vec::new();
+    while let Some(c) = items.try_next().await.unwrap() {
+        got.push(c);
+    }
+    assert_eq!(got.len(), 4);
+    one_more.assert_async().await;
+    // The saved position resumes right after the fourth record: the server's own cursor.
+    let position = items.position().unwrap();
+    assert_eq!(position.cursor.as_ref().map(Cursor::as_str), Some("n2b"));
+    assert_eq!(position.skip, 0);
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ pub use memory::MemorySource;
 pub use model::{Channel, Conversation, Participant, ParticipantRole};
 pub use note::{DecodeNote, Documented, Found, JsonType, NoteAction};
 pub use page::{Cursor, Direction, Page};
-pub use paginate::{ItemCheck, Items, PageFetcher, Pages};
+pub use paginate::{ItemCheck, Items, PageFetcher, Pages, Position};
 pub use query::{ConversationQuery, Filter};
 pub use raw::RawJson;
 pub use retry::{RetryPolicy, parse_retry_after};

@@ -44,6 +44,7 @@ pub struct MemorySource {
     retry: RetryPolicy,
     failures: Arc<Mutex<VecDeque<Error>>>,
     requests: Arc<AtomicU64>,
+    served: Arc<AtomicU64>,
 }
 
 /// The page size a [`MemorySource`] uses when a query sets none.
@@ -72,6 +73,7 @@ impl MemorySource {
             retry: RetryPolicy::default(),
             failures: Arc::default(),
             requests: Arc::default(),
+            served: Arc::default(),
         }
     }
 
@@ -137,6 +139,22 @@ impl MemorySource {
     /// ```
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many records the source has served in all, over every page (a walk's limit
+    /// should keep this to what it delivers).
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(100);
+    /// let one: Vec<_> = source.list(ConversationQuery::new().page_size(100).limit(1)).try_collect().await.unwrap();
+    /// assert_eq!(source.records_served(), 1);
+    /// # });
+    /// ```
+    pub fn records_served(&self) -> u64 {
+        self.served.load(Ordering::SeqCst)
     }
 
     /// The conversations served, in order.
@@ -221,6 +239,8 @@ impl ConversationSource for MemorySource {
         let next = (end < total).then(|| Cursor::new(format!("{CURSOR_PREFIX}:n:{end}")));
         let prev = (start > 0 && self.capabilities.pages_backward())
             .then(|| Cursor::new(format!("{CURSOR_PREFIX}:p:{start}")));
+        self.served
+            .fetch_add((end - start) as u64, Ordering::SeqCst);
         Ok(Page {
             items: matches[start..end].iter().map(|c| (*c).clone()).collect(),
             next,

@@ -2,7 +2,8 @@
 //! page while the caller works on the current one, honor a limit and detect cursor loops.
 //!
 //! [`Pages`] and [`Items`] work over any fetch function, so provider crates reuse them for
-//! their native record types too.
+//! their native record types too. [`Items::position`] says, after every item, exactly where
+//! the walk stands: a [`Position`] to persist and resume from in a fresh process.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
@@ -10,13 +11,64 @@ use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::page::{Cursor, Direction, Page};
 
-/// A function fetching the page at a cursor (`None`: the first page).
+/// A function fetching the page at a cursor (`None`: the first page). The second argument is
+/// how many items the walk still wants (`None`: no limit), so a fetch can ask the server for
+/// no more than that.
 pub type PageFetcher<'a, T> =
-    Box<dyn FnMut(Option<Cursor>) -> BoxFuture<'a, Result<Page<T>>> + Send + 'a>;
+    Box<dyn FnMut(Option<Cursor>, Option<u64>) -> BoxFuture<'a, Result<Page<T>>> + Send + 'a>;
+
+/// Exactly where a walk stands: the cursor of the page being read (`None`: the first page)
+/// and how many of that page's items were already delivered.
+///
+/// Read it with [`Items::position`] after any item, persist it (it serializes), and resume
+/// in a fresh process with
+/// [`ConversationSource::list_from`](crate::ConversationSource::list_from): the resumed walk
+/// yields exactly the items not yet delivered, whether the first stopped at a limit, an
+/// error or a kill.
+///
+/// ```
+/// use conversations_core::{Cursor, Position};
+/// let p = Position::start().at(Cursor::new("c2"), 3);
+/// let saved = serde_json::to_string(&p).unwrap();
+/// assert_eq!(saved, r#"{"cursor":"c2","skip":3}"#);
+/// assert_eq!(serde_json::from_str::<Position>(&saved).unwrap(), p);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Position {
+    /// The cursor the page being read was fetched with; `None` for the first page.
+    pub cursor: Option<Cursor>,
+    /// How many items of that page were delivered already.
+    pub skip: u64,
+}
+
+impl Position {
+    /// The start of a listing.
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::Position::start().skip, 0);
+    /// ```
+    pub fn start() -> Self {
+        Self::default()
+    }
+
+    /// The position after `skip` items of the page at `cursor`.
+    ///
+    /// ```
+    /// use conversations_core::{Cursor, Position};
+    /// assert_eq!(Position::start().at(Cursor::new("c"), 2).skip, 2);
+    /// ```
+    pub fn at(mut self, cursor: Cursor, skip: u64) -> Self {
+        self.cursor = Some(cursor);
+        self.skip = skip;
+        self
+    }
+}
 
 /// A check run on every item before it is handed out, with its position in the walk (from
 /// 1); an error ends the walk after the items before it.
@@ -36,7 +88,7 @@ pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
 ///
 /// # futures::executor::block_on(async {
 /// // Three pages of two numbers, cursors "1" and "2".
-/// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|cursor: Option<Cursor>| {
+/// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|cursor: Option<Cursor>, _| {
 ///     let n: u32 = cursor.map_or(0, |c| c.as_str().parse().unwrap());
 ///     let next = (n < 2).then(|| Cursor::new((n + 1).to_string()));
 ///     future::ready(Ok(Page { items: vec![2 * n, 2 * n + 1], next, prev: None })).boxed()
@@ -58,6 +110,42 @@ pub struct Pages<'a, T> {
     done: bool,
     check: Option<ItemCheck<'a, T>>,
     accepted: u64,
+    /// Items to drop from the first page (a resumed walk).
+    skip: u64,
+    /// The cursor of the fetch in flight, and of the page last handed out.
+    fetching: Option<Cursor>,
+    last: PageMark,
+}
+
+/// Where the page last handed out came from and leads to, for [`Items::position`].
+#[derive(Debug, Clone, Default)]
+struct PageMark {
+    cursor: Option<Cursor>,
+    /// Items of the page dropped before it was handed out (a resume's skip).
+    offset: u64,
+    /// Whether every item the server sent (after the offset) was handed out: not cut by a
+    /// limit or a failed check.
+    complete: bool,
+    /// The cursor leading on from it.
+    next: Option<Cursor>,
+}
+
+impl PageMark {
+    /// The position once `delivered` of the page's handed-out items were delivered, `rest`
+    /// of them still buffered.
+    fn position(&self, delivered: u64, rest: usize) -> Option<Position> {
+        if rest == 0 && self.complete {
+            // The page is done: on to the next one, or the walk is over.
+            return self.next.clone().map(|next| Position {
+                cursor: Some(next),
+                skip: 0,
+            });
+        }
+        Some(Position {
+            cursor: self.cursor.clone(),
+            skip: self.offset + delivered,
+        })
+    }
 }
 
 // Nothing is ever pinned in place inside a paginator: items are plain values in `Vec`s and
@@ -84,7 +172,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     /// use futures::{future, FutureExt, StreamExt};
     /// use conversations_core::{Direction, Page, Pages};
     /// # futures::executor::block_on(async {
-    /// let pages = Pages::new("demo", None, Direction::Forward, Some(1), Box::new(|_| {
+    /// let pages = Pages::new("demo", None, Direction::Forward, Some(1), Box::new(|_, _| {
     ///     future::ready(Ok(Page::single(vec!["a", "b"]))).boxed()
     /// }));
     /// let pages: Vec<_> = pages.collect().await;
@@ -115,7 +203,29 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             done: false,
             check: None,
             accepted: 0,
+            skip: 0,
+            fetching: None,
+            last: PageMark::default(),
         }
+    }
+
+    /// Resumes a walk: drops the first `skip` items of the first page (see [`Position`]).
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Direction, Page, Pages};
+    /// # futures::executor::block_on(async {
+    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_, _| {
+    ///     future::ready(Ok(Page::single(vec![1, 2, 3]))).boxed()
+    /// }))
+    /// .skip_first(2);
+    /// let items: Vec<i32> = pages.items().map(|r| r.unwrap()).collect().await;
+    /// assert_eq!(items, [3]);
+    /// # });
+    /// ```
+    pub fn skip_first(mut self, skip: u64) -> Self {
+        self.skip = skip;
+        self
     }
 
     /// Runs `check` on every item, with its position in the walk (from 1), before it is
@@ -126,7 +236,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     /// use futures::{future, FutureExt, StreamExt};
     /// use conversations_core::{Direction, Error, Page, Pages};
     /// # futures::executor::block_on(async {
-    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_| {
+    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_, _| {
     ///     future::ready(Ok(Page::single(vec![1, 2, -3, 4]))).boxed()
     /// }))
     /// .with_check(Box::new(|n: &i32, position| {
@@ -157,7 +267,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         let provider = error.provider().to_owned();
         Self {
             provider,
-            fetch: Box::new(|_| {
+            fetch: Box::new(|_, _| {
                 futures::future::ready(Err(Error::pagination("", "unreachable"))).boxed()
             }),
             direction: Direction::Forward,
@@ -170,6 +280,9 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             done: false,
             check: None,
             accepted: 0,
+            skip: 0,
+            fetching: None,
+            last: PageMark::default(),
         }
     }
 
@@ -179,16 +292,26 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     /// use futures::{future, FutureExt, StreamExt};
     /// use conversations_core::{Direction, Page, Pages};
     /// # futures::executor::block_on(async {
-    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_| {
+    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_, _| {
     ///     future::ready(Ok(Page::single(vec![1, 2]))).boxed()
     /// }));
     /// assert_eq!(pages.items().count().await, 2);
     /// # });
     /// ```
     pub fn items(self) -> Items<'a, T> {
+        let position = Position {
+            cursor: match &self.start {
+                Some(start) => start.clone(),
+                None => None,
+            },
+            skip: self.skip,
+        };
         Items {
             pages: self,
             buffer: VecDeque::new(),
+            mark: PageMark::default(),
+            delivered_in_page: 0,
+            position: Some(position),
         }
     }
 
@@ -212,9 +335,22 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
                 return Err(error);
             }
         };
+        let offset = std::mem::take(&mut self.skip).min(page.items.len() as u64);
+        if offset > 0 {
+            page.items.drain(..offset as usize);
+        }
+        self.last = PageMark {
+            cursor: self.fetching.take(),
+            offset,
+            complete: true,
+            next: page.cursor(self.direction).cloned(),
+        };
         if let Some(remaining) = self.remaining.as_mut() {
             let keep = usize::try_from(*remaining).unwrap_or(usize::MAX);
-            page.items.truncate(keep);
+            if page.items.len() > keep {
+                page.items.truncate(keep);
+                self.last.complete = false;
+            }
             *remaining -= page.items.len() as u64;
         }
         if let Some(check) = self.check.as_mut() {
@@ -225,6 +361,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             });
             if let Some((index, error)) = failed {
                 page.items.truncate(index);
+                self.last.complete = false;
                 self.accepted += index as u64;
                 self.done = true;
                 if page.items.is_empty() {
@@ -251,7 +388,8 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
                 ));
             }
             Some(cursor) => {
-                self.in_flight = Some((self.fetch)(Some(cursor)));
+                self.fetching = Some(cursor.clone());
+                self.in_flight = Some((self.fetch)(Some(cursor), self.remaining));
                 self.drive(cx);
             }
         }
@@ -272,7 +410,8 @@ impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
             return Poll::Ready(None);
         }
         if let Some(start) = this.start.take() {
-            this.in_flight = Some((this.fetch)(start));
+            this.fetching = start.clone();
+            this.in_flight = Some((this.fetch)(start, this.remaining));
         }
         this.drive(cx);
         match this.ready.take() {
@@ -289,6 +428,36 @@ impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
 pub struct Items<'a, T> {
     pages: Pages<'a, T>,
     buffer: VecDeque<T>,
+    /// The page the buffered items came from, and how many of its items were delivered.
+    mark: PageMark,
+    delivered_in_page: u64,
+    position: Option<Position>,
+}
+
+impl<T> Items<'_, T> {
+    /// Where the walk stands after the items handed out so far: persist it and resume with
+    /// [`ConversationSource::list_from`](crate::ConversationSource::list_from). `None` once
+    /// the walk has delivered everything (nothing is left to resume).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource, Position};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(5);
+    /// let query = ConversationQuery::new().page_size(2);
+    /// let mut items = source.list(query.clone());
+    /// let first = items.next().await.unwrap().unwrap();
+    /// let saved = serde_json::to_string(&items.position()).unwrap();
+    /// // … later, in a fresh process:
+    /// let position: Option<Position> = serde_json::from_str(&saved).unwrap();
+    /// let rest: Vec<_> = source.list_from(query, position.unwrap()).collect().await;
+    /// assert_eq!(rest.len(), 4);
+    /// assert_ne!(rest[0].as_ref().unwrap().id, first.id);
+    /// # });
+    /// ```
+    pub fn position(&self) -> Option<Position> {
+        self.position.clone()
+    }
 }
 
 impl<'a, T> std::fmt::Debug for Items<'a, T> {
@@ -307,6 +476,10 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
         let this = &mut *self;
         loop {
             if let Some(item) = this.buffer.pop_front() {
+                this.delivered_in_page += 1;
+                this.position = this
+                    .mark
+                    .position(this.delivered_in_page, this.buffer.len());
                 // Keep the prefetch moving while the caller works through this page (every
                 // few items: a poll of an in-flight request is cheap, not free).
                 if this.buffer.len().is_multiple_of(8) {
@@ -315,7 +488,14 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                 return Poll::Ready(Some(Ok(item)));
             }
             match Pin::new(&mut this.pages).poll_next(cx) {
-                Poll::Ready(Some(Ok(page))) => this.buffer.extend(page.items),
+                Poll::Ready(Some(Ok(page))) => {
+                    this.mark = this.pages.last.clone();
+                    this.delivered_in_page = 0;
+                    if page.items.is_empty() {
+                        this.position = this.mark.position(0, 0);
+                    }
+                    this.buffer.extend(page.items);
+                }
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
@@ -335,7 +515,7 @@ mod tests {
 
     /// `total` numbers in pages of `size`, cursors are offsets; counts fetches.
     fn numbers<'a>(total: u32, size: u32, fetches: Arc<AtomicUsize>) -> PageFetcher<'a, u32> {
-        Box::new(move |cursor| {
+        Box::new(move |cursor, _| {
             fetches.fetch_add(1, Ordering::SeqCst);
             let start: u32 = cursor.map_or(0, |c| c.as_str().parse().unwrap());
             let end = (start + size).min(total);
@@ -381,7 +561,7 @@ mod tests {
 
     #[tokio::test]
     async fn repeated_cursor_ends_with_pagination_error() {
-        let fetch: PageFetcher<'_, u32> = Box::new(|_| {
+        let fetch: PageFetcher<'_, u32> = Box::new(|_, _| {
             future::ready(Ok(Page {
                 items: vec![7],
                 next: Some(Cursor::new("same")),
@@ -401,7 +581,7 @@ mod tests {
 
     #[tokio::test]
     async fn starting_cursor_counts_as_seen() {
-        let fetch: PageFetcher<'_, u32> = Box::new(|_| {
+        let fetch: PageFetcher<'_, u32> = Box::new(|_, _| {
             future::ready(Ok(Page {
                 items: vec![1],
                 next: Some(Cursor::new("start")),
@@ -426,7 +606,7 @@ mod tests {
     async fn error_ends_the_stream() {
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = calls.clone();
-        let fetch: PageFetcher<'_, u32> = Box::new(move |_| {
+        let fetch: PageFetcher<'_, u32> = Box::new(move |_, _| {
             counter.fetch_add(1, Ordering::SeqCst);
             future::ready(Err(Error::pagination("t", "boom"))).boxed()
         });
@@ -455,7 +635,7 @@ mod tests {
 
     #[tokio::test]
     async fn walks_backward_through_prev() {
-        let fetch: PageFetcher<'_, u32> = Box::new(|cursor: Option<Cursor>| {
+        let fetch: PageFetcher<'_, u32> = Box::new(|cursor: Option<Cursor>, _| {
             // Cursor "pN": the two items before N.
             let end: u32 = cursor.map_or(6, |c| c.as_str()[1..].parse().unwrap());
             let start = end.saturating_sub(2);

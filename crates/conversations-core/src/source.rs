@@ -9,7 +9,7 @@ use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::page::{Cursor, Direction, Page};
-use crate::paginate::{Items, Pages};
+use crate::paginate::{Items, Pages, Position};
 use crate::query::ConversationQuery;
 use crate::retry::RetryPolicy;
 
@@ -165,41 +165,121 @@ pub trait ConversationSource: Send + Sync {
         start: Option<Cursor>,
         direction: Direction,
     ) -> Pages<'_, Conversation> {
-        let provider = self.provider().to_owned();
-        let capabilities = self.capabilities();
-        if let Err(error) = capabilities.validate(&provider, &query) {
-            return Pages::failed(error);
-        }
-        if !capabilities.pages(direction) && start.is_some() {
-            return Pages::failed(Error::invalid_query(
-                provider,
-                format!("this source cannot page {direction:?}"),
-            ));
-        }
-        let limit = query.limit;
-        let strict = query.strict;
-        let query = Arc::new(query);
-        let policy = self.retry_policy();
-        let pages = Pages::new(
+        walk(self, query, start, direction)
+    }
+
+    /// Every conversation for `query` from `position` on — one read earlier from
+    /// [`Items::position`], persisted, and loaded again, maybe in a fresh process. Yields
+    /// exactly the conversations not yet delivered before it.
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(5);
+    /// let query = ConversationQuery::new().page_size(2);
+    /// let mut first_three = source.list(query.clone().limit(3));
+    /// while first_three.try_next().await.unwrap().is_some() {}
+    /// let position = first_three.position().unwrap();
+    /// let rest: Vec<_> = source.list_from(query, position).try_collect().await.unwrap();
+    /// assert_eq!(rest.len(), 2);
+    /// # });
+    /// ```
+    fn list_from(&self, query: ConversationQuery, position: Position) -> Items<'_, Conversation> {
+        walk(self, query, position.cursor, Direction::Forward)
+            .skip_first(position.skip)
+            .items()
+    }
+
+    /// Like [`list_from`](Self::list_from), as a stream that owns the source (`'static`), so
+    /// a listing can be spawned on a task or kept across calls.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use futures::TryStreamExt;
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource, Position};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(5));
+    /// let listing = source.listing(ConversationQuery::new(), Position::start());
+    /// let all = tokio::spawn(listing.try_collect::<Vec<_>>()).await.unwrap().unwrap();
+    /// assert_eq!(all.len(), 5);
+    /// # });
+    /// ```
+    fn listing(
+        self: Arc<Self>,
+        query: ConversationQuery,
+        position: Position,
+    ) -> Items<'static, Conversation>
+    where
+        Self: 'static,
+    {
+        walk(self, query, position.cursor, Direction::Forward)
+            .skip_first(position.skip)
+            .items()
+    }
+}
+
+/// The paginated walk every provided method runs: validate, then pages from `start`, each
+/// fetch retried under the source's policy, asking no more than the walk still wants (within
+/// the source's page sizes), and strict listings checked record by record. `handle` is the
+/// source borrowed (`&S`) or owned (`Arc<S>`), which sets the walk's lifetime.
+fn walk<'a, S, H>(
+    handle: H,
+    query: ConversationQuery,
+    start: Option<Cursor>,
+    direction: Direction,
+) -> Pages<'a, Conversation>
+where
+    S: ConversationSource + ?Sized,
+    H: std::ops::Deref<Target = S> + Clone + Send + Sync + 'a,
+{
+    let provider = handle.provider().to_owned();
+    let capabilities = handle.capabilities();
+    if let Err(error) = capabilities.validate(&provider, &query) {
+        return Pages::failed(error);
+    }
+    if !capabilities.pages(direction) && start.is_some() {
+        return Pages::failed(Error::invalid_query(
             provider,
-            start,
-            direction,
-            limit,
-            Box::new(move |cursor| {
-                let query = Arc::clone(&query);
-                let policy = policy.clone();
-                Box::pin(async move {
-                    policy
-                        .retry(|| self.list_page(&query, cursor.as_ref()))
-                        .await
-                })
-            }),
-        );
-        if strict {
-            pages.with_check(strict_check(self.provider()))
-        } else {
-            pages
-        }
+            format!("this source cannot page {direction:?}"),
+        ));
+    }
+    let limit = query.limit;
+    let strict = query.strict;
+    let bounds = capabilities.page_size();
+    let query = Arc::new(query);
+    let policy = handle.retry_policy();
+    let fetcher = handle.clone();
+    let pages = Pages::new(
+        provider.clone(),
+        start,
+        direction,
+        limit,
+        Box::new(move |cursor: Option<Cursor>, wanted: Option<u64>| {
+            let source = fetcher.clone();
+            let policy = policy.clone();
+            let query = match (wanted, bounds) {
+                (Some(wanted), Some(bounds))
+                    if wanted < u64::from(query.page_size.unwrap_or(bounds.default)) =>
+                {
+                    // Never ask for more than the walk still wants.
+                    let mut smaller = (*query).clone();
+                    smaller.page_size = Some((wanted as u32).max(bounds.min));
+                    Arc::new(smaller)
+                }
+                _ => Arc::clone(&query),
+            };
+            Box::pin(async move {
+                policy
+                    .retry(|| source.list_page(&query, cursor.as_ref()))
+                    .await
+            })
+        }),
+    );
+    if strict {
+        pages.with_check(strict_check(&provider))
+    } else {
+        pages
     }
 }
 

@@ -126,3 +126,93 @@ fn exhausted_retries_return_the_last_error() {
         assert_eq!(source.requests(), 2);
     });
 }
+
+/// How a first walk stops after `k` records.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// The caller stops reading (a kill, from the data's point of view).
+    Dropped,
+    /// The query's limit.
+    Limit,
+    /// A non-retryable error on the next page fetch.
+    Error,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// For every stop point k: the first k records, then what a fresh walk resumed from the
+    /// saved (serialized) position yields, equal the full listing.
+    #[test]
+    fn resuming_from_any_position_yields_exactly_the_rest(
+        size in 0usize..60,
+        page_size in 1u32..=12,
+        k in 0usize..70,
+        stop in prop_oneof![Just(Stop::Dropped), Just(Stop::Limit), Just(Stop::Error)],
+        failures in proptest::collection::vec(any::<u8>(), 0..4),
+    ) {
+        runtime().block_on(async {
+            let policy = RetryPolicy::default().max_attempts(8).initial_delay(Duration::from_millis(5));
+            let source = MemorySource::demo(size).with_retry_policy(policy);
+            let full = source.items().to_vec();
+            let k = k.min(size);
+            for kind in &failures {
+                source.fail_next(retryable(*kind));
+            }
+            let query = ConversationQuery::new().page_size(page_size);
+            let mut first = Vec::new();
+            let saved = match stop {
+                Stop::Dropped => {
+                    let mut items = source.list(query.clone());
+                    while first.len() < k {
+                        first.push(items.try_next().await.unwrap().unwrap());
+                    }
+                    serde_json::to_string(&items.position()).unwrap()
+                }
+                Stop::Limit if k > 0 => {
+                    let mut items = source.list(query.clone().limit(k as u64));
+                    while let Some(c) = items.try_next().await.unwrap() {
+                        first.push(c);
+                    }
+                    serde_json::to_string(&items.position()).unwrap()
+                }
+                Stop::Limit => serde_json::to_string(&Some(conversations_core::Position::start())).unwrap(),
+                Stop::Error => {
+                    let mut items = source.list(query.clone());
+                    // Deliver k records, then make the next fetch fail for good.
+                    while first.len() < k {
+                        first.push(items.try_next().await.unwrap().unwrap());
+                    }
+                    source.fail_next(Error::from_status("memory", ApiErrorDetails::new(400), None));
+                    while let Ok(Some(c)) = items.try_next().await {
+                        first.push(c);
+                    }
+                    serde_json::to_string(&items.position()).unwrap()
+                }
+            };
+            let position: Option<conversations_core::Position> = serde_json::from_str(&saved).unwrap();
+            let rest: Vec<_> = match position {
+                Some(position) => source.list_from(query, position).try_collect().await.unwrap(),
+                None => Vec::new(),
+            };
+            let mut resumed = first;
+            resumed.extend(rest);
+            prop_assert_eq!(resumed.len(), full.len());
+            prop_assert_eq!(&resumed, &full);
+            Ok(())
+        })?;
+    }
+
+    /// A limit never asks the provider for more records than it still needs.
+    #[test]
+    fn page_sizes_never_exceed_what_the_limit_still_needs(size in 1usize..80, page_size in 1u32..=50, limit in 1u64..80) {
+        runtime().block_on(async {
+            let source = MemorySource::demo(size);
+            let query = ConversationQuery::new().page_size(page_size).limit(limit);
+            let got: Vec<_> = source.list(query).try_collect().await.unwrap();
+            prop_assert_eq!(got.len() as u64, limit.min(size as u64));
+            prop_assert_eq!(source.records_served(), got.len() as u64, "no record fetched past the limit");
+            Ok(())
+        })?;
+    }
+}
