@@ -156,6 +156,9 @@ fn capabilities() -> Capabilities {
             PER_PAGE_DEFAULT,
         ))
         .backward()
+        // Laravel's cursors hold the last row's sort key: the next page starts after it
+        // whatever per_page says.
+        .resizable_pages()
 }
 
 #[async_trait]

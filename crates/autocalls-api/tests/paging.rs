@@ -183,7 +183,10 @@ async fn a_limit_asks_for_no_more_than_it_still_needs() {
         })
         .await;
     let source = AutocallsSource::new(client(&fx.server.url("/api"), RetryPolicy::none()));
-    let query = ConversationQuery::new().channel("widget").page_size(3).limit(4);
+    let query = ConversationQuery::new()
+        .channel("widget")
+        .page_size(3)
+        .limit(4);
     let mut items = source.list(query);
     let mut got = Vec::new();
     while let Some(c) = items.try_next().await.unwrap() {

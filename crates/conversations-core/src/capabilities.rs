@@ -64,6 +64,7 @@ pub struct Capabilities {
     page_size: Option<PageSizeBounds>,
     forward: bool,
     backward: bool,
+    resizable: bool,
 }
 
 /// The longest filter value accepted, in bytes. Longer values are refused as invalid.
@@ -128,6 +129,32 @@ impl Capabilities {
     pub fn backward(mut self) -> Self {
         self.backward = true;
         self
+    }
+
+    /// Declares that the page at a cursor starts at the same record whatever page size is
+    /// asked for (keyset cursors, such as Laravel's, or absolute offsets), so a walk may ask
+    /// for a smaller last page: with a limit, no record past it is downloaded. Sources whose
+    /// cursors are page numbers must not declare it.
+    ///
+    /// ```
+    /// use conversations_core::{Capabilities, PageSizeBounds};
+    /// let caps = Capabilities::new().paged(PageSizeBounds::new(1, 100, 15)).resizable_pages();
+    /// assert!(caps.pages_resizable());
+    /// assert!(!Capabilities::new().pages_resizable());
+    /// ```
+    pub fn resizable_pages(mut self) -> Self {
+        self.resizable = true;
+        self
+    }
+
+    /// Whether the page size may change between pages of one walk (see
+    /// [`resizable_pages`](Self::resizable_pages)).
+    ///
+    /// ```
+    /// assert!(!conversations_core::Capabilities::new().pages_resizable());
+    /// ```
+    pub fn pages_resizable(&self) -> bool {
+        self.resizable
     }
 
     /// The supported filters.

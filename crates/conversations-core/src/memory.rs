@@ -65,7 +65,9 @@ impl MemorySource {
             .into_iter()
             .fold(Capabilities::new(), Capabilities::supports)
             .paged(PageSizeBounds::new(1, 100, MEMORY_DEFAULT_PAGE_SIZE))
-            .backward();
+            .backward()
+            // Cursors are absolute offsets: any page size fits any cursor.
+            .resizable_pages();
         Self {
             provider: provider.into(),
             items: Arc::new(items),

@@ -246,7 +246,9 @@ where
     }
     let limit = query.limit;
     let strict = query.strict;
-    let bounds = capabilities.page_size();
+    let bounds = capabilities
+        .page_size()
+        .filter(|_| capabilities.pages_resizable());
     let query = Arc::new(query);
     let policy = handle.retry_policy();
     let fetcher = handle.clone();
