@@ -25,14 +25,14 @@ fn sources(sandbox: &Sandbox) -> (Arc<dyn ConversationSource>, Arc<dyn Conversat
         .api_id(demo.asapp_api_id.clone())
         .api_secret(demo.asapp_api_secret.clone())
         .base_url(sandbox.asapp_base_url())
-        .retry_policy(fast_retries())
+        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries()))
         .build()
         .unwrap()
         .into_source();
     let autocalls = AutocallsClient::builder()
         .api_key(demo.autocalls_api_key.clone())
         .base_url(sandbox.autocalls_base_url())
-        .retry_policy(fast_retries())
+        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries()))
         .build()
         .unwrap();
     (Arc::new(asapp), Arc::new(AutocallsSource::new(autocalls)))

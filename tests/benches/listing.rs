@@ -39,12 +39,11 @@ where
     median(samples)
 }
 
-fn source(sandbox: &Sandbox, http: reqwest::Client) -> AutocallsSource {
+fn source(sandbox: &Sandbox, _http: reqwest::Client) -> AutocallsSource {
     AutocallsSource::new(
         AutocallsClient::builder()
             .api_key(sandbox.credentials().autocalls_api_key.clone())
             .base_url(sandbox.autocalls_base_url())
-            .http_client(http)
             .build()
             .unwrap(),
     )

@@ -52,7 +52,7 @@ pub mod source;
 
 pub use client::{
     AsappClient, AsappClientBuilder, AsappConversation, BuildError, CONVERSATIONS_PATH,
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, PROVIDER,
+    DEFAULT_BASE_URL, PROVIDER,
 };
 pub use generated::types;
 pub use normalize::normalize;

@@ -13,8 +13,7 @@ use crate::client::{AsappClient, AsappConversation, PROVIDER};
 /// ASAPP lists by external id only: [`capabilities`](ConversationSource::capabilities)
 /// require [`Filter::ExternalId`] and support no other filter, and every match comes in one
 /// page, with no cursor and no page size. Queries are checked before any request; each
-/// [`list_page`](ConversationSource::list_page) is one attempt, and the provided methods
-/// retry under the client's [`RetryPolicy`].
+/// request is retried once, in the shared transport, under the client's [`RetryPolicy`].
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -76,8 +75,10 @@ impl ConversationSource for AsappSource {
         Capabilities::new().requires(Filter::ExternalId)
     }
 
+    /// [`RetryPolicy::none`]: every request already runs under the client's policy in the
+    /// shared transport, so the provided methods must not retry it again.
     fn retry_policy(&self) -> RetryPolicy {
-        self.client.retry_policy().clone()
+        RetryPolicy::none()
     }
 
     async fn list_page(

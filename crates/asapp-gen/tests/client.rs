@@ -17,7 +17,13 @@ use serde_json::json;
 const PATH: &str = "/conversation/v1/conversations";
 
 /// Headers a request may carry: the two auth headers, `Accept`, and what HTTP itself needs.
-const ALLOWED_HEADERS: [&str; 4] = ["host", "accept", "asapp-api-id", "asapp-api-secret"];
+const ALLOWED_HEADERS: [&str; 5] = [
+    "host",
+    "accept",
+    "user-agent",
+    "asapp-api-id",
+    "asapp-api-secret",
+];
 
 /// Matches only a request carrying exactly what the contract asks for: GET, both auth
 /// headers, `Accept: application/json`, `externalId` as the only query parameter, and no
@@ -164,7 +170,10 @@ async fn each_documented_status_maps_to_its_error_with_code_and_request_id() {
             .api_id(API_ID)
             .api_secret(API_SECRET)
             .base_url(server.base_url())
-            .retry_policy(conversations_core::RetryPolicy::none())
+            .options(
+                conversations_transport::ClientOptions::new()
+                    .retry_policy(conversations_core::RetryPolicy::none()),
+            )
             .build()
             .expect("builds");
         let err = client
@@ -240,7 +249,7 @@ async fn a_429_with_retry_after_zero_then_200_succeeds_through_fetch_page_and_li
         .api_id(API_ID)
         .api_secret(API_SECRET)
         .base_url(server.base_url())
-        .retry_policy(fast_retries(2))
+        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries(2)))
         .build()
         .expect("builds")
         .into_source();
@@ -251,23 +260,21 @@ async fn a_429_with_retry_after_zero_then_200_succeeds_through_fetch_page_and_li
     assert_eq!(all.len(), 1);
     mock.assert_calls_async(4).await;
 
-    // `list_page` itself makes one attempt: the next call is the 429.
-    let err = source
+    // Native calls and `list_page` retry the same way, in the one transport.
+    let page = source
         .list_page(&ConversationQuery::new().external_id("id-111"), None)
         .await
-        .expect_err("one attempt");
-    assert!(matches!(err, Error::RateLimited { .. }));
-    assert_eq!(err.retry_after(), Some(std::time::Duration::ZERO));
-    assert_eq!(err.request_id(), Some("r-429"));
+        .expect("retried too");
+    assert_eq!(page.items.len(), 1);
+    mock.assert_calls_async(6).await;
 }
 
 #[tokio::test]
-async fn malformed_and_truncated_json_are_decode_errors_quoting_only_error_bodies() {
+async fn malformed_and_truncated_success_bodies_are_decode_errors_quoting_nothing() {
     for (body, status) in [
         (r#"{"items": [{"externalId": "id-1", "custo"#, 200),
         ("not json at all", 200),
         (r#"{"items": "nope"}"#, 200),
-        (r#"{"error": {"requestId": "r"#, 400),
     ] {
         let server = MockServer::start_async().await;
         server
@@ -328,39 +335,37 @@ async fn an_item_off_the_spec_comes_through_with_a_note() {
 }
 
 #[tokio::test]
-async fn a_502_with_an_html_body_is_a_bounded_decode_error() {
-    let server = MockServer::start_async().await;
+async fn an_error_status_decides_the_error_whatever_the_body() {
     let html = format!(
         "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
         "x".repeat(20_000)
     );
-    server
-        .mock_async(|when, then| {
-            expect_request("id-111")(when);
-            then.status(502)
-                .header("content-type", "text/html")
-                .body(html);
-        })
-        .await;
-    let err = client(&server.base_url())
-        .into_source()
-        .fetch_page(&ConversationQuery::new().external_id("id-111"), None)
-        .await
-        .expect_err("html");
-    let Error::Decode {
-        status, snippet, ..
-    } = &err
-    else {
-        panic!("expected Decode, got {err:?}");
-    };
-    assert_eq!(*status, Some(502));
-    assert!(
-        snippet
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("<html><head><title>502 Bad Gateway")
-    );
-    assert!(err.to_string().len() < 600, "bounded: {err}");
+    for (status, body) in [
+        (502, html.as_str()),
+        (400, r#"{"error": {"requestId": "r"#),
+        (503, ""),
+    ] {
+        let server = MockServer::start_async().await;
+        let mock = server
+            .mock_async(|when, then| {
+                expect_request("id-111")(when);
+                then.status(status)
+                    .header("content-type", "text/html")
+                    .body(body);
+            })
+            .await;
+        let err = client(&server.base_url())
+            .into_source()
+            .fetch_page(&ConversationQuery::new().external_id("id-111"), None)
+            .await
+            .expect_err("an error status");
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.is_retryable(), status >= 500, "{err:?}");
+        // The client's policy allows 3 attempts: 5xx are retried, 400 is not.
+        mock.assert_calls_async(if status >= 500 { 3 } else { 1 })
+            .await;
+        assert!(err.to_string().len() < 600, "bounded: {err}");
+    }
 }
 
 #[tokio::test]
@@ -439,7 +444,13 @@ fn base_urls_are_checked() {
             .build()
     };
     let err = build("http://api.sandbox.asapp.com").expect_err("plain http refused");
-    assert!(matches!(err, BuildError::BaseUrl(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            BuildError::Transport(conversations_transport::BuildError::BaseUrl(_))
+        ),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
             .contains("http is allowed only for loopback")
@@ -485,7 +496,7 @@ fn credentials_are_checked_without_echoing_them() {
         (Some(""), Some(API_SECRET), "API id is empty"),
         (Some(API_ID), Some(""), "API secret is empty"),
         (Some(API_ID), Some("   "), "API secret is blank"),
-        (Some(API_ID), Some(" s3cr3t-x "), "surrounded by whitespace"),
+        (Some(API_ID), Some(" s3cr3t-x "), "API secret is not safe"),
         (Some(API_ID), Some("s3cr3t-x\r\nX-Evil: 1"), "not safe"),
         (Some(API_ID), Some("s3cr3t-é"), "not safe"),
         (Some("id\0"), Some(API_SECRET), "API id is not safe"),
@@ -549,7 +560,7 @@ async fn the_secret_is_absent_from_every_debug_display_and_error() {
 }
 
 #[tokio::test]
-async fn a_caller_supplied_http_client_is_used_with_the_same_headers() {
+async fn a_caller_configured_http_client_is_used_with_the_same_headers() {
     let server = MockServer::start_async().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&seen);
@@ -567,8 +578,11 @@ async fn a_caller_supplied_http_client_is_used_with_the_same_headers() {
         .api_id(API_ID)
         .api_secret(API_SECRET)
         .base_url(server.base_url())
-        .http_client(reqwest::Client::new())
-        .timeout(std::time::Duration::from_secs(30))
+        .options(
+            conversations_transport::ClientOptions::new()
+                .configure_http(|b| b.pool_max_idle_per_host(1))
+                .timeout(std::time::Duration::from_secs(30)),
+        )
         .build()
         .expect("builds");
     assert_eq!(
@@ -607,23 +621,4 @@ async fn the_generated_client_is_reachable_and_authenticated() {
     assert_eq!(list.status(), 200);
     assert_eq!(list.into_inner().items[0].external_id, "id-111");
     mock.assert_calls_async(1).await;
-    let err = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .http_client(reqwest::Client::new())
-        .build_generated()
-        .expect_err("needs its own client");
-    assert_eq!(err, BuildError::GeneratedWithHttpClient);
-}
-
-#[test]
-fn a_connect_timeout_cannot_be_set_on_a_caller_supplied_client() {
-    let err = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .http_client(reqwest::Client::new())
-        .connect_timeout(std::time::Duration::from_secs(1))
-        .build()
-        .unwrap_err();
-    assert_eq!(err, BuildError::ConnectTimeoutWithHttpClient);
 }

@@ -19,7 +19,9 @@ async fn asapp_source_passes_the_conformance_kit_against_the_sandbox() {
         .api_id(credentials.asapp_api_id.clone())
         .api_secret(credentials.asapp_api_secret.clone())
         .base_url(sandbox.asapp_base_url())
-        .retry_policy(common::fast_retries(3))
+        .options(
+            conversations_transport::ClientOptions::new().retry_policy(common::fast_retries(3)),
+        )
         .build()
         .expect("client builds")
         .into_source();
@@ -107,7 +109,9 @@ async fn wrong_credentials_are_unauthorized_by_the_sandbox() {
         .api_id("wrong-id")
         .api_secret("wrong-secret")
         .base_url(sandbox.asapp_base_url())
-        .retry_policy(common::fast_retries(3))
+        .options(
+            conversations_transport::ClientOptions::new().retry_policy(common::fast_retries(3)),
+        )
         .build()
         .expect("client builds")
         .into_source();

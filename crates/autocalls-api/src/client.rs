@@ -1,19 +1,16 @@
 //! [`AutocallsClient`]: `GET /user/conversations`, one page at a time or as streams of pages
 //! and items following `next_cursor` forward or `prev_cursor` backward.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use conversations_core::endpoint::BaseUrl;
 use conversations_core::{Cursor, Direction, Error, Page, Pages, RetryPolicy};
+use conversations_transport::Transport;
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
 use crate::PROVIDER;
 use crate::builder::AutocallsClientBuilder;
-use crate::error_body::{error_for_status, request_id};
 use crate::request::ListConversationsRequest;
 use crate::types::{AutocallsConversation, ConversationsPage, decode_page};
 
@@ -51,21 +48,15 @@ pub struct AutocallsClient {
 }
 
 pub(crate) struct ClientInner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: BaseUrl,
+    pub(crate) transport: Transport,
     pub(crate) endpoint: Url,
-    pub(crate) auth: HeaderValue,
-    pub(crate) request_timeout: Option<Duration>,
-    pub(crate) retry: RetryPolicy,
 }
 
 impl fmt::Debug for AutocallsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AutocallsClient")
             .field("endpoint", &self.inner.endpoint.as_str())
-            .field("api_key", &"[REDACTED]")
-            .field("request_timeout", &self.inner.request_timeout)
-            .field("retry", &self.inner.retry)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -88,7 +79,7 @@ impl AutocallsClient {
     /// assert_eq!(client.base_url().url().scheme(), "https");
     /// ```
     pub fn base_url(&self) -> &BaseUrl {
-        &self.inner.base_url
+        self.inner.transport.base_url()
     }
 
     /// The URL requests go to: the base URL and `/user/conversations`.
@@ -101,23 +92,24 @@ impl AutocallsClient {
         &self.inner.endpoint
     }
 
-    /// The retry policy of [`list_conversations`](Self::list_conversations) and the page streams.
+    /// The retry policy every request runs under: [`list_conversations`](Self::list_conversations),
+    /// the page streams and [`AutocallsSource`](crate::AutocallsSource) alike.
     ///
     /// ```
-    /// use conversations_core::RetryPolicy;
     /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
-    /// assert_eq!(client.retry_policy(), &RetryPolicy::default());
+    /// assert_eq!(client.retry_policy().attempts(), 4);
     /// ```
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        self.inner.transport.retry_policy()
     }
 
     /// One page of conversations.
     ///
     /// The request is [validated](ListConversationsRequest::validate) first: an invalid one
     /// is an [`Error::InvalidQuery`] and sends nothing. Failures worth retrying (429, 5xx,
-    /// transport) are retried under the client's [`RetryPolicy`], honoring `Retry-After`;
-    /// build the client with [`RetryPolicy::none`] for a single attempt.
+    /// transport) are retried by the shared transport under the client's [`RetryPolicy`],
+    /// honoring `Retry-After`, within the page deadline; build the client with
+    /// [`RetryPolicy::none`] for a single attempt.
     ///
     /// ```no_run
     /// use autocalls_api::{AutocallsClient, ListConversationsRequest};
@@ -137,7 +129,16 @@ impl AutocallsClient {
         request: &ListConversationsRequest,
     ) -> Result<ConversationsPage, Error> {
         request.validate()?;
-        self.inner.retry.retry(|| self.send(request)).await
+        let pairs = request.query_pairs();
+        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = self
+            .inner
+            .transport
+            .get(crate::client::ENDPOINT_PATH, &query)
+            .await?;
+        let mut page = decode_page(&response.body, Some(response.status))?;
+        page.request_id = response.request_id;
+        Ok(page)
     }
 
     /// Every page from `request.cursor` (the first page when `None`), following `next_cursor`,
@@ -214,7 +215,7 @@ impl AutocallsClient {
                 let mut request = (*request).clone();
                 request.cursor = cursor.map(Cursor::into_string);
                 Box::pin(async move {
-                    let page = client.inner.retry.retry(|| client.send(&request)).await?;
+                    let page = client.list_conversations(&request).await?;
                     Ok(Page {
                         items: page.data,
                         next: page.next_cursor.map(Cursor::new),
@@ -223,61 +224,5 @@ impl AutocallsClient {
                 })
             }),
         )
-    }
-
-    /// One attempt at one page; the request must be valid already.
-    pub(crate) async fn send(
-        &self,
-        request: &ListConversationsRequest,
-    ) -> Result<ConversationsPage, Error> {
-        let inner = &*self.inner;
-        let mut builder = inner
-            .http
-            .get(inner.endpoint.clone())
-            .header(AUTHORIZATION, inner.auth.clone())
-            .header(ACCEPT, "application/json")
-            .query(&request.query_pairs());
-        if let Some(timeout) = inner.request_timeout {
-            builder = builder.timeout(timeout);
-        }
-        let response = builder.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport)?;
-        if !(200..300).contains(&status) {
-            return Err(error_for_status(status, &headers, &body));
-        }
-        let mut page = decode_page(&body, Some(status))?;
-        page.request_id = request_id(&headers);
-        Ok(page)
-    }
-}
-
-/// A transport failure, without the URL (whose query may hold phone numbers), with the causes.
-fn transport(error: reqwest::Error) -> Error {
-    Error::transport(PROVIDER, Transport(error.without_url()))
-}
-
-#[derive(Debug)]
-struct Transport(reqwest::Error);
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        if self.0.is_timeout() {
-            f.write_str(" (timed out)")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for Transport {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.0)
     }
 }

@@ -55,9 +55,7 @@ mod source;
 pub mod timestamp;
 mod types;
 
-pub use builder::{
-    AutocallsClientBuilder, BuildError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
-};
+pub use builder::{AutocallsClientBuilder, BuildError, DEFAULT_BASE_URL};
 pub use client::AutocallsClient;
 pub use normalize::normalize;
 pub use request::{

@@ -34,8 +34,8 @@ use crate::types::{AutocallsConversation, ConversationType};
 ///
 /// [`list_page`](ConversationSource::list_page) checks the query before any request (the
 /// capabilities, a `channel` among the four documented types, an `agent_id` that is an
-/// unsigned integer) and makes exactly one attempt; the provided methods (`list`, `pages`,
-/// `fetch_page`…) retry under the client's [`RetryPolicy`].
+/// unsigned integer); every request is retried once, in the shared transport, under the
+/// client's [`RetryPolicy`] — native and trait calls alike.
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -171,8 +171,10 @@ impl ConversationSource for AutocallsSource {
         capabilities()
     }
 
+    /// [`RetryPolicy::none`]: every request already runs under the client's policy in the
+    /// shared transport, so the provided methods must not retry it again.
     fn retry_policy(&self) -> RetryPolicy {
-        self.client.retry_policy().clone()
+        RetryPolicy::none()
     }
 
     async fn list_page(
@@ -181,7 +183,7 @@ impl ConversationSource for AutocallsSource {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>, Error> {
         let request = Self::request_for(query, cursor)?;
-        let page = self.client.send(&request).await?;
+        let page = self.client.list_conversations(&request).await?;
         Ok(Page {
             items: page
                 .data

@@ -9,6 +9,7 @@ use autocalls_api::{AutocallsClient, AutocallsSource, BuildError, ListConversati
 use common::{KEY, page_body};
 use conversations_core::endpoint::BaseUrlError;
 use conversations_core::{ConversationQuery, ConversationSource, RetryPolicy};
+use conversations_transport::{BuildError as HttpBuildError, ClientOptions, CredentialError};
 use httpmock::prelude::*;
 
 #[test]
@@ -20,12 +21,20 @@ fn refusals_are_typed() {
     for empty in ["", "   "] {
         assert!(matches!(
             AutocallsClient::builder().api_key(empty).build(),
-            Err(BuildError::EmptyApiKey)
+            Err(BuildError::Transport(HttpBuildError::Credential(
+                CredentialError {
+                    credential: "API key",
+                    ..
+                }
+            )))
         ));
     }
     for bad in ["with space", "new\nline", "tab\t", "caf\u{e9}", " lead"] {
         let err = AutocallsClient::builder().api_key(bad).build().unwrap_err();
-        assert!(matches!(err, BuildError::InvalidApiKey), "{bad:?}: {err}");
+        assert!(
+            matches!(err, BuildError::Transport(HttpBuildError::Credential(_))),
+            "{bad:?}: {err}"
+        );
         assert!(!err.to_string().contains(bad));
     }
     for (url, insecure) in [
@@ -41,18 +50,15 @@ fn refusals_are_typed() {
             .build()
             .unwrap_err();
         match err {
-            BuildError::BaseUrl(BaseUrlError::InsecureHttp { .. }) => assert!(insecure, "{url}"),
-            BuildError::BaseUrl(_) => assert!(!insecure, "{url}"),
+            BuildError::Transport(HttpBuildError::BaseUrl(BaseUrlError::InsecureHttp {
+                ..
+            })) => {
+                assert!(insecure, "{url}")
+            }
+            BuildError::Transport(HttpBuildError::BaseUrl(_)) => assert!(!insecure, "{url}"),
             other => panic!("{url}: {other}"),
         }
     }
-    let err = AutocallsClient::builder()
-        .api_key(KEY)
-        .http_client(reqwest::Client::new())
-        .connect_timeout(Duration::from_secs(1))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, BuildError::ConnectTimeoutWithHttpClient));
 }
 
 #[test]
@@ -100,8 +106,11 @@ async fn the_key_is_sent_as_a_bearer_token_and_shown_nowhere() {
     let builder = AutocallsClient::builder()
         .api_key(KEY)
         .base_url(server.url("/api"))
-        .timeout(Duration::from_secs(30))
-        .retry_policy(RetryPolicy::none());
+        .options(
+            ClientOptions::new()
+                .timeout(Duration::from_secs(30))
+                .retry_policy(RetryPolicy::none()),
+        );
     let client = builder.clone().build().unwrap();
     let source = AutocallsSource::new(client.clone());
     let err = client
@@ -139,7 +148,7 @@ async fn the_key_is_sent_as_a_bearer_token_and_shown_nowhere() {
 }
 
 #[tokio::test]
-async fn a_caller_supplied_client_with_a_timeout_works() {
+async fn a_caller_configured_client_with_a_timeout_works() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -150,8 +159,11 @@ async fn a_caller_supplied_client_with_a_timeout_works() {
     let client = AutocallsClient::builder()
         .api_key(KEY)
         .base_url(server.url("/api"))
-        .http_client(reqwest::Client::new())
-        .timeout(Duration::from_secs(30))
+        .options(
+            ClientOptions::new()
+                .configure_http(|b| b.pool_max_idle_per_host(2))
+                .timeout(Duration::from_secs(30)),
+        )
         .build()
         .unwrap();
     let page = client

@@ -257,18 +257,19 @@ async fn retryable_errors_are_retried_under_the_policy() {
     assert!(matches!(err, Error::Unavailable { .. }));
     mock.assert_calls_async(3).await;
 
-    // The source's list_page makes exactly one attempt; its provided methods retry.
+    // Native and trait calls retry once, the same way, in the one transport: never
+    // retries of retries.
     let source = AutocallsSource::new(client);
     source
         .list_page(&ConversationQuery::new(), None)
         .await
         .unwrap_err();
-    mock.assert_calls_async(4).await;
+    mock.assert_calls_async(6).await;
     source
         .fetch_page(&ConversationQuery::new(), None)
         .await
         .unwrap_err();
-    mock.assert_calls_async(7).await;
+    mock.assert_calls_async(9).await;
 }
 
 #[tokio::test]

@@ -76,5 +76,7 @@ pub use page::{Cursor, Direction, Page};
 pub use paginate::{ItemCheck, Items, PageFetcher, Pages, Position};
 pub use query::{ConversationQuery, Filter};
 pub use raw::RawJson;
-pub use retry::{RetryPolicy, parse_retry_after};
+pub use retry::{
+    DEFAULT_RETRY_QUOTA, RETRY_COST, RetryPolicy, RetryQuota, TIMEOUT_RETRY_COST, parse_retry_after,
+};
 pub use source::ConversationSource;

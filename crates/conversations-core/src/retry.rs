@@ -5,6 +5,8 @@
 //! provider asks for in `Retry-After`.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -12,12 +14,18 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use crate::error::{Error, Result};
 
 /// How failed requests are retried: exponential backoff with jitter, bounded in attempts and
-/// in total delay, honoring `Retry-After`.
+/// in total time, honoring `Retry-After`, and drawing on a [`RetryQuota`] shared by every
+/// call of one client.
 ///
 /// Only [retryable](Error::is_retryable) errors are retried (429, 5xx, transport); 400, 401,
 /// 403, 404 and 422 never are. When the provider asked for a delay (`Retry-After`), the wait
-/// is the longer of that and the backoff. When the next wait would take the total past
-/// [`max_total_delay`](Self::max_total_delay), the last error is returned instead.
+/// is the longer of that and the backoff. The budget [`max_total_delay`](Self::max_total_delay)
+/// counts all the time since the first attempt (attempts included, not only the waits): a wait
+/// that would end past it is not made, and neither is one longer than
+/// [`max_retry_after`](Self::max_retry_after) — the last error (a
+/// [`RateLimited`](Error::RateLimited) with its `retry_after`, say) is returned at once, so
+/// the caller can schedule. Arithmetic on server-sent delays saturates: no header value can
+/// make it panic.
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,7 +38,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(policy.attempts(), 5);
 /// assert_eq!(RetryPolicy::none().attempts(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_delay: Duration,
@@ -38,11 +46,25 @@ pub struct RetryPolicy {
     max_total_delay: Duration,
     jitter: bool,
     honor_retry_after: bool,
+    max_retry_after: Duration,
+    quota: Option<Arc<RetryQuota>>,
+}
+
+impl PartialEq for RetryPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.max_attempts == other.max_attempts
+            && self.initial_delay == other.initial_delay
+            && self.max_delay == other.max_delay
+            && self.max_total_delay == other.max_total_delay
+            && self.jitter == other.jitter
+            && self.honor_retry_after == other.honor_retry_after
+            && self.max_retry_after == other.max_retry_after
+    }
 }
 
 impl Default for RetryPolicy {
     /// Four attempts, 250 ms initial delay doubling to at most 10 s, 30 s in total, with jitter,
-    /// honoring `Retry-After`.
+    /// honoring `Retry-After` up to 30 s, no quota.
     fn default() -> Self {
         Self {
             max_attempts: 4,
@@ -51,7 +73,69 @@ impl Default for RetryPolicy {
             max_total_delay: Duration::from_secs(30),
             jitter: true,
             honor_retry_after: true,
+            max_retry_after: Duration::from_secs(30),
+            quota: None,
         }
+    }
+}
+
+/// A retry quota shared by every call of one client, so a storm of failures does not
+/// multiply the load on a provider (aws-sdk-rust's standard retry mode is the model): a
+/// retry takes 5 tokens (10 after a timeout or connection failure), a success gives 1 back
+/// (a success after retries gives back what its retries took), up to the capacity. With the
+/// bucket empty, failures are returned without retrying.
+///
+/// ```
+/// use std::sync::Arc;
+/// use conversations_core::RetryQuota;
+/// let quota = Arc::new(RetryQuota::new(10));
+/// assert!(quota.try_take(5) && quota.try_take(5));
+/// assert!(!quota.try_take(5), "empty: no more retries");
+/// quota.give_back(5);
+/// assert_eq!(quota.available(), 5);
+/// ```
+#[derive(Debug)]
+pub struct RetryQuota {
+    tokens: AtomicU32,
+    capacity: u32,
+}
+
+/// Tokens a retry after an error response takes from a [`RetryQuota`].
+pub const RETRY_COST: u32 = 5;
+/// Tokens a retry after a timeout or connection failure takes from a [`RetryQuota`].
+pub const TIMEOUT_RETRY_COST: u32 = 10;
+/// The capacity of a client's [`RetryQuota`] unless told otherwise.
+pub const DEFAULT_RETRY_QUOTA: u32 = 500;
+
+impl RetryQuota {
+    /// A full bucket of `capacity` tokens.
+    pub fn new(capacity: u32) -> Self {
+        Self {
+            tokens: AtomicU32::new(capacity),
+            capacity,
+        }
+    }
+
+    /// Takes `cost` tokens if there are that many.
+    pub fn try_take(&self, cost: u32) -> bool {
+        self.tokens
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(cost))
+            .is_ok()
+    }
+
+    /// Gives `amount` tokens back, up to the capacity.
+    pub fn give_back(&self, amount: u32) {
+        let capacity = self.capacity;
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(amount).min(capacity))
+            });
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        self.tokens.load(Ordering::SeqCst)
     }
 }
 
@@ -133,6 +217,50 @@ impl RetryPolicy {
         self
     }
 
+    /// The longest `Retry-After` waited for (default 30 s); a provider asking for longer gets
+    /// its error returned at once, with the delay it asked for, for the caller to schedule.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = conversations_core::RetryPolicy::default().max_retry_after(Duration::from_secs(120));
+    /// # let _ = p;
+    /// ```
+    pub fn max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// Draws every retry from `quota`, shared with the other calls of the same client.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conversations_core::{RetryPolicy, RetryQuota};
+    /// let p = RetryPolicy::default().quota(Arc::new(RetryQuota::new(500)));
+    /// assert!(p.retry_quota().is_some());
+    /// ```
+    pub fn quota(mut self, quota: Arc<RetryQuota>) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// The quota retries draw from, if any.
+    ///
+    /// ```
+    /// assert!(conversations_core::RetryPolicy::default().retry_quota().is_none());
+    /// ```
+    pub fn retry_quota(&self) -> Option<&Arc<RetryQuota>> {
+        self.quota.as_ref()
+    }
+
+    /// The total time budget (see [`max_total_delay`](Self::max_total_delay)).
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::RetryPolicy::default().budget().as_secs(), 30);
+    /// ```
+    pub fn budget(&self) -> Duration {
+        self.max_total_delay
+    }
+
     /// Attempts in all, the first included.
     ///
     /// ```
@@ -185,34 +313,55 @@ impl RetryPolicy {
         Fut: Future<Output = Result<T>>,
     {
         let mut backoff = self.backoff();
-        let mut waited = Duration::ZERO;
+        let started = tokio::time::Instant::now();
+        let mut taken = 0u32;
         loop {
             let error = match operation().await {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    if let Some(quota) = &self.quota {
+                        quota.give_back(if taken > 0 { taken } else { 1 });
+                    }
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
-            let Some(delay) = self.next_delay(&error, &mut backoff, waited) else {
+            let Some(delay) = self.next_delay(&error, &mut backoff, started.elapsed()) else {
                 return Err(error);
             };
-            waited += delay;
+            if let Some(quota) = &self.quota {
+                let cost = if matches!(error, Error::Transport { .. }) {
+                    TIMEOUT_RETRY_COST
+                } else {
+                    RETRY_COST
+                };
+                if !quota.try_take(cost) {
+                    return Err(error);
+                }
+                taken = taken.saturating_add(cost);
+            }
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// The wait before the next attempt after `error`, or `None` to give up.
+    /// The wait before the next attempt after `error`, `elapsed` into the budget, or `None`
+    /// to give up. Never adds server-sent durations: they are compared.
     fn next_delay(
         &self,
         error: &Error,
         backoff: &mut impl Iterator<Item = Duration>,
-        waited: Duration,
+        elapsed: Duration,
     ) -> Option<Duration> {
         if !error.is_retryable() {
             return None;
         }
         let backoff_delay = backoff.next()?;
         let asked = error.retry_after().filter(|_| self.honor_retry_after);
+        if asked.is_some_and(|asked| asked > self.max_retry_after) {
+            return None;
+        }
         let delay = asked.map_or(backoff_delay, |asked| asked.max(backoff_delay));
-        (waited + delay <= self.max_total_delay).then_some(delay)
+        let remaining = self.max_total_delay.saturating_sub(elapsed);
+        (delay <= remaining).then_some(delay)
     }
 }
 
@@ -320,6 +469,85 @@ mod tests {
         assert_eq!(calls, 4);
         // 10 + 20 + 40 ms.
         assert_eq!(start.elapsed(), Duration::from_millis(70));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_retry_after_never_panics_and_returns_at_once() {
+        for secs in [u64::MAX, u64::MAX / 2, 10_000_000_000] {
+            // An earlier wait first, then the huge one: no Duration addition overflows.
+            let calls = AtomicU32::new(0);
+            let start = tokio::time::Instant::now();
+            let err = fast()
+                .max_attempts(5)
+                .retry(|| async {
+                    let n = calls.fetch_add(1, Ordering::SeqCst);
+                    let asked = if n == 0 { 1 } else { secs };
+                    Err::<(), _>(status(429, Some(Duration::from_secs(asked))))
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(calls.load(Ordering::SeqCst), 2);
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(secs)));
+            assert_eq!(start.elapsed(), Duration::from_secs(1));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_counts_attempts_not_only_waits() {
+        // Each attempt takes 10 s (a slow timeout): the 30 s budget allows no more than that.
+        let calls = AtomicU32::new(0);
+        let err = fast()
+            .max_attempts(10)
+            .retry(|| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Err::<(), _>(Error::transport("p", std::io::Error::other("timed out")))
+            })
+            .await
+            .unwrap_err();
+        assert!(err.is_retryable());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "not ten: 3 x 10 s fill the budget"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_past_the_ceiling_returns_at_once_for_the_caller_to_schedule() {
+        let calls = AtomicU32::new(0);
+        let err = RetryPolicy::default()
+            .retry(|| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(status(429, Some(Duration::from_secs(3600))))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(
+            matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 3600)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_quota_bounds_retries_across_calls() {
+        let quota = Arc::new(RetryQuota::new(20));
+        let policy = fast().max_attempts(10).quota(Arc::clone(&quota));
+        let calls = AtomicU32::new(0);
+        for _ in 0..3 {
+            let _ = policy
+                .retry(|| async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Err::<(), _>(status(503, None))
+                })
+                .await;
+        }
+        // 20 tokens pay for 4 retries in all (5 each): 3 first attempts + 4 retries.
+        assert_eq!(calls.load(Ordering::SeqCst), 7);
+        assert_eq!(quota.available(), 0);
+        // A success gives a token back.
+        policy.retry(|| async { Ok::<_, Error>(()) }).await.unwrap();
+        assert_eq!(quota.available(), 1);
     }
 
     #[test]

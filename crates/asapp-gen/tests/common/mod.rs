@@ -76,7 +76,7 @@ pub fn client(base_url: &str) -> AsappClient {
         .api_id(API_ID)
         .api_secret(API_SECRET)
         .base_url(base_url)
-        .retry_policy(fast_retries(3))
+        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries(3)))
         .build()
         .expect("client builds")
 }

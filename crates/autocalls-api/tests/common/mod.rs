@@ -64,7 +64,7 @@ pub fn client(base_url: &str, policy: RetryPolicy) -> AutocallsClient {
     AutocallsClient::builder()
         .api_key(KEY)
         .base_url(base_url)
-        .retry_policy(policy)
+        .options(conversations_transport::ClientOptions::new().retry_policy(policy))
         .build()
         .expect("the client builds")
 }

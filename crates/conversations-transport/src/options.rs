@@ -1,0 +1,267 @@
+//! [`ClientOptions`]: every knob of the HTTP layer, in one place, for every provider.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use conversations_core::RetryPolicy;
+
+/// The connect timeout unless [`ClientOptions::connect_timeout`] says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The timeout of one attempt (connect to end of body) unless [`ClientOptions::timeout`] says
+/// otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The wall-clock deadline of one page, retries and waits included, unless
+/// [`ClientOptions::deadline`] says otherwise.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(90);
+
+/// A caller's changes to the `reqwest::ClientBuilder` (proxy, TLS roots, pool settings…),
+/// applied before the options that keep requests safe.
+pub type ConfigureHttp =
+    Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static>;
+
+/// How a provider client talks HTTP: timeouts, a per-page deadline, retries, user agent,
+/// proxy, and anything else of `reqwest`'s through [`configure_http`](Self::configure_http).
+///
+/// The same options apply to every provider. Whatever a caller configures, the HTTP client is
+/// always built with these timeouts and **without following redirects** (a redirect is an
+/// error), so credentials never reach a host other than the configured base URL — which is
+/// why a ready-made `reqwest::Client` is not accepted: its redirect policy cannot be changed,
+/// and `reqwest` keeps custom credential headers (ASAPP's) across redirects.
+///
+/// ```
+/// use std::time::Duration;
+/// use conversations_core::RetryPolicy;
+/// use conversations_transport::ClientOptions;
+///
+/// let options = ClientOptions::new()
+///     .timeout(Duration::from_secs(10))
+///     .connect_timeout(Duration::from_secs(3))
+///     .deadline(Duration::from_secs(60))
+///     .retry_policy(RetryPolicy::default().max_attempts(6))
+///     .user_agent("my-crm-sync/1.0")
+///     .configure_http(|builder| builder.pool_max_idle_per_host(4));
+/// assert_eq!(options.deadline_duration(), Duration::from_secs(60));
+/// ```
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) retry_quota: u32,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) proxy: Option<String>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) configure: Option<ConfigureHttp>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            retry: RetryPolicy::default(),
+            retry_quota: conversations_core::DEFAULT_RETRY_QUOTA,
+            user_agent: None,
+            proxy: None,
+            name: None,
+            configure: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
+            .field("retry_quota", &self.retry_quota)
+            .field("user_agent", &self.user_agent)
+            // A proxy URL may hold a password.
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("name", &self.name)
+            .field("configure_http", &self.configure.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// The defaults: 10 s connect timeout, 30 s per attempt, 90 s per page (retries
+    /// included), [`RetryPolicy::default`] retries drawing on a quota of
+    /// [`DEFAULT_RETRY_QUOTA`](conversations_core::DEFAULT_RETRY_QUOTA) tokens per client.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new();
+    /// assert_eq!(o.timeout_duration().as_secs(), 30);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The connect timeout.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().connect_timeout(std::time::Duration::from_secs(1));
+    /// # let _ = o;
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The timeout of one attempt, from connecting to the end of the body.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().timeout(std::time::Duration::from_secs(5));
+    /// assert_eq!(o.timeout_duration().as_secs(), 5);
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The timeout of one attempt.
+    pub fn timeout_duration(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The wall-clock deadline of one page: attempts, waits and retries together. It replaces
+    /// the retry policy's own budget ([`RetryPolicy::max_total_delay`]).
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().deadline(std::time::Duration::from_secs(20));
+    /// assert_eq!(o.deadline_duration().as_secs(), 20);
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The per-page deadline.
+    pub fn deadline_duration(&self) -> Duration {
+        self.deadline
+    }
+
+    /// How failed requests are retried (its time budget is the page
+    /// [`deadline`](Self::deadline)). Every call of one client also draws on a shared quota
+    /// ([`retry_quota`](Self::retry_quota)).
+    ///
+    /// ```
+    /// use conversations_core::RetryPolicy;
+    /// let o = conversations_transport::ClientOptions::new().retry_policy(RetryPolicy::none());
+    /// assert_eq!(o.retry().attempts(), 1);
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry policy as it runs: with the page deadline as its budget.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry.clone().max_total_delay(self.deadline)
+    }
+
+    /// The size of the retry quota each client shares between its calls (default 500; a
+    /// retry takes 5, or 10 after a timeout).
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().retry_quota(100);
+    /// # let _ = o;
+    /// ```
+    pub fn retry_quota(mut self, tokens: u32) -> Self {
+        self.retry_quota = tokens;
+        self
+    }
+
+    /// The `User-Agent` (default `conversations-rs/<provider> <version>`).
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().user_agent("acme-sync/2");
+    /// # let _ = o;
+    /// ```
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().proxy("http://proxy.internal:3128");
+    /// assert!(!format!("{o:?}").contains("proxy.internal"));
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// The name the client's requests are logged under (default: the provider's name), such
+    /// as an account name when one provider has several.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().name("acme-eu");
+    /// # let _ = o;
+    /// ```
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Changes the `reqwest::ClientBuilder` before the client is built (TLS roots, pool
+    /// sizes, local address…). The timeouts and the no-redirect policy are applied after it,
+    /// so they hold whatever it does.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new()
+    ///     .configure_http(|b| b.tcp_nodelay(true));
+    /// # let _ = o;
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure = Some(Arc::new(configure));
+        self
+    }
+
+    /// Builds the `reqwest::Client` these options describe, for `provider`, with `headers`
+    /// sent on every request (for a generated client that cannot add them per request).
+    ///
+    /// ```
+    /// let http = conversations_transport::ClientOptions::new()
+    ///     .build_http("demo", reqwest::header::HeaderMap::new())
+    ///     .unwrap();
+    /// # let _ = http;
+    /// ```
+    pub fn build_http(
+        &self,
+        provider: &str,
+        headers: reqwest::header::HeaderMap,
+    ) -> Result<reqwest::Client, crate::BuildError> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(configure) = &self.configure {
+            builder = configure(builder);
+        }
+        if let Some(proxy) = &self.proxy {
+            let proxy =
+                reqwest::Proxy::all(proxy.as_str()).map_err(|_| crate::BuildError::Proxy)?;
+            builder = builder.proxy(proxy);
+        }
+        let user_agent = self.user_agent.clone().unwrap_or_else(|| {
+            format!("conversations-rs/{provider} {}", env!("CARGO_PKG_VERSION"))
+        });
+        builder
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            // Credentials go to the configured host only: a redirect is an error.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(user_agent)
+            .default_headers(headers)
+            .build()
+            .map_err(|e| crate::BuildError::HttpClient(e.to_string()))
+    }
+}
