@@ -25,83 +25,106 @@
 //! # Ok(()) }
 //! ```
 
-use conversations_core::endpoint::{BaseUrl, BaseUrlError};
+use conversations_core::decode::{self, ListField, Presence, RecordReader};
 use conversations_core::{
     ApiErrorDetails, Capabilities, Channel, Conversation, ConversationQuery, ConversationSource,
-    Cursor, Error, Filter, PageSizeBounds, Participant, ParticipantRole, Result, async_trait,
+    Cursor, Error, Filter, JsonType, PageSizeBounds, Participant, ParticipantRole, RawJson,
+    Result, RetryPolicy, async_trait,
 };
+use conversations_transport::{BuildError, ClientOptions, Credentials, Protocol, Transport};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// The provider name Parley records and errors carry.
 pub const PROVIDER: &str = "parley";
 
-/// Lists Parley chats as normalized conversations.
-///
-/// ```
-/// let source = parley_provider::ParleySource::new("http://127.0.0.1:9", "key").unwrap();
-/// assert!(!format!("{source:?}").contains("key\""));
-/// ```
-#[derive(Clone)]
-pub struct ParleySource {
-    base: BaseUrl,
-    key: String,
-    http: reqwest::Client,
-}
+/// What the shared transport needs to know about Parley: its name and its error envelope
+/// (`{"error": "message"}`). Timeouts, retries, the page deadline, redirects, credentials
+/// and logs are the transport's.
+const PROTOCOL: Protocol = Protocol {
+    provider: PROVIDER,
+    request_id_header: Some("x-request-id"),
+    error_details,
+};
 
-impl std::fmt::Debug for ParleySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParleySource")
-            .field("base", &self.base.as_str())
-            .field("key", &"[REDACTED]")
-            .finish()
+fn error_details(body: &[u8], details: &mut ApiErrorDetails) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        details.message = v["error"].as_str().map(str::to_owned);
     }
 }
 
+/// Lists Parley chats as normalized conversations.
+///
+/// ```
+/// let source = parley_provider::ParleySource::new("http://127.0.0.1:9", "s3cret").unwrap();
+/// assert!(!format!("{source:?}").contains("s3cret"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ParleySource {
+    transport: Transport,
+}
+
 impl ParleySource {
-    /// A source for the Parley API at `base_url` (https, or http on loopback).
+    /// A source for the Parley API at `base_url` (https, or http on loopback), with the
+    /// default [`ClientOptions`].
     ///
     /// ```
     /// assert!(parley_provider::ParleySource::new("http://parley.example", "k").is_err());
     /// ```
-    pub fn new(base_url: &str, key: impl Into<String>) -> Result<Self, BaseUrlError> {
+    pub fn new(base_url: &str, key: &str) -> Result<Self, BuildError> {
+        Self::with_options(base_url, key, &ClientOptions::new())
+    }
+
+    /// A source with the given HTTP options (timeouts, retries, proxy…).
+    ///
+    /// ```
+    /// use conversations_transport::ClientOptions;
+    /// let source = parley_provider::ParleySource::with_options("http://127.0.0.1:9", "k", &ClientOptions::new());
+    /// assert!(source.is_ok());
+    /// ```
+    pub fn with_options(base_url: &str, key: &str, options: &ClientOptions) -> Result<Self, BuildError> {
+        let credentials = Credentials::header("x-parley-key", "API key", &key.into())?;
         Ok(Self {
-            base: BaseUrl::parse(base_url)?,
-            key: key.into(),
-            http: reqwest::Client::new(),
+            transport: Transport::new(PROTOCOL, base_url, credentials, options)?,
         })
     }
 }
 
 #[derive(Deserialize)]
-struct ChatList {
-    chats: Vec<serde_json::Value>,
+struct ChatList<'a> {
+    #[serde(borrow)]
+    chats: Option<ListField<'a>>,
     page: u32,
     pages: u32,
 }
 
-#[derive(Deserialize)]
-struct Chat {
-    chat_id: String,
-    medium: String,
-    agent_name: Option<String>,
-}
-
-/// Maps one chat, as received, to the normalized model.
+/// Maps one chat, as received, to the normalized model — tolerantly: what is off the
+/// documented types is noted, never an error.
 ///
 /// ```
-/// let c = parley_provider::normalize(&serde_json::json!({"chat_id": "c1", "medium": "widget"})).unwrap();
+/// let c = parley_provider::normalize(&serde_json::json!({"chat_id": "c1", "medium": "widget"}));
 /// assert_eq!(c.id.as_deref(), Some("c1"));
+/// let odd = parley_provider::normalize(&serde_json::json!({"chat_id": 7, "medium": "widget"}));
+/// assert_eq!(odd.id.as_deref(), Some("7"));
+/// assert_eq!(odd.notes[0].path, "chat_id");
 /// ```
-pub fn normalize(raw: &serde_json::Value) -> Result<Conversation> {
-    let chat: Chat = serde_json::from_value(raw.clone())
-        .map_err(|e| Error::decode(PROVIDER, Some(200), "chat", e, raw.to_string().as_bytes()))?;
-    let mut c = Conversation::new(PROVIDER, raw.clone());
-    c.id = Some(chat.chat_id);
-    c.channel = Some(Channel::from(chat.medium));
-    c.agent = chat
-        .agent_name
-        .map(|name| Participant::new(ParticipantRole::HumanAgent).with_name(name));
-    Ok(c)
+pub fn normalize(raw: &serde_json::Value) -> Conversation {
+    let raw = RawJson::from(raw);
+    from_raw(raw.as_raw_value())
+}
+
+fn from_raw(raw: &RawValue) -> Conversation {
+    let mut notes = Vec::new();
+    let mut c = Conversation::new(PROVIDER, RawJson::from_raw(raw));
+    if let Some(mut r) = RecordReader::new(raw, &mut notes) {
+        c.id = r.string("chat_id", Presence::Required);
+        c.channel = r.str("medium", Presence::Required).map(|m| Channel::from(m.as_ref()));
+        c.agent = r
+            .string("agent_name", Presence::OptionalNullable)
+            .map(|name| Participant::new(ParticipantRole::HumanAgent).with_name(name));
+    }
+    c.notes = notes;
+    c
 }
 
 #[async_trait]
@@ -115,6 +138,11 @@ impl ConversationSource for ParleySource {
             .supports(Filter::Channel)
             .paged(PageSizeBounds::new(1, 50, 20))
             .backward()
+    }
+
+    /// None here: the transport already retries every request.
+    fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::none()
     }
 
     async fn list_page(
@@ -132,41 +160,24 @@ impl ConversationSource for ParleySource {
                 )
             })?,
         };
-        let size = query.page_size.unwrap_or(20);
-        let mut params = vec![("page", page.to_string()), ("size", size.to_string())];
+        let (page, size) = (page.to_string(), query.page_size.unwrap_or(20).to_string());
+        let mut params = vec![("page", page.as_str()), ("size", size.as_str())];
         if let Some(channel) = &query.channel {
-            params.push(("medium", channel.as_str().to_owned()));
+            params.push(("medium", channel.as_str()));
         }
-        let response = self
-            .http
-            .get(self.base.join("/v2/chats"))
-            .header("X-Parley-Key", &self.key)
-            .query(&params)
-            .send()
-            .await
-            .map_err(|e| Error::transport(PROVIDER, e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::transport(PROVIDER, e))?;
-        if status != 200 {
-            let message = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_owned));
-            let mut details = ApiErrorDetails::new(status);
-            details.message = message;
-            return Err(Error::from_status(PROVIDER, details, None));
-        }
-        let list: ChatList = serde_json::from_slice(&body)
-            .map_err(|e| Error::decode(PROVIDER, Some(status), "chat list", e, &body))?;
-        let items = list
-            .chats
-            .iter()
-            .map(normalize)
-            .collect::<Result<Vec<_>>>()?;
+        let response = self.transport.get("/v2/chats", &params).await?;
+        let fail = |reason: String| Error::decode(PROVIDER, Some(response.status), "chat list", reason, b"");
+        let list: ChatList<'_> =
+            serde_json::from_slice(&response.body).map_err(|e| fail(decode::describe(&e)))?;
+        let chats = match list.chats {
+            Some(ListField::List(chats)) => chats,
+            Some(ListField::Not(found)) if found != JsonType::Null => {
+                return Err(fail(format!("chats: expected an array, found {found}")));
+            }
+            _ => return Err(fail("chats is missing".to_owned())),
+        };
         Ok(conversations_core::Page {
-            items,
+            items: chats.into_iter().map(from_raw).collect(),
             next: (list.page < list.pages).then(|| Cursor::new((list.page + 1).to_string())),
             prev: (list.page > 1).then(|| Cursor::new((list.page - 1).to_string())),
         })

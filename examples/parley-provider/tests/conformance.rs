@@ -69,7 +69,7 @@ async fn parley_passes_the_conformance_kit() {
     let data = dataset();
     let base = mock(data.clone()).await;
     let source = ParleySource::new(&base, "key").unwrap();
-    let expected = data.iter().map(|c| normalize(c).unwrap()).collect();
+    let expected = data.iter().map(normalize).collect();
     Conformance::new(&source, expected)
         .run()
         .await
