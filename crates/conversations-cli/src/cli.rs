@@ -13,6 +13,23 @@ use crate::output::Format;
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Log requests on stderr: -v for each request (provider, source, attempt, status,
+    /// request id, latency, bytes), -vv for more. `RUST_LOG` overrides. Never secrets,
+    /// phone numbers or query values.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Log line format.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 
 mod cli;
 mod exit;
+mod logging;
 mod offspec;
 mod output;
 mod progress;
@@ -22,6 +23,7 @@ use crate::progress::Progress;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose, cli.log_format);
     // One thread: a listing is I/O then output, and handing each page between threads costs
     // more CPU (wake-ups, context switches) than it saves; the next page is still prefetched.
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -114,6 +116,19 @@ async fn list(args: ListArgs) -> ExitCode {
             query.page_size = None;
         }
         federation = federation.source(source, query);
+    }
+    // A query a source cannot take is known before any request: list from the others, say
+    // which were left out and why, and fail before any output only if none can take it.
+    let (federation, refused) = federation.split_refused();
+    for (name, error) in &refused {
+        if federation.is_empty() {
+            eprintln!("error: {error}");
+        } else {
+            eprintln!("note: {name} left out: {error}");
+        }
+    }
+    if federation.is_empty() {
+        return ExitCode::from(exit::USAGE);
     }
 
     let width = terminal_size::terminal_size()
