@@ -12,6 +12,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, Result};
 use crate::model::Conversation;
+use crate::paginate::Position;
 use crate::query::ConversationQuery;
 use crate::source::ConversationSource;
 
@@ -184,7 +185,8 @@ impl Federation {
         )
     }
 
-    /// Lists every source concurrently.
+    /// Lists every source concurrently, as a stream that owns what it needs (`'static`: it
+    /// can be spawned, and outlive the federation).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -205,12 +207,11 @@ impl Federation {
     /// assert_eq!(items.iter().filter(|i| i.result.is_ok()).count(), 4);
     /// # });
     /// ```
-    pub fn list(&self) -> BoxStream<'_, FederatedItem> {
-        fn tagged(member: &Member) -> BoxStream<'_, FederatedItem> {
+    pub fn list(&self) -> BoxStream<'static, FederatedItem> {
+        fn tagged(member: &Member) -> BoxStream<'static, FederatedItem> {
             let name = Arc::clone(&member.name);
-            member
-                .source
-                .list(member.query.clone())
+            Arc::clone(&member.source)
+                .listing(member.query.clone(), Position::start())
                 .map(move |result| FederatedItem {
                     source: Arc::clone(&name),
                     result,
