@@ -28,8 +28,8 @@
 use conversations_core::decode::{self, ListField, Presence, RecordReader};
 use conversations_core::{
     ApiErrorDetails, Capabilities, Channel, Conversation, ConversationQuery, ConversationSource,
-    Cursor, Error, Filter, JsonType, PageSizeBounds, Participant, ParticipantRole, RawJson,
-    Result, RetryPolicy, async_trait,
+    Cursor, Error, Filter, JsonType, PageSizeBounds, Participant, ParticipantRole, RawJson, Result,
+    RetryPolicy, async_trait,
 };
 use conversations_transport::{BuildError, ClientOptions, Credentials, Protocol, Transport};
 use serde::Deserialize;
@@ -82,7 +82,11 @@ impl ParleySource {
     /// let source = parley_provider::ParleySource::with_options("http://127.0.0.1:9", "k", &ClientOptions::new());
     /// assert!(source.is_ok());
     /// ```
-    pub fn with_options(base_url: &str, key: &str, options: &ClientOptions) -> Result<Self, BuildError> {
+    pub fn with_options(
+        base_url: &str,
+        key: &str,
+        options: &ClientOptions,
+    ) -> Result<Self, BuildError> {
         let credentials = Credentials::header("x-parley-key", "API key", &key.into())?;
         Ok(Self {
             transport: Transport::new(PROTOCOL, base_url, credentials, options)?,
@@ -118,7 +122,9 @@ fn from_raw(raw: &RawValue) -> Conversation {
     let mut c = Conversation::new(PROVIDER, RawJson::from_raw(raw));
     if let Some(mut r) = RecordReader::new(raw, &mut notes) {
         c.id = r.string("chat_id", Presence::Required);
-        c.channel = r.str("medium", Presence::Required).map(|m| Channel::from(m.as_ref()));
+        c.channel = r
+            .str("medium", Presence::Required)
+            .map(|m| Channel::from(m.as_ref()));
         c.agent = r
             .string("agent_name", Presence::OptionalNullable)
             .map(|name| Participant::new(ParticipantRole::HumanAgent).with_name(name));
@@ -166,7 +172,9 @@ impl ConversationSource for ParleySource {
             params.push(("medium", channel.as_str()));
         }
         let response = self.transport.get("/v2/chats", &params).await?;
-        let fail = |reason: String| Error::decode(PROVIDER, Some(response.status), "chat list", reason, b"");
+        let fail = |reason: String| {
+            Error::decode(PROVIDER, Some(response.status), "chat list", reason, b"")
+        };
         let list: ChatList<'_> =
             serde_json::from_slice(&response.body).map_err(|e| fail(decode::describe(&e)))?;
         let chats = match list.chats {
