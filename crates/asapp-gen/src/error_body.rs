@@ -3,7 +3,7 @@
 //! transport maps the status (which alone decides the error and its retryability).
 
 use conversations_core::ApiErrorDetails;
-use conversations_transport::Protocol;
+use conversations_transport::{Protocol, RateLimit};
 
 use crate::client::PROVIDER;
 use crate::generated::types;
@@ -13,6 +13,8 @@ pub(crate) const PROTOCOL: Protocol = Protocol {
     provider: PROVIDER,
     request_id_header: None,
     error_details,
+    // ASAPP documents a spike limit of 100 requests per second.
+    default_rate_limit: RateLimit::per_second(100),
 };
 
 /// The envelope's code, message and request id into `details`, when the body is the

@@ -8,7 +8,7 @@
 //! shared transport does the rest (status mapping, `Retry-After`, the request id header).
 
 use conversations_core::ApiErrorDetails;
-use conversations_transport::Protocol;
+use conversations_transport::{Protocol, RateLimit};
 use serde_json::Value;
 
 use crate::PROVIDER;
@@ -18,6 +18,9 @@ pub(crate) const PROTOCOL: Protocol = Protocol {
     provider: PROVIDER,
     request_id_header: Some("x-request-id"),
     error_details,
+    // Autocalls documents no limit: no rate of our own; a 429 still slows the client down
+    // and its Retry-After pauses it.
+    default_rate_limit: RateLimit::unlimited(),
 };
 
 /// Laravel's `{"message", "errors"}` into `details`, when the body is that; nothing otherwise.

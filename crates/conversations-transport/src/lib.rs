@@ -31,7 +31,12 @@
 //!         details.message = v["error"].as_str().map(str::to_owned);
 //!     }
 //! }
-//! const PARLEY: Protocol = Protocol { provider: "parley", request_id_header: None, error_details: envelope };
+//! const PARLEY: Protocol = Protocol {
+//!     provider: "parley",
+//!     request_id_header: None,
+//!     error_details: envelope,
+//!     default_rate_limit: conversations_transport::RateLimit::unlimited(),
+//! };
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let transport = Transport::new(
@@ -47,6 +52,7 @@
 
 mod credentials;
 mod options;
+mod rate;
 mod transport;
 mod transport_error;
 
@@ -54,6 +60,7 @@ pub use credentials::{CredentialError, Credentials};
 pub use options::{
     ClientOptions, ConfigureHttp, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
 };
+pub use rate::RateLimit;
 pub use transport::{MAX_ERROR_BODY, Protocol, Response, Transport};
 pub use transport_error::TransportError;
 

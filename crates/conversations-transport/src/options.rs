@@ -54,6 +54,7 @@ pub struct ClientOptions {
     pub(crate) proxy: Option<String>,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) configure: Option<ConfigureHttp>,
+    pub(crate) rate_limit: Option<crate::RateLimit>,
 }
 
 impl Default for ClientOptions {
@@ -68,6 +69,7 @@ impl Default for ClientOptions {
             proxy: None,
             name: None,
             configure: None,
+            rate_limit: None,
         }
     }
 }
@@ -85,6 +87,7 @@ impl fmt::Debug for ClientOptions {
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("name", &self.name)
             .field("configure_http", &self.configure.as_ref().map(|_| ".."))
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -174,6 +177,20 @@ impl ClientOptions {
     /// ```
     pub fn retry_quota(mut self, tokens: u32) -> Self {
         self.retry_quota = tokens;
+        self
+    }
+
+    /// How fast the client may send, shared by all its calls (default: the provider's own,
+    /// from its documented limits). 429s slow it down further, adaptively, and a
+    /// `Retry-After` pauses the whole client.
+    ///
+    /// ```
+    /// use conversations_transport::{ClientOptions, RateLimit};
+    /// let o = ClientOptions::new().rate_limit(RateLimit::per_second(20).in_flight(8));
+    /// # let _ = o;
+    /// ```
+    pub fn rate_limit(mut self, limit: crate::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 

@@ -16,6 +16,7 @@ use tracing::Instrument;
 use crate::BuildError;
 use crate::credentials::Credentials;
 use crate::options::ClientOptions;
+use crate::rate::{Limiter, RateLimit};
 use crate::transport_error::TransportError;
 
 /// The most of an error body read; the rest is not needed to report the error.
@@ -33,7 +34,12 @@ pub const MAX_ERROR_BODY: usize = 64 * 1024;
 ///         details.message = v["message"].as_str().map(str::to_owned);
 ///     }
 /// }
-/// const AUTOCALLS: Protocol = Protocol { provider: "autocalls", request_id_header: Some("x-request-id"), error_details: laravel };
+/// const AUTOCALLS: Protocol = Protocol {
+///     provider: "autocalls",
+///     request_id_header: Some("x-request-id"),
+///     error_details: laravel,
+///     default_rate_limit: conversations_transport::RateLimit::unlimited(),
+/// };
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Protocol {
@@ -45,6 +51,9 @@ pub struct Protocol {
     /// body is the provider's envelope; leaves them alone otherwise (the status decides the
     /// error, never the body).
     pub error_details: fn(&[u8], &mut ApiErrorDetails),
+    /// The rate a client keeps to unless its options say otherwise: the provider's documented
+    /// limit, or [`RateLimit::unlimited`] when it documents none.
+    pub default_rate_limit: RateLimit,
 }
 
 /// A successful (2xx) response.
@@ -72,7 +81,7 @@ pub struct Response {
 /// use conversations_transport::{ClientOptions, Credentials, Protocol, Transport};
 /// # fn details(_: &[u8], _: &mut conversations_core::ApiErrorDetails) {}
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// const DEMO: Protocol = Protocol { provider: "demo", request_id_header: None, error_details: details };
+/// const DEMO: Protocol = Protocol { provider: "demo", request_id_header: None, error_details: details, default_rate_limit: conversations_transport::RateLimit::unlimited() };
 /// let transport = Transport::new(
 ///     DEMO,
 ///     "https://api.example.com",
@@ -97,6 +106,7 @@ struct Inner {
     timeout: std::time::Duration,
     retry: RetryPolicy,
     request_id_header: Option<HeaderName>,
+    limiter: Limiter,
 }
 
 impl fmt::Debug for Transport {
@@ -118,7 +128,7 @@ impl Transport {
     /// ```
     /// use conversations_transport::{BuildError, ClientOptions, Credentials, Protocol, Transport};
     /// # fn details(_: &[u8], _: &mut conversations_core::ApiErrorDetails) {}
-    /// const DEMO: Protocol = Protocol { provider: "demo", request_id_header: None, error_details: details };
+    /// const DEMO: Protocol = Protocol { provider: "demo", request_id_header: None, error_details: details, default_rate_limit: conversations_transport::RateLimit::unlimited() };
     /// let creds = Credentials::bearer("API key", &"k".into()).unwrap();
     /// let err = Transport::new(DEMO, "http://api.example.com", creds, &ClientOptions::new()).unwrap_err();
     /// assert!(matches!(err, BuildError::BaseUrl(_)));
@@ -147,6 +157,7 @@ impl Transport {
                 request_id_header: protocol
                     .request_id_header
                     .and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok()),
+                limiter: Limiter::new(options.rate_limit.unwrap_or(protocol.default_rate_limit)),
             }),
         })
     }
@@ -164,6 +175,11 @@ impl Transport {
     /// The name requests are logged under (an account name, or the provider's).
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// The request rate the client keeps to now, after adapting to 429s (`None`: unlimited).
+    pub fn current_rate(&self) -> Option<f64> {
+        self.inner.limiter.current_rate()
     }
 
     /// The retry policy every call runs under (with the client's shared quota).
@@ -222,6 +238,7 @@ impl Transport {
     async fn attempt(&self, url: &reqwest::Url, attempt: u32) -> Result<Response, Error> {
         let inner = &*self.inner;
         let provider = inner.protocol.provider;
+        let _slot = inner.limiter.acquire().await;
         let started = Instant::now();
         let mut request = inner
             .http
@@ -258,6 +275,7 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        inner.limiter.observe(status, retry_after);
         if (200..300).contains(&status) {
             let body = response
                 .bytes()

@@ -31,7 +31,9 @@ use conversations_core::{
     Cursor, Error, Filter, JsonType, PageSizeBounds, Participant, ParticipantRole, RawJson, Result,
     RetryPolicy, async_trait,
 };
-use conversations_transport::{BuildError, ClientOptions, Credentials, Protocol, Transport};
+use conversations_transport::{
+    BuildError, ClientOptions, Credentials, Protocol, RateLimit, Transport,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -45,6 +47,7 @@ const PROTOCOL: Protocol = Protocol {
     provider: PROVIDER,
     request_id_header: Some("x-request-id"),
     error_details,
+    default_rate_limit: RateLimit::unlimited(),
 };
 
 fn error_details(body: &[u8], details: &mut ApiErrorDetails) {
