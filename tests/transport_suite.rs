@@ -142,7 +142,9 @@ async fn status_decides_retries_whatever_the_body_and_retry_after() {
     ];
     let server = MockServer::start_async().await;
     // A quota large enough for the whole table (the quota has its own test below).
-    let options = options().retry_quota(u32::MAX);
+    let options = options()
+        .retry_quota(u32::MAX)
+        .rate_limit(conversations_transport::RateLimit::unlimited().adaptive(false));
     let clients = Clients {
         asapp: AsappClient::builder()
             .api_id("id")

@@ -230,6 +230,15 @@ impl RetryPolicy {
         self
     }
 
+    /// The longest `Retry-After` waited for (see [`max_retry_after`](Self::max_retry_after)).
+    ///
+    /// ```
+    /// assert_eq!(conversations_core::RetryPolicy::default().retry_after_ceiling().as_secs(), 30);
+    /// ```
+    pub fn retry_after_ceiling(&self) -> Duration {
+        self.max_retry_after
+    }
+
     /// Draws every retry from `quota`, shared with the other calls of the same client.
     ///
     /// ```

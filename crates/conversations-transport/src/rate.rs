@@ -25,6 +25,7 @@ pub struct RateLimit {
     per_second: Option<f64>,
     burst: u32,
     in_flight: Option<usize>,
+    adaptive: bool,
 }
 
 impl Default for RateLimit {
@@ -45,6 +46,7 @@ impl RateLimit {
             per_second: None,
             burst: 1,
             in_flight: None,
+            adaptive: true,
         }
     }
 
@@ -55,6 +57,7 @@ impl RateLimit {
             per_second: Some(n as f64),
             burst: if n >= 10 { n / 10 } else { 1 },
             in_flight: None,
+            adaptive: true,
         }
     }
 
@@ -70,6 +73,13 @@ impl RateLimit {
         self
     }
 
+    /// Whether 429s slow the client down and pause it (on by default). Off, the rate stays
+    /// what it is configured to be.
+    pub fn adaptive(mut self, adaptive: bool) -> Self {
+        self.adaptive = adaptive;
+        self
+    }
+
     /// The configured rate, if any.
     pub fn rate(&self) -> Option<f64> {
         self.per_second
@@ -79,6 +89,9 @@ impl RateLimit {
 /// The limiter a transport holds; shared by its clones.
 pub(crate) struct Limiter {
     base: RateLimit,
+    /// The longest `Retry-After` that pauses the client; a longer one fails its call at once
+    /// (the caller schedules) and does not freeze the others.
+    max_pause: Duration,
     state: Mutex<State>,
     in_flight: Option<Arc<Semaphore>>,
 }
@@ -99,9 +112,10 @@ pub(crate) struct Slot {
 }
 
 impl Limiter {
-    pub(crate) fn new(base: RateLimit) -> Self {
+    pub(crate) fn new(base: RateLimit, max_pause: Duration) -> Self {
         Self {
             base,
+            max_pause,
             state: Mutex::new(State {
                 rate: base.per_second,
                 pacer: base.per_second.map(|r| pacer(r, base.burst)),
@@ -142,14 +156,15 @@ impl Limiter {
     /// Adapts to an answer: a 429 halves the rate and pauses the client for its
     /// `Retry-After`; successes bring the rate back step by step.
     pub(crate) fn observe(&self, status: u16, retry_after: Option<Duration>) {
+        if !self.base.adaptive {
+            return;
+        }
         let mut state = self.lock();
         if status == 429 {
             let now = Instant::now();
-            if let Some(delay) = retry_after {
-                // Saturating: a huge header pauses for as long as a Duration can say.
-                let until = now
-                    .checked_add(delay)
-                    .unwrap_or(now + Duration::from_secs(86_400));
+            if let Some(delay) = retry_after.filter(|d| *d <= self.max_pause)
+                && let Some(until) = now.checked_add(delay)
+            {
                 state.paused_until = Some(state.paused_until.map_or(until, |t| t.max(until)));
             }
             let current = state

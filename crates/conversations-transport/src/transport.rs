@@ -157,7 +157,10 @@ impl Transport {
                 request_id_header: protocol
                     .request_id_header
                     .and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok()),
-                limiter: Limiter::new(options.rate_limit.unwrap_or(protocol.default_rate_limit)),
+                limiter: Limiter::new(
+                    options.rate_limit.unwrap_or(protocol.default_rate_limit),
+                    options.retry.retry_after_ceiling(),
+                ),
             }),
         })
     }
