@@ -8,6 +8,7 @@ mod offspec;
 mod output;
 mod progress;
 mod providers;
+mod sync_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::List(args) => list(args).await,
             Command::Schema => schema(),
+            Command::Sync(args) => sync_cmd::run(args).await,
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
         }
     })
