@@ -80,6 +80,9 @@ const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
 pub(super) struct PgStore {
     url: PostgresUrl,
     schema: Option<String>,
+    /// The database and schema the tables live in: advisory locks are per database, so
+    /// this is part of every lock's name (syncs into different schemas never collide).
+    scope: String,
     client: Mutex<Client>,
     upsert: Statement,
 }
@@ -164,6 +167,18 @@ impl PgStore {
         }
         let mut client = connect(url, schema).await?;
         migrate(&mut client, url).await?;
+        let scope_row = client
+            .query_one(
+                "SELECT current_database()::text, current_schema()::text",
+                &[],
+            )
+            .await
+            .map_err(db_error(url, "reading the current schema"))?;
+        let scope = format!(
+            "{}.{}",
+            scope_row.get::<_, Option<String>>(0).unwrap_or_default(),
+            scope_row.get::<_, Option<String>>(1).unwrap_or_default()
+        );
         let upsert = client
             .prepare(&upsert_sql())
             .await
@@ -171,6 +186,7 @@ impl PgStore {
         Ok(Self {
             url: url.clone(),
             schema: schema.map(str::to_owned),
+            scope,
             client: Mutex::new(client),
             upsert,
         })
@@ -194,7 +210,7 @@ impl PgStore {
         // Advisory locks are per database: the schema is part of the lock's name.
         let id = StreamKey {
             source: key.source.clone(),
-            query: format!("{}\0{}", key.query, self.schema.as_deref().unwrap_or("")),
+            query: format!("{}\0{}", key.query, self.scope),
         }
         .lock_id();
         let got: bool = client
