@@ -489,8 +489,25 @@ async fn walk(
                 }
                 last_created = Some(t);
                 if walk.floor.is_some_and(|floor| t < floor) {
-                    stopped = true;
-                    break;
+                    // Below the floor: stop, unless the rest of this page (fetched already)
+                    // shows the order broken, in which case this record proves nothing.
+                    let mut newer = page.items[i + 1..].iter().filter_map(|c| c.created_at);
+                    let mut prev = t;
+                    if newer.all(|next| {
+                        let ok = next <= prev;
+                        prev = next;
+                        ok
+                    }) {
+                        stopped = true;
+                        break;
+                    }
+                    walk.order_broken = true;
+                    walk.floor = None;
+                    run.notice(
+                        "the listing is not newest first (a created_at went up): \
+                         finishing with a full walk"
+                            .to_owned(),
+                    );
                 }
                 walk.high_water = walk.high_water.max(Some(t));
             }
