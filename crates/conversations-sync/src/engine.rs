@@ -188,6 +188,8 @@ struct Run<'a> {
     notices: Vec<String>,
     rows: Vec<Row>,
     started: Instant,
+    /// The batch committing now, and its record count.
+    pending: Option<(u64, crate::store::Commit)>,
 }
 
 impl<'a> Run<'a> {
@@ -225,6 +227,7 @@ impl<'a> Run<'a> {
                 notices: Vec::new(),
                 rows: Vec::new(),
                 started: Instant::now(),
+                pending: None,
             },
             resume,
         ))
@@ -243,8 +246,10 @@ impl<'a> Run<'a> {
         self.rows.push(Row::new(conversation));
     }
 
-    /// Commits the pending rows with `resume` as the stream's position.
+    /// Commits the pending rows with `resume` as the stream's position: waits for the
+    /// previous batch's transaction, then starts this one, which runs while the walk goes on.
     async fn commit(&mut self, resume: Option<&Resume>) -> Result<(), SyncError> {
+        self.settle().await?;
         self.state.resume = match resume {
             Some(r) => Some(serde_json::to_string(r).map_err(|e| SyncError::BadState {
                 target: String::new(),
@@ -255,10 +260,18 @@ impl<'a> Run<'a> {
         };
         let rows = std::mem::take(&mut self.rows);
         let records = rows.len() as u64;
-        let written = self.store.commit(rows, &self.state).await?;
-        self.state.counts = plus(self.state.counts, written);
-        self.observer
-            .committed(&self.state.key, records, &self.state.counts);
+        self.pending = Some((records, self.store.spawn_commit(rows, &self.state)));
+        Ok(())
+    }
+
+    /// Waits for the batch committing now, if any.
+    async fn settle(&mut self) -> Result<(), SyncError> {
+        if let Some((records, commit)) = self.pending.take() {
+            let written = commit.await?;
+            self.state.counts = plus(self.state.counts, written);
+            self.observer
+                .committed(&self.state.key, records, &self.state.counts);
+        }
         Ok(())
     }
 
@@ -281,6 +294,7 @@ impl<'a> Run<'a> {
             self.state.message = Some(self.notices.join("; "));
         }
         self.commit(resume).await?;
+        self.settle().await?;
         Ok(Summary {
             key: self.state.key.clone(),
             counts: self.state.counts,

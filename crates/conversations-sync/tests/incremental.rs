@@ -81,9 +81,16 @@ async fn store(dir: &tempfile::TempDir) -> Store {
 async fn run(store: &Store, source: &Arc<Listing>, options: &SyncOptions) -> Summary {
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let source: Arc<dyn ConversationSource> = source.clone();
-    sync_listing(store, source, ConversationQuery::new(), options, &mut Quiet, rx)
-        .await
-        .unwrap()
+    sync_listing(
+        store,
+        source,
+        ConversationQuery::new(),
+        options,
+        &mut Quiet,
+        rx,
+    )
+    .await
+    .unwrap()
 }
 
 fn fetches(source: &Listing) -> usize {
@@ -112,11 +119,24 @@ async fn rerun_picks_up_what_is_new_or_changed_within_the_lookback_only() {
     // The floor is the last finished walk's newest (t0) less 72h: c102, c101 and c0..c12
     // are at or above it (15), c13 is the first below, on the second page (offsets 10-19).
     assert_eq!(
-        (second.counts.inserted, second.counts.updated, second.counts.unchanged),
+        (
+            second.counts.inserted,
+            second.counts.updated,
+            second.counts.unchanged
+        ),
         (2, 1, 12)
     );
-    assert_eq!(fetches(&source), 2, "the pages the lookback spans, not one more");
-    assert!(second.notices.iter().any(|n| n.contains("lookback boundary")));
+    assert_eq!(
+        fetches(&source),
+        2,
+        "the pages the lookback spans, not one more"
+    );
+    assert!(
+        second
+            .notices
+            .iter()
+            .any(|n| n.contains("lookback boundary"))
+    );
 
     // Nothing new: still only the lookback's pages.
     let third = run(&store, &source, &options).await;
@@ -145,9 +165,9 @@ async fn an_interrupted_incremental_run_resumes_and_still_stops_at_its_floor() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
     let source = listing();
-    let options = SyncOptions::default().batch_size(3).lookback(std::time::Duration::from_secs(
-        5 * 86_400,
-    ));
+    let options = SyncOptions::default()
+        .batch_size(3)
+        .lookback(std::time::Duration::from_secs(5 * 86_400));
     run(&store, &source, &options).await;
     fetches(&source);
     {
@@ -169,10 +189,19 @@ async fn an_interrupted_incremental_run_resumes_and_still_stops_at_its_floor() {
     .await
     .unwrap();
     assert!(matches!(interrupted.outcome, Outcome::Interrupted));
-    assert_eq!(interrupted.counts.inserted, 3);
+    // Batches commit one behind the walk: the interrupt lands after one or two batches.
+    let committed = interrupted.counts.records;
+    assert!(committed == 3 || committed == 6, "{committed}");
+    assert_eq!(interrupted.counts.inserted, committed.min(5));
     let state = &store.status().await.unwrap()[0];
     assert_eq!(state.status, "interrupted");
-    assert!(state.resume.as_deref().unwrap().contains("\"floor\":\"2025-06-25T"));
+    assert!(
+        state
+            .resume
+            .as_deref()
+            .unwrap()
+            .contains("\"floor\":\"2025-06-25T")
+    );
     // The high-water mark moves only when a walk finishes.
     assert_eq!(state.high_water.as_deref(), Some("2025-06-30T12:00:00Z"));
 
@@ -180,8 +209,8 @@ async fn an_interrupted_incremental_run_resumes_and_still_stops_at_its_floor() {
     assert!(matches!(resumed.outcome, Outcome::Complete));
     assert!(resumed.notices[0].contains("resuming an unfinished incremental walk"));
     // The floor is t0 - 5 days: c0..c20 at or above it, plus the 5 new, less the 3 committed.
-    assert_eq!(resumed.counts.inserted, 2);
-    assert_eq!(resumed.counts.records, 26 - 3);
+    assert_eq!(resumed.counts.inserted, 5 - committed.min(5));
+    assert_eq!(resumed.counts.records, 26 - committed);
     let state = &store.status().await.unwrap()[0];
     assert_eq!(state.high_water.as_deref(), Some("2025-06-30T17:00:00Z"));
 }

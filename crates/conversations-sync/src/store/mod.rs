@@ -297,21 +297,21 @@ impl Store {
         }
     }
 
-    /// In one transaction: upserts `rows` (keyed by source and key; a changed record
-    /// overwrites every column) and saves `state` with the batch's counts added. Either both
-    /// land or neither does.
-    pub(crate) async fn commit(
-        &self,
-        rows: Vec<Row>,
-        state: &StreamState,
-    ) -> Result<Written, SyncError> {
+    /// Starts, on a task of its own, one transaction that upserts `rows` (keyed by source and
+    /// key; a changed record overwrites every column) and saves `state` with the batch's
+    /// counts added: either both land or neither does. The caller goes on fetching while it
+    /// runs, and awaits it before starting the next, so batches commit in order.
+    pub(crate) fn spawn_commit(&self, rows: Vec<Row>, state: &StreamState) -> Commit {
         let rows = crate::row::dedupe(rows);
         match &self.inner {
-            Backend::Sqlite(s) => s.commit(rows, state).await,
-            Backend::Postgres(s) => s.commit(rows, state).await,
+            Backend::Sqlite(s) => s.spawn_commit(rows, state.clone()),
+            Backend::Postgres(s) => s.spawn_commit(rows, state.clone()),
         }
     }
 }
+
+/// A batch's transaction, running.
+pub(crate) type Commit = futures::future::BoxFuture<'static, Result<Written, SyncError>>;
 
 /// `state`'s counts plus what a batch wrote.
 pub(crate) fn plus(counts: RunCounts, written: Written) -> RunCounts {

@@ -4,6 +4,8 @@
 //! a connection of its own, so the server drops it when the holder dies; the holder's host,
 //! pid and start time sit in `sync_locks` for the next contender to read.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Statement};
@@ -83,7 +85,7 @@ pub(super) struct PgStore {
     /// The database and schema the tables live in: advisory locks are per database, so
     /// this is part of every lock's name (syncs into different schemas never collide).
     scope: String,
-    client: Mutex<Client>,
+    client: Arc<Mutex<Client>>,
     upsert: Statement,
 }
 
@@ -187,7 +189,7 @@ impl PgStore {
             url: url.clone(),
             schema: schema.map(str::to_owned),
             scope,
-            client: Mutex::new(client),
+            client: Arc::new(Mutex::new(client)),
             upsert,
         })
     }
@@ -286,64 +288,83 @@ impl PgStore {
             .collect())
     }
 
-    pub(super) async fn commit(
-        &self,
-        rows: Vec<Row>,
-        state: &StreamState,
-    ) -> Result<Written, SyncError> {
-        let err = db_error(&self.url, "writing a batch");
-        let mut client = self.client.lock().await;
-        let tx = client.transaction().await.map_err(&err)?;
-        let written = if rows.is_empty() {
-            Written::default()
-        } else {
-            let columns = Columns::of(&rows);
-            let now = Utc::now();
-            let c = &columns;
-            let row = tx
-                .query_one(
-                    &self.upsert,
-                    &[
-                        &c.source,
-                        &c.key,
-                        &c.id,
-                        &c.external_id,
-                        &c.channel,
-                        &c.agent_role,
-                        &c.agent_id,
-                        &c.agent_external_id,
-                        &c.agent_name,
-                        &c.customer_id,
-                        &c.customer_external_id,
-                        &c.customer_name,
-                        &c.customer_phone,
-                        &c.business_id,
-                        &c.business_phone,
-                        &c.message_count,
-                        &c.total_cost,
-                        &c.ai_enabled,
-                        &c.created_at,
-                        &c.updated_at,
-                        &c.metadata,
-                        &c.raw,
-                        &c.notes,
-                        &c.raw_hash,
-                        &now,
-                    ],
-                )
-                .await
-                .map_err(&err)?;
-            let n = |i: usize| row.get::<_, i64>(i).max(0) as u64;
-            Written {
-                inserted: n(0),
-                updated: n(1),
-                unchanged: n(2),
-            }
-        };
-        let counts = plus(state.counts, written);
-        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        tx.execute(
-            "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
+    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
+        let client = Arc::clone(&self.client);
+        let upsert = self.upsert.clone();
+        let url = self.url.clone();
+        let handle =
+            tokio::spawn(async move { commit(&client, &upsert, &url, rows, &state).await });
+        let target = self.url.to_string();
+        Box::pin(async move {
+            handle.await.map_err(|e| SyncError::Database {
+                target,
+                doing: "writing a batch",
+                message: e.to_string(),
+            })?
+        })
+    }
+}
+
+async fn commit(
+    client: &Mutex<Client>,
+    upsert: &Statement,
+    url: &PostgresUrl,
+    rows: Vec<Row>,
+    state: &StreamState,
+) -> Result<Written, SyncError> {
+    let err = db_error(url, "writing a batch");
+    let mut client = client.lock().await;
+    let tx = client.transaction().await.map_err(&err)?;
+    let written = if rows.is_empty() {
+        Written::default()
+    } else {
+        let columns = Columns::of(&rows);
+        let now = Utc::now();
+        let c = &columns;
+        let row = tx
+            .query_one(
+                upsert,
+                &[
+                    &c.source,
+                    &c.key,
+                    &c.id,
+                    &c.external_id,
+                    &c.channel,
+                    &c.agent_role,
+                    &c.agent_id,
+                    &c.agent_external_id,
+                    &c.agent_name,
+                    &c.customer_id,
+                    &c.customer_external_id,
+                    &c.customer_name,
+                    &c.customer_phone,
+                    &c.business_id,
+                    &c.business_phone,
+                    &c.message_count,
+                    &c.total_cost,
+                    &c.ai_enabled,
+                    &c.created_at,
+                    &c.updated_at,
+                    &c.metadata,
+                    &c.raw,
+                    &c.notes,
+                    &c.raw_hash,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(&err)?;
+        let n = |i: usize| row.get::<_, i64>(i).max(0) as u64;
+        Written {
+            inserted: n(0),
+            updated: n(1),
+            unchanged: n(2),
+        }
+    };
+    let counts = plus(state.counts, written);
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    tx.execute(
+        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
                  last_started_at, last_finished_at, last_records, last_pages, last_inserted,
                  last_updated, last_unchanged, last_with_notes, last_message)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -354,28 +375,27 @@ impl PgStore {
                  last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
                  last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
                  last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
-            &[
-                &state.key.source,
-                &state.key.query,
-                &state.resume,
-                &state.high_water,
-                &state.status,
-                &state.started_at,
-                &state.finished_at,
-                &n(counts.records),
-                &n(counts.pages),
-                &n(counts.inserted),
-                &n(counts.updated),
-                &n(counts.unchanged),
-                &n(counts.with_notes),
-                &state.message,
-            ],
-        )
-        .await
-        .map_err(&err)?;
-        tx.commit().await.map_err(&err)?;
-        Ok(written)
-    }
+        &[
+            &state.key.source,
+            &state.key.query,
+            &state.resume,
+            &state.high_water,
+            &state.status,
+            &state.started_at,
+            &state.finished_at,
+            &n(counts.records),
+            &n(counts.pages),
+            &n(counts.inserted),
+            &n(counts.updated),
+            &n(counts.unchanged),
+            &n(counts.with_notes),
+            &state.message,
+        ],
+    )
+    .await
+    .map_err(&err)?;
+    tx.commit().await.map_err(&err)?;
+    Ok(written)
 }
 
 async fn migrate(client: &mut Client, url: &PostgresUrl) -> Result<(), SyncError> {

@@ -224,14 +224,16 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn commit(
-        &self,
-        rows: Vec<Row>,
-        state: &StreamState,
-    ) -> Result<Written, SyncError> {
-        let state = state.clone();
-        self.with("writing a batch", move |conn, path| {
-            let err = db_error(path, "writing a batch");
+    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            let err = db_error(&path, "writing a batch");
+            let mut conn = conn.lock().map_err(|_| SyncError::Database {
+                target: format!("sqlite:{}", path.display()),
+                doing: "writing a batch",
+                message: "a previous write panicked".to_owned(),
+            })?;
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(&err)?;
@@ -240,13 +242,30 @@ impl SqliteStore {
             save_state(&tx, &state, plus(state.counts, written)).map_err(&err)?;
             tx.commit().map_err(&err)?;
             Ok(written)
+        });
+        let target = format!("sqlite:{}", self.path.display());
+        Box::pin(async move {
+            handle.await.map_err(|e| SyncError::Database {
+                target,
+                doing: "writing a batch",
+                message: e.to_string(),
+            })?
         })
-        .await
     }
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), SyncError> {
     let err = db_error(path, "migrating the tables");
+    // Up to date already: read only, so a sync writing (or frozen mid-batch) elsewhere does
+    // not hold this one up before it even reaches the stream's lock.
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let current: Option<i64> = conn
+        .query_row("SELECT max(version) FROM sync_migrations", [], |r| r.get(0))
+        .ok()
+        .flatten();
+    if current.is_some_and(|v| v >= latest) {
+        return Ok(());
+    }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS sync_migrations (
             version INTEGER PRIMARY KEY,
