@@ -38,6 +38,8 @@ pub(crate) enum Command {
     List(ListArgs),
     /// Print the JSON Schema of the normalized conversation record.
     Schema,
+    /// Sync conversations into SQLite or PostgreSQL: incremental, resumable, exactly once.
+    Sync(crate::sync_cmd::SyncArgs),
     /// Run the built-in sandbox that behaves like both providers' APIs.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -97,7 +99,7 @@ pub(crate) struct ListArgs {
 }
 
 /// Credentials and endpoints; flags override the environment.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct CredentialArgs {
     /// ASAPP API id.
     #[arg(long, env = "ASAPP_API_ID", hide_env_values = true, value_name = "ID")]

@@ -9,6 +9,7 @@ mod offspec;
 mod output;
 mod progress;
 mod providers;
+mod sync_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::List(args) => list(args).await,
             Command::Schema => schema(),
+            Command::Sync(args) => sync_cmd::run(args).await,
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
         }
     })

@@ -1,0 +1,397 @@
+//! `conversations sync` end to end against a sandbox hosted in this process: killed with
+//! SIGKILL at seeded points and run again, the table equals a clean sync (SQLite and
+//! PostgreSQL); a re-run with nothing new asks only for the lookback's pages; a second sync of
+//! a running stream is refused naming the holder. The child prints a JSON line per committed
+//! batch (`--progress-lines`), and the tests act on those lines: nothing waits on a clock.
+//!
+//! PostgreSQL comes from `CONVERSATIONS_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), each test in its own schema; an unreachable
+//! server fails the test, naming the URL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+
+const KEY: &str = "autocalls-sync-test-key";
+
+struct Env {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Option<Sandbox>,
+}
+
+impl Env {
+    fn start(size: usize) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = runtime
+            .block_on(Sandbox::start(
+                SandboxConfig::new()
+                    .dataset_size(size)
+                    .autocalls_api_key(KEY),
+            ))
+            .unwrap();
+        Self {
+            runtime,
+            sandbox: Some(sandbox),
+        }
+    }
+
+    fn sandbox(&self) -> &Sandbox {
+        self.sandbox.as_ref().unwrap()
+    }
+
+    /// `conversations sync --provider autocalls --to <to>` against this sandbox.
+    fn sync(&self, to: &str, extra: &[&str]) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("conversations"));
+        for var in [
+            "ASAPP_API_ID",
+            "ASAPP_API_SECRET",
+            "ASAPP_BASE_URL",
+            "CONVERSATIONS_SYNC_PROGRESS_LINES",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("AUTOCALLS_API_KEY", KEY)
+            .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url())
+            .args(["sync", "--provider", "autocalls", "--to", to])
+            .args(extra);
+        cmd
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            self.runtime.block_on(sandbox.shutdown());
+        }
+    }
+}
+
+fn pg_url() -> String {
+    std::env::var("CONVERSATIONS_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A database for one test: a SQLite file, or a fresh PostgreSQL schema (selected through
+/// the URL's `options`).
+enum Db {
+    Sqlite(tempfile::TempDir, &'static str),
+    Postgres(String),
+}
+
+impl Db {
+    fn sqlite(name: &'static str) -> Self {
+        Db::Sqlite(tempfile::tempdir().unwrap(), name)
+    }
+
+    fn postgres(name: &str) -> Self {
+        let schema = format!("cli_{name}_{}", std::process::id());
+        pg(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ));
+        Db::Postgres(schema)
+    }
+
+    fn to(&self) -> String {
+        match self {
+            Db::Sqlite(dir, name) => format!("sqlite:{}", dir.path().join(name).display()),
+            Db::Postgres(schema) => {
+                format!("{}?options=-csearch_path%3D{schema}", pg_url())
+            }
+        }
+    }
+
+    /// Every row, as the columns a clean sync decides (not the seen times), in key order.
+    fn rows(&self) -> Vec<String> {
+        match self {
+            Db::Sqlite(dir, name) => {
+                let conn = rusqlite::Connection::open(dir.path().join(name)).unwrap();
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT source, key, raw_hash, raw, ifnull(notes, ''),
+                                ifnull(agent_name, ''), ifnull(total_cost, ''),
+                                ifnull(created_at, ''), ifnull(channel, '')
+                         FROM conversations ORDER BY source, key",
+                    )
+                    .unwrap();
+                stmt.query_map([], |r| {
+                    let cols: Vec<String> = (0..9)
+                        .map(|i| {
+                            r.get::<_, rusqlite::types::Value>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    Ok(cols.join("|"))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+            }
+            Db::Postgres(schema) => pg_rows(&format!(
+                "SELECT concat_ws('|', source, key, raw_hash, raw::text, notes::text,
+                        agent_name, total_cost::text, created_at::text, channel)
+                 FROM {schema}.conversations ORDER BY source, key"
+            )),
+        }
+    }
+}
+
+fn pg_client() -> (tokio::runtime::Runtime, tokio_postgres::Client) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is not reachable at {} ({e}): start it (.ci/run does) or set \
+                     CONVERSATIONS_TEST_PG",
+                    pg_url()
+                )
+            });
+        tokio::spawn(conn);
+        client
+    });
+    (rt, client)
+}
+
+fn pg(sql: &str) {
+    let (rt, client) = pg_client();
+    rt.block_on(client.batch_execute(sql)).unwrap();
+}
+
+fn pg_rows(sql: &str) -> Vec<String> {
+    let (rt, client) = pg_client();
+    rt.block_on(client.query(sql, &[]))
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect()
+}
+
+/// Reads the child's stderr until it has printed `n` committed-batch lines; false if it
+/// ended first.
+fn wait_for_batches(child: &mut Child, n: usize) -> bool {
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = 0;
+    while seen < n {
+        match lines.next() {
+            Some(Ok(line)) if line.contains(r#""event":"committed""#) => seen += 1,
+            Some(Ok(_)) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A small deterministic generator (xorshift), so the kill points are the same every run.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn kill_loop(clean: Db, killed: Db) {
+    let env = Env::start(6000);
+    let expected = env.sandbox().dataset().autocalls().len();
+    assert!(expected >= 2000, "a few thousand records: {expected}");
+    let args = ["--batch-size", "40", "--progress-lines"];
+
+    let out = env.sync(&clean.to(), &args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = clean.rows();
+    assert_eq!(want.len(), expected);
+
+    let mut rng = Seeded(0x5eed_1234_abcd_ef01);
+    let mut kills = 0;
+    for _ in 0..5 {
+        let mut child = env
+            .sync(&killed.to(), &args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let after = 1 + rng.below(12) as usize;
+        let reached = wait_for_batches(&mut child, after);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if !reached {
+            break;
+        }
+        kills += 1;
+    }
+    assert!(kills >= 3, "the sync was killed mid-run {kills} times");
+    let out = env.sync(&killed.to(), &args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming an unfinished full walk"),
+        "{stderr}"
+    );
+    let got = killed.rows();
+    assert_eq!(got.len(), expected, "nothing missing, nothing twice");
+    assert!(
+        got == want,
+        "the killed-and-resumed table differs from a clean sync"
+    );
+}
+
+#[test]
+fn sqlite_kill_loop_ends_equal_to_a_clean_sync() {
+    kill_loop(Db::sqlite("clean.db"), Db::sqlite("killed.db"));
+}
+
+#[test]
+fn postgres_kill_loop_ends_equal_to_a_clean_sync() {
+    kill_loop(Db::postgres("kill_clean"), Db::postgres("kill_killed"));
+}
+
+#[test]
+fn a_rerun_with_nothing_new_asks_only_for_the_lookback_pages() {
+    let env = Env::start(3000);
+    let db = Db::sqlite("c.db");
+    let first = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
+    assert!(first.status.success());
+    let all = env.sandbox().dataset().autocalls();
+    let pages_all = all.len().div_ceil(20) as u64;
+    assert_eq!(env.sandbox().requests(Provider::Autocalls), pages_all);
+
+    // The records within 3 days of the newest, then the page holding the first one older.
+    let newest = all[0]["created_at"].as_str().unwrap().to_owned();
+    let floor = chrono::NaiveDateTime::parse_from_str(&newest, "%Y-%m-%d %H:%M:%S").unwrap()
+        - chrono::Duration::days(3);
+    let floor = floor.format("%Y-%m-%d %H:%M:%S").to_string();
+    let within = all
+        .iter()
+        .take_while(|c| c["created_at"].as_str().unwrap() >= floor.as_str())
+        .count();
+    let lookback_pages = (within / 20 + 1) as u64;
+    assert!(
+        lookback_pages < pages_all / 2,
+        "{lookback_pages} of {pages_all}"
+    );
+
+    let again = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        env.sandbox().requests(Provider::Autocalls) - pages_all,
+        lookback_pages,
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 inserted, 0 updated"), "{stdout}");
+
+    // --full-refresh walks everything again.
+    let full = env
+        .sync(&db.to(), &["--page-size", "20", "--full-refresh"])
+        .output()
+        .unwrap();
+    assert!(full.status.success());
+    assert_eq!(
+        env.sandbox().requests(Provider::Autocalls),
+        2 * pages_all + lookback_pages
+    );
+}
+
+fn one_runs_one_is_refused(db: Db) {
+    let env = Env::start(2000);
+    let mut first = env
+        .sync(&db.to(), &["--batch-size", "20", "--progress-lines"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for_batches(&mut first, 1));
+    // Freeze the first sync mid-run (it holds the lock), so the second surely meets it.
+    let pid = first.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let second = env.sync(&db.to(), &[]).output().unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("another sync of autocalls (all) is running")
+            && stderr.contains(&format!("pid {pid}")),
+        "{stderr}"
+    );
+    // The first goes on to the end (its stderr drained so it never blocks).
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(db.rows().len(), env.sandbox().dataset().autocalls().len());
+}
+
+#[test]
+fn sqlite_second_sync_of_a_stream_is_refused() {
+    one_runs_one_is_refused(Db::sqlite("c.db"));
+}
+
+#[test]
+fn postgres_second_sync_of_a_stream_is_refused() {
+    one_runs_one_is_refused(Db::postgres("refused"));
+}
+
+#[test]
+fn bad_targets_and_id_files_are_usage_errors_without_secrets() {
+    let env = Env::start(100);
+    let out = env.sync("mysql://u:pw-s3cret@h/db", &[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid --to"), "{stderr}");
+
+    let out = env
+        .sync("postgres://u:pw-s3cret@127.0.0.1:1/db", &[])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot open postgres://u:***@127.0.0.1:1/db"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw-s3cret"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "a\n\n  b  \nc\u{1b}d\n").unwrap();
+    let db = Db::sqlite("c.db");
+    let out = env
+        .sync(&db.to(), &["--external-ids-from", ids.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 4: a control character"), "{stderr}");
+}

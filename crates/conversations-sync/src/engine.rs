@@ -1,0 +1,747 @@
+//! The sync itself: walk a listing (or look ids up), and commit every batch of rows together
+//! with the stream's resume position, so a run killed at any moment resumes exactly where its
+//! last commit left it.
+//!
+//! ## A listing walk, incremental
+//!
+//! A listing is walked page by page from the top. When the stream has a finished walk
+//! behind it, the new walk gets a *floor*: that walk's high-water mark (newest `created_at`)
+//! less the lookback. The walk stops at the first record created before the floor — the
+//! listing is newest first, so everything after it is older still — and fetches the next page
+//! ahead of time only while the current page's last record is still above the floor, so an
+//! incremental run asks for exactly the pages the lookback spans. The floor is fixed when a
+//! walk starts and saved with its position: a killed incremental run resumes from its
+//! position and still stops at the same floor; a killed first (full) run resumes as a full
+//! walk. The high-water mark moves only when a walk finishes.
+//!
+//! The order is not documented, so it is checked on every record (`created_at` never
+//! increasing). Where it breaks, the floor is dropped: the walk goes on to the end (a full
+//! walk), and the run says so.
+//!
+//! ## Lookups
+//!
+//! A lookup stream (ids from a file) looks the ids up in chunks of a batch, eight at a time
+//! ([`lookup`]), and commits each chunk with the count of ids done (the first failed id and
+//! everything after it are looked up again on resume; upserts make that harmless).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use conversations_core::{
+    Conversation, ConversationQuery, ConversationSource, Cursor, Error as SourceError, Page,
+    Position,
+};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use crate::error::SyncError;
+use crate::row::{Row, time_text};
+use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
+
+/// How a sync runs.
+///
+/// ```
+/// let options = conversations_sync::SyncOptions::default();
+/// assert_eq!(options.batch_size, 1000);
+/// assert_eq!(options.lookback, std::time::Duration::from_secs(3 * 86_400));
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// Records per transaction (rows and position commit together).
+    pub batch_size: usize,
+    /// How far before the last walk's high-water mark an incremental walk still looks, for
+    /// conversations still being updated.
+    pub lookback: Duration,
+    /// Walk everything, ignoring the high-water mark (an unfinished full walk still resumes).
+    pub full_refresh: bool,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 1000,
+            lookback: Duration::from_secs(3 * 86_400),
+            full_refresh: false,
+        }
+    }
+}
+
+impl SyncOptions {
+    /// Sets [`batch_size`](Self::batch_size) (at least 1).
+    ///
+    /// ```
+    /// assert_eq!(conversations_sync::SyncOptions::default().batch_size(0).batch_size, 1);
+    /// ```
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n.max(1);
+        self
+    }
+
+    /// Sets [`lookback`](Self::lookback).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let o = conversations_sync::SyncOptions::default().lookback(Duration::from_secs(3600));
+    /// assert_eq!(o.lookback.as_secs(), 3600);
+    /// ```
+    pub fn lookback(mut self, lookback: Duration) -> Self {
+        self.lookback = lookback;
+        self
+    }
+
+    /// Sets [`full_refresh`](Self::full_refresh).
+    ///
+    /// ```
+    /// assert!(conversations_sync::SyncOptions::default().full_refresh(true).full_refresh);
+    /// ```
+    pub fn full_refresh(mut self, full: bool) -> Self {
+        self.full_refresh = full;
+        self
+    }
+}
+
+/// Told what a sync is doing, as it does it (progress bars, machine-readable lines).
+pub trait Observer: Send {
+    /// A page (or a lookup) arrived; `totals` are the run's counts so far.
+    fn fetched(&mut self, _key: &StreamKey, _totals: &RunCounts) {}
+    /// A batch of `records` committed (rows and position together); `totals` are the run's.
+    fn committed(&mut self, _key: &StreamKey, _records: u64, _totals: &RunCounts) {}
+    /// Something the user should know: a resume, a broken order, where the walk stopped.
+    fn notice(&mut self, _key: &StreamKey, _text: &str) {}
+}
+
+/// An observer that ignores everything.
+///
+/// ```
+/// let _quiet = conversations_sync::Quiet;
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// How a run ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Everything was fetched and committed.
+    Complete,
+    /// Interrupted (Ctrl-C): what was fetched is committed; the same command resumes.
+    Interrupted,
+    /// The provider failed after its retries: what was fetched is committed; the same
+    /// command resumes from there.
+    Failed(SyncError),
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct Summary {
+    /// The stream.
+    pub key: StreamKey,
+    /// The run's counts.
+    pub counts: RunCounts,
+    /// How long it took.
+    pub duration: Duration,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What the user should know (also passed to [`Observer::notice`]).
+    pub notices: Vec<String>,
+}
+
+/// A signal to stop: send `true` and the sync commits what it fetched and returns
+/// [`Outcome::Interrupted`].
+pub type Interrupt = watch::Receiver<bool>;
+
+/// Where an unfinished run stands, saved in `sync_streams.resume`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Resume {
+    Walk(Walk),
+    Lookup { ids_sha256: String, done: usize },
+}
+
+/// An unfinished listing walk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Walk {
+    /// The position after the last committed record.
+    position: Position,
+    /// The page size the walk started with (a position's skip counts in its pages).
+    page_size: Option<u32>,
+    /// Stop at the first record created before this; `None`: walk to the end.
+    floor: Option<DateTime<Utc>>,
+    /// The newest `created_at` this walk has seen.
+    high_water: Option<DateTime<Utc>>,
+    /// Whether the listing was found out of order (the walk then goes to the end).
+    order_broken: bool,
+}
+
+/// A run in progress: the stream's state as saved, and what is not committed yet.
+struct Run<'a> {
+    store: &'a Store,
+    state: StreamState,
+    observer: &'a mut dyn Observer,
+    notices: Vec<String>,
+    rows: Vec<Row>,
+    started: Instant,
+    /// The batch committing now, and its record count.
+    pending: Option<(u64, crate::store::Commit)>,
+}
+
+impl<'a> Run<'a> {
+    async fn start(
+        store: &'a Store,
+        key: StreamKey,
+        observer: &'a mut dyn Observer,
+    ) -> Result<(Self, Option<Resume>), SyncError> {
+        let mut state = store
+            .load(&key)
+            .await?
+            .unwrap_or_else(|| StreamState::new(key.clone()));
+        let resume = match &state.resume {
+            Some(text) => {
+                Some(
+                    serde_json::from_str::<Resume>(text).map_err(|e| SyncError::BadState {
+                        target: String::new(),
+                        stream: key.to_string(),
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+            None => None,
+        };
+        state.status = "running".to_owned();
+        state.started_at = Some(time_text(&Utc::now()));
+        state.finished_at = None;
+        state.counts = RunCounts::default();
+        state.message = None;
+        Ok((
+            Self {
+                store,
+                state,
+                observer,
+                notices: Vec::new(),
+                rows: Vec::new(),
+                started: Instant::now(),
+                pending: None,
+            },
+            resume,
+        ))
+    }
+
+    fn notice(&mut self, text: String) {
+        self.observer.notice(&self.state.key, &text);
+        self.notices.push(text);
+    }
+
+    fn add(&mut self, conversation: &Conversation) {
+        self.state.counts.records += 1;
+        if conversation.has_notes() {
+            self.state.counts.with_notes += 1;
+        }
+        self.rows.push(Row::new(conversation));
+    }
+
+    /// Commits the pending rows with `resume` as the stream's position: waits for the
+    /// previous batch's transaction, then starts this one, which runs while the walk goes on.
+    async fn commit(&mut self, resume: Option<&Resume>) -> Result<(), SyncError> {
+        self.settle().await?;
+        self.state.resume = match resume {
+            Some(r) => Some(serde_json::to_string(r).map_err(|e| SyncError::BadState {
+                target: String::new(),
+                stream: self.state.key.to_string(),
+                message: e.to_string(),
+            })?),
+            None => None,
+        };
+        let rows = std::mem::take(&mut self.rows);
+        let records = rows.len() as u64;
+        self.pending = Some((records, self.store.spawn_commit(rows, &self.state)));
+        Ok(())
+    }
+
+    /// Waits for the batch committing now, if any.
+    async fn settle(&mut self) -> Result<(), SyncError> {
+        if let Some((records, commit)) = self.pending.take() {
+            let written = commit.await?;
+            self.state.counts = plus(self.state.counts, written);
+            self.observer
+                .committed(&self.state.key, records, &self.state.counts);
+        }
+        Ok(())
+    }
+
+    /// Commits what is pending with the final status.
+    async fn finish(
+        mut self,
+        resume: Option<&Resume>,
+        outcome: Outcome,
+    ) -> Result<Summary, SyncError> {
+        self.state.status = match &outcome {
+            Outcome::Complete => "complete",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Failed(_) => "failed",
+        }
+        .to_owned();
+        self.state.finished_at = Some(time_text(&Utc::now()));
+        if let Outcome::Failed(e) = &outcome {
+            self.state.message = Some(e.to_string());
+        } else if !self.notices.is_empty() {
+            self.state.message = Some(self.notices.join("; "));
+        }
+        self.commit(resume).await?;
+        self.settle().await?;
+        Ok(Summary {
+            key: self.state.key.clone(),
+            counts: self.state.counts,
+            duration: self.started.elapsed(),
+            outcome,
+            notices: self.notices,
+        })
+    }
+}
+
+/// Fetches one page on a task of its own, so it loads while the previous page is written.
+fn spawn_fetch(
+    source: &Arc<dyn ConversationSource>,
+    query: &Arc<ConversationQuery>,
+    cursor: Option<Cursor>,
+) -> tokio::task::JoinHandle<Result<Page<Conversation>, SourceError>> {
+    let source = Arc::clone(source);
+    let query = Arc::clone(query);
+    tokio::spawn(async move { source.fetch_page(&query, cursor.as_ref()).await })
+}
+
+/// Waits for `fetch`, unless interrupted first (`None`).
+async fn page_or_interrupt(
+    fetch: &mut tokio::task::JoinHandle<Result<Page<Conversation>, SourceError>>,
+    interrupt: &mut Interrupt,
+    provider: &str,
+) -> Option<Result<Page<Conversation>, SourceError>> {
+    tokio::select! {
+        joined = fetch => Some(joined.unwrap_or_else(|e| {
+            Err(SourceError::pagination(provider, format!("the page fetch stopped: {e}")))
+        })),
+        _ = interrupted(interrupt) => None,
+    }
+}
+
+async fn interrupted(interrupt: &mut Interrupt) {
+    if interrupt.wait_for(|stop| *stop).await.is_err() {
+        // The sender is gone: nobody can interrupt any more.
+        futures::future::pending::<()>().await;
+    }
+}
+
+/// Syncs `source`'s listing for `query` into `store`: resumes an unfinished walk, else walks
+/// from the top — everything the first time or with `full_refresh`, else down to the last
+/// walk's high-water mark less the lookback. Every `batch_size` records, the rows and the
+/// position commit in one transaction.
+///
+/// Returns `Err` only when the sync could not start or the database failed; a provider
+/// failure or an interrupt is an [`Outcome`], after committing what was fetched.
+///
+/// ```
+/// use std::sync::Arc;
+/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_sync::{Outcome, Quiet, Store, SyncOptions, Target, sync_listing};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let dir = std::env::temp_dir().join(format!("sync-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let target: Target = format!("sqlite:{}", dir.join("c.db").display()).parse().unwrap();
+/// let store = Store::open(&target).await.unwrap();
+/// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(25));
+/// let (_stop, interrupt) = tokio::sync::watch::channel(false);
+/// let options = SyncOptions::default().batch_size(10);
+/// let summary = sync_listing(&store, source.clone(), ConversationQuery::new(), &options, &mut Quiet, interrupt.clone())
+///     .await
+///     .unwrap();
+/// assert!(matches!(summary.outcome, Outcome::Complete));
+/// assert_eq!(summary.counts.inserted, 25);
+/// // Again: nothing new.
+/// let again = sync_listing(&store, source, ConversationQuery::new(), &options.full_refresh(true), &mut Quiet, interrupt)
+///     .await
+///     .unwrap();
+/// assert_eq!((again.counts.inserted, again.counts.unchanged), (0, 25));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # });
+/// ```
+pub async fn sync_listing(
+    store: &Store,
+    source: Arc<dyn ConversationSource>,
+    query: ConversationQuery,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let key = StreamKey::listing(source.provider(), &query);
+    let lock = store.lock(&key).await?;
+    let result = walk(store, key, source, query, options, observer, interrupt).await;
+    lock.release().await;
+    result
+}
+
+async fn walk(
+    store: &Store,
+    key: StreamKey,
+    source: Arc<dyn ConversationSource>,
+    query: ConversationQuery,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    mut interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let provider = source.provider().to_owned();
+    let (mut run, resume) = Run::start(store, key, observer).await?;
+    let high_water = run
+        .state
+        .high_water
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let mut walk = match resume {
+        Some(Resume::Walk(walk)) if !options.full_refresh || walk.floor.is_none() => {
+            run.notice(format!(
+                "resuming an unfinished {} walk",
+                if walk.floor.is_some() {
+                    "incremental"
+                } else {
+                    "full"
+                }
+            ));
+            walk
+        }
+        _ => {
+            let floor = match high_water {
+                Some(hw) if !options.full_refresh => {
+                    let lookback = chrono::Duration::from_std(options.lookback)
+                        .unwrap_or(chrono::Duration::MAX);
+                    hw.checked_sub_signed(lookback)
+                }
+                _ => None,
+            };
+            Walk {
+                position: Position::start(),
+                page_size: query.page_size,
+                floor,
+                high_water: None,
+                order_broken: false,
+            }
+        }
+    };
+    let mut query = query;
+    query.page_size = walk.page_size;
+    query.limit = None;
+    let query = Arc::new(query);
+    run.commit(Some(&Resume::Walk(walk.clone()))).await?;
+
+    let mut seen = HashSet::new();
+    let mut cursor = walk.position.cursor.clone();
+    let mut skip = walk.position.skip;
+    let mut last_created: Option<DateTime<Utc>> = None;
+    let mut fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
+    let outcome = 'walk: loop {
+        let Some(mut in_flight) = fetch.take() else {
+            fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
+            continue;
+        };
+        let page = match page_or_interrupt(&mut in_flight, &mut interrupt, &provider).await {
+            None => {
+                in_flight.abort();
+                break Outcome::Interrupted;
+            }
+            Some(Err(e)) => break Outcome::Failed(e.into()),
+            Some(Ok(page)) => page,
+        };
+        run.state.counts.pages += 1;
+        let offset = usize::try_from(skip)
+            .unwrap_or(usize::MAX)
+            .min(page.items.len());
+        skip = 0;
+        let next = page.next.clone();
+        if let Some(n) = &next
+            && !seen.insert(n.clone())
+        {
+            break Outcome::Failed(
+                SourceError::pagination(
+                    provider.clone(),
+                    format!(
+                        "the provider repeated cursor {:?}; stopping instead of looping",
+                        n.as_str()
+                    ),
+                )
+                .into(),
+            );
+        }
+        // Fetch the next page ahead only if this one does not end below the floor.
+        let ends_below = |walk: &Walk| {
+            walk.floor.is_some_and(|floor| {
+                page.items
+                    .last()
+                    .and_then(|c| c.created_at)
+                    .is_some_and(|t| t < floor)
+            })
+        };
+        if next.is_some() && !ends_below(&walk) {
+            fetch = Some(spawn_fetch(&source, &query, next.clone()));
+        }
+        run.observer.fetched(&run.state.key, &run.state.counts);
+        let mut stopped = false;
+        for (i, conversation) in page.items.iter().enumerate().skip(offset) {
+            if let Some(t) = conversation.created_at {
+                if last_created.is_some_and(|prev| t > prev) && !walk.order_broken {
+                    walk.order_broken = true;
+                    walk.floor = None;
+                    run.notice(
+                        "the listing is not newest first (a created_at went up): \
+                         finishing with a full walk"
+                            .to_owned(),
+                    );
+                }
+                last_created = Some(t);
+                if walk.floor.is_some_and(|floor| t < floor) {
+                    // Below the floor: stop, unless the rest of this page (fetched already)
+                    // shows the order broken, in which case this record proves nothing.
+                    let mut newer = page.items[i + 1..].iter().filter_map(|c| c.created_at);
+                    let mut prev = t;
+                    if newer.all(|next| {
+                        let ok = next <= prev;
+                        prev = next;
+                        ok
+                    }) {
+                        stopped = true;
+                        break;
+                    }
+                    walk.order_broken = true;
+                    walk.floor = None;
+                    run.notice(
+                        "the listing is not newest first (a created_at went up): \
+                         finishing with a full walk"
+                            .to_owned(),
+                    );
+                }
+                walk.high_water = walk.high_water.max(Some(t));
+            }
+            run.add(conversation);
+            if run.rows.len() >= options.batch_size {
+                walk.position = match &cursor {
+                    Some(c) => Position::start().at(c.clone(), (i + 1) as u64),
+                    None => {
+                        let mut p = Position::start();
+                        p.skip = (i + 1) as u64;
+                        p
+                    }
+                };
+                run.commit(Some(&Resume::Walk(walk.clone()))).await?;
+                if *interrupt.borrow() {
+                    if let Some(f) = fetch.take() {
+                        f.abort();
+                    }
+                    break 'walk Outcome::Interrupted;
+                }
+            }
+        }
+        match next {
+            Some(n) if !stopped => {
+                walk.position = Position::start().at(n.clone(), 0);
+                cursor = Some(n);
+            }
+            _ => {
+                if let Some(f) = fetch.take() {
+                    f.abort();
+                }
+                if stopped && let Some(floor) = walk.floor {
+                    run.notice(format!(
+                        "stopped at the lookback boundary ({}: the last walk's newest record less --lookback)",
+                        time_text(&floor)
+                    ));
+                }
+                break Outcome::Complete;
+            }
+        }
+    };
+    match outcome {
+        Outcome::Complete => {
+            let newest = high_water.max(walk.high_water);
+            run.state.high_water = newest.as_ref().map(time_text);
+            run.finish(None, Outcome::Complete).await
+        }
+        other => {
+            let resume = Resume::Walk(walk);
+            run.finish(Some(&resume), other).await
+        }
+    }
+}
+
+/// Reads the ids of `--external-ids-from`: one a line, surrounding spaces and blank lines
+/// ignored; a control character is refused, naming the line.
+///
+/// ```
+/// let ids = conversations_sync::read_ids(" a-1 \n\nb-2\r\n").unwrap();
+/// assert_eq!(ids, vec!["a-1", "b-2"]);
+/// let err = conversations_sync::read_ids("ok\nbad\u{7}id\n").unwrap_err();
+/// assert_eq!(err.to_string(), "--external-ids-from: line 2: a control character in the id");
+/// ```
+pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
+    let mut ids = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if id.chars().any(char::is_control) {
+            return Err(SyncError::BadIds {
+                line: i + 1,
+                reason: "a control character in the id",
+            });
+        }
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
+}
+
+/// Looks each of `ids` up on `source` (with `query`'s other filters), eight at a time, and
+/// returns each id's index in `ids` with its records or its error, in no particular order.
+///
+/// The one place lookups are made: a bulk-lookup API can replace it without touching the
+/// rest of the sync.
+pub async fn lookup(
+    source: &Arc<dyn ConversationSource>,
+    query: &ConversationQuery,
+    ids: &[String],
+) -> Vec<(usize, Result<Vec<Conversation>, SourceError>)> {
+    futures::stream::iter(ids.iter().enumerate())
+        .map(|(i, id)| {
+            let q = query.clone().external_id(id.clone());
+            async move { (i, source.list(q).try_collect::<Vec<_>>().await) }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await
+}
+
+/// Syncs the conversations of `ids` (external ids) from `source` into `store`: looks them up
+/// a batch at a time, committing each batch with the count of ids done, so a rerun with the
+/// same ids resumes after them (different ids start over).
+///
+/// ```
+/// use std::sync::Arc;
+/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_sync::{Quiet, Store, SyncOptions, Target, sync_lookup};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let dir = std::env::temp_dir().join(format!("lookup-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let target: Target = format!("sqlite:{}", dir.join("c.db").display()).parse().unwrap();
+/// let store = Store::open(&target).await.unwrap();
+/// let demo = MemorySource::demo(10);
+/// let ids: Vec<String> = {
+///     use futures::TryStreamExt;
+///     let all: Vec<_> = demo.list(ConversationQuery::new()).try_collect().await.unwrap();
+///     all.iter().filter_map(|c| c.external_id.clone()).take(3).collect()
+/// };
+/// let source: Arc<dyn ConversationSource> = Arc::new(demo);
+/// let (_stop, interrupt) = tokio::sync::watch::channel(false);
+/// let summary = sync_lookup(&store, source, ConversationQuery::new(), ids, &SyncOptions::default(), &mut Quiet, interrupt)
+///     .await
+///     .unwrap();
+/// assert!(summary.counts.inserted >= 3);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # });
+/// ```
+pub async fn sync_lookup(
+    store: &Store,
+    source: Arc<dyn ConversationSource>,
+    query: ConversationQuery,
+    ids: Vec<String>,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let key = StreamKey::lookup(source.provider(), &query);
+    let lock = store.lock(&key).await?;
+    let result = look_up(store, key, source, query, ids, options, observer, interrupt).await;
+    lock.release().await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn look_up(
+    store: &Store,
+    key: StreamKey,
+    source: Arc<dyn ConversationSource>,
+    query: ConversationQuery,
+    ids: Vec<String>,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    mut interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let (mut run, resume) = Run::start(store, key, observer).await?;
+    let ids_sha256 = {
+        let digest = Sha256::digest(ids.join("\n").as_bytes());
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let mut done = match resume {
+        Some(Resume::Lookup {
+            ids_sha256: saved,
+            done,
+        }) if saved == ids_sha256 && !options.full_refresh => {
+            run.notice(format!("resuming after {done} of {} ids", ids.len()));
+            done.min(ids.len())
+        }
+        _ => 0,
+    };
+    let mut query = query;
+    query.external_id = None;
+    query.page_size = None;
+    query.limit = None;
+    let state = |done| Resume::Lookup {
+        ids_sha256: ids_sha256.clone(),
+        done,
+    };
+    run.commit(Some(&state(done))).await?;
+    let outcome = loop {
+        if done >= ids.len() {
+            break Outcome::Complete;
+        }
+        let chunk = &ids[done..(done + options.batch_size).min(ids.len())];
+        let results = tokio::select! {
+            results = lookup(&source, &query, chunk) => results,
+            _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
+        };
+        let mut first_failure: Option<(usize, SourceError)> = None;
+        for (i, result) in results {
+            run.state.counts.pages += 1;
+            match result {
+                Ok(records) => records.iter().for_each(|c| run.add(c)),
+                Err(e) => {
+                    if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
+                        first_failure = Some((i, e));
+                    }
+                }
+            }
+        }
+        run.observer.fetched(&run.state.key, &run.state.counts);
+        match first_failure {
+            Some((i, e)) => {
+                done += i;
+                break Outcome::Failed(e.into());
+            }
+            None => {
+                done += chunk.len();
+                if done < ids.len() {
+                    run.commit(Some(&state(done))).await?;
+                }
+            }
+        }
+    };
+    match outcome {
+        Outcome::Complete => run.finish(None, Outcome::Complete).await,
+        other => run.finish(Some(&state(done)), other).await,
+    }
+}

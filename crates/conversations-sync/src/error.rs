@@ -1,0 +1,90 @@
+//! [`SyncError`]: every way a sync can fail, typed, naming what was wrong — never a record's
+//! contents, never a password.
+
+use conversations_core::Error as SourceError;
+
+/// Why a sync, or opening its database, failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// `--to` was not a database this tool writes to.
+    #[error("invalid --to: {reason}")]
+    BadTarget {
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The database could not be opened or reached.
+    #[error("cannot open {target}: {message}")]
+    Connect {
+        /// The target, password redacted.
+        target: String,
+        /// The driver's reason.
+        message: String,
+    },
+    /// A statement failed.
+    #[error("{target}: database error while {doing}: {message}")]
+    Database {
+        /// The target, password redacted.
+        target: String,
+        /// What the sync was doing.
+        doing: &'static str,
+        /// The driver's reason.
+        message: String,
+    },
+    /// Another sync of the same stream is running.
+    #[error(
+        "another sync of {stream} is running (host {host}, pid {pid}, since {since}); \
+         wait for it to finish, or stop it"
+    )]
+    LockHeld {
+        /// The stream, e.g. `autocalls (all)`.
+        stream: String,
+        /// The holder's host name.
+        host: String,
+        /// The holder's process id.
+        pid: String,
+        /// When the holder took the lock (RFC 3339).
+        since: String,
+    },
+    /// The list of ids to look up was unusable.
+    #[error("--external-ids-from: line {line}: {reason}")]
+    BadIds {
+        /// The 1-based line number.
+        line: usize,
+        /// What was wrong with it.
+        reason: &'static str,
+    },
+    /// The provider failed after its retries; what was fetched before is committed.
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    /// The saved state of a stream could not be read.
+    #[error(
+        "{target}: the saved state of {stream} is unreadable ({message}); rerun with --full-refresh"
+    )]
+    BadState {
+        /// The target, password redacted.
+        target: String,
+        /// The stream.
+        stream: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl SyncError {
+    /// Whether the error is the caller's: a bad target or ids file, or a query the provider
+    /// refuses (exit code 2 in the CLI).
+    ///
+    /// ```
+    /// use conversations_sync::SyncError;
+    /// assert!("nope:x".parse::<conversations_sync::Target>().unwrap_err().is_usage());
+    /// ```
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            SyncError::BadTarget { .. }
+                | SyncError::BadIds { .. }
+                | SyncError::Source(SourceError::InvalidQuery { .. })
+        )
+    }
+}

@@ -1,0 +1,572 @@
+//! PostgreSQL: one connection for writes, a batch as one multi-row `INSERT … SELECT FROM
+//! unnest(…) ON CONFLICT DO UPDATE` (a single prepared statement whatever the batch size),
+//! `raw`, `notes` and `metadata` as `jsonb`. A stream's lock is a session advisory lock on
+//! a connection of its own, so the server drops it when the holder dies; the holder's host,
+//! pid and start time sit in `sync_locks` for the next contender to read.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls, Statement};
+
+use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
+use crate::error::SyncError;
+use crate::row::{COLUMNS, Row};
+use crate::target::PostgresUrl;
+
+/// The migrations, in order: `(version, what, SQL)`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "conversations, sync_streams, sync_locks",
+    "CREATE TABLE conversations (
+        source text NOT NULL,
+        key text NOT NULL,
+        id text,
+        external_id text,
+        channel text,
+        agent_role text,
+        agent_id text,
+        agent_external_id text,
+        agent_name text,
+        customer_id text,
+        customer_external_id text,
+        customer_name text,
+        customer_phone text,
+        business_id text,
+        business_phone text,
+        message_count bigint,
+        total_cost double precision,
+        ai_enabled boolean,
+        created_at timestamptz,
+        updated_at timestamptz,
+        metadata jsonb NOT NULL,
+        raw jsonb NOT NULL,
+        notes jsonb,
+        raw_hash text NOT NULL,
+        first_seen timestamptz NOT NULL,
+        last_seen timestamptz NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    CREATE INDEX conversations_created_at ON conversations (created_at);
+    CREATE TABLE sync_streams (
+        source text NOT NULL,
+        query text NOT NULL,
+        resume text,
+        high_water text,
+        last_status text NOT NULL,
+        last_started_at text,
+        last_finished_at text,
+        last_records bigint NOT NULL DEFAULT 0,
+        last_pages bigint NOT NULL DEFAULT 0,
+        last_inserted bigint NOT NULL DEFAULT 0,
+        last_updated bigint NOT NULL DEFAULT 0,
+        last_unchanged bigint NOT NULL DEFAULT 0,
+        last_with_notes bigint NOT NULL DEFAULT 0,
+        last_message text,
+        PRIMARY KEY (source, query)
+    );
+    CREATE TABLE sync_locks (
+        source text NOT NULL,
+        query text NOT NULL,
+        host text NOT NULL,
+        pid bigint NOT NULL,
+        since text NOT NULL,
+        PRIMARY KEY (source, query)
+    );",
+)];
+
+/// The advisory lock every migration runs under, so two machines migrate one at a time.
+const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
+
+pub(super) struct PgStore {
+    url: PostgresUrl,
+    schema: Option<String>,
+    /// The database and schema the tables live in: advisory locks are per database, so
+    /// this is part of every lock's name (syncs into different schemas never collide).
+    scope: String,
+    client: Arc<Mutex<Client>>,
+    upsert: Statement,
+}
+
+/// A held advisory lock: its own connection, closed (and the lock released) on drop.
+pub(crate) struct PgLock {
+    client: Client,
+    id: i64,
+}
+
+impl PgLock {
+    /// Releases the lock now (dropping it releases it too, once the server notices the
+    /// connection closed).
+    pub(crate) async fn release(self) {
+        let _ = self
+            .client
+            .execute("SELECT pg_advisory_unlock($1)", &[&self.id])
+            .await;
+    }
+}
+
+fn db_error(url: &PostgresUrl, doing: &'static str) -> impl Fn(tokio_postgres::Error) -> SyncError {
+    let target = url.to_string();
+    move |e| SyncError::Database {
+        target: target.clone(),
+        doing,
+        message: pg_message(&e),
+    }
+}
+
+/// The server's message (with its detail) when there is one, else the driver's.
+fn pg_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => e.to_string(),
+    }
+}
+
+async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, SyncError> {
+    let (client, connection) = tokio_postgres::connect(url.expose(), NoTls)
+        .await
+        .map_err(|e| SyncError::Connect {
+            target: url.to_string(),
+            message: pg_message(&e),
+        })?;
+    tokio::spawn(async move {
+        // The connection ends when the client is dropped; an error then has nobody to tell.
+        let _ = connection.await;
+    });
+    if let Some(schema) = schema {
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\""
+            ))
+            .await
+            .map_err(db_error(url, "selecting the schema"))?;
+    }
+    Ok(client)
+}
+
+impl PgStore {
+    pub(super) async fn open(url: &PostgresUrl) -> Result<Self, SyncError> {
+        Self::open_in(url, None).await
+    }
+
+    pub(super) async fn open_in(
+        url: &PostgresUrl,
+        schema: Option<&str>,
+    ) -> Result<Self, SyncError> {
+        if let Some(schema) = schema
+            && (schema.is_empty()
+                || !schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        {
+            return Err(SyncError::BadTarget {
+                reason: format!("schema {schema:?}: use lowercase letters, digits and _"),
+            });
+        }
+        let mut client = connect(url, schema).await?;
+        migrate(&mut client, url).await?;
+        let scope_row = client
+            .query_one(
+                "SELECT current_database()::text, current_schema()::text",
+                &[],
+            )
+            .await
+            .map_err(db_error(url, "reading the current schema"))?;
+        let scope = format!(
+            "{}.{}",
+            scope_row.get::<_, Option<String>>(0).unwrap_or_default(),
+            scope_row.get::<_, Option<String>>(1).unwrap_or_default()
+        );
+        let upsert = client
+            .prepare(&upsert_sql())
+            .await
+            .map_err(db_error(url, "preparing the upsert"))?;
+        Ok(Self {
+            url: url.clone(),
+            schema: schema.map(str::to_owned),
+            scope,
+            client: Arc::new(Mutex::new(client)),
+            upsert,
+        })
+    }
+
+    pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
+        let client = self.client.lock().await;
+        let row = client
+            .query_one(
+                "SELECT coalesce(max(version), 0)::bigint FROM sync_migrations",
+                &[],
+            )
+            .await
+            .map_err(db_error(&self.url, "reading the schema version"))?;
+        Ok(row.get(0))
+    }
+
+    pub(super) async fn lock(&self, key: &StreamKey) -> Result<PgLock, SyncError> {
+        let client = connect(&self.url, self.schema.as_deref()).await?;
+        let err = db_error(&self.url, "taking the stream's advisory lock");
+        // Advisory locks are per database: the schema is part of the lock's name.
+        let id = StreamKey {
+            source: key.source.clone(),
+            query: format!("{}\0{}", key.query, self.scope),
+        }
+        .lock_id();
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&id])
+            .await
+            .map_err(&err)?
+            .get(0);
+        if !got {
+            let holder = client
+                .query_opt(
+                    "SELECT host, pid, since FROM sync_locks WHERE source = $1 AND query = $2",
+                    &[&key.source, &key.query],
+                )
+                .await
+                .map_err(&err)?
+                .map(|r| Holder {
+                    host: r.get(0),
+                    pid: u32::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                    since: r.get(2),
+                });
+            return Err(Holder::refusal(key, holder));
+        }
+        let me = Holder::me();
+        client
+            .execute(
+                "INSERT INTO sync_locks (source, query, host, pid, since) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (source, query) DO UPDATE
+                 SET host = excluded.host, pid = excluded.pid, since = excluded.since",
+                &[&key.source, &key.query, &me.host, &i64::from(me.pid), &me.since],
+            )
+            .await
+            .map_err(&err)?;
+        Ok(PgLock { client, id })
+    }
+
+    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+        let client = self.client.lock().await;
+        let rows = client
+            .query(
+                "SELECT source, query, resume, high_water, last_status, last_started_at,
+                        last_finished_at, last_records, last_pages, last_inserted,
+                        last_updated, last_unchanged, last_with_notes, last_message
+                 FROM sync_streams ORDER BY source, query",
+                &[],
+            )
+            .await
+            .map_err(db_error(&self.url, "reading the sync state"))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
+                StreamState {
+                    key: StreamKey {
+                        source: r.get(0),
+                        query: r.get(1),
+                    },
+                    resume: r.get(2),
+                    high_water: r.get(3),
+                    status: r.get(4),
+                    started_at: r.get(5),
+                    finished_at: r.get(6),
+                    counts: RunCounts {
+                        records: n(7),
+                        pages: n(8),
+                        inserted: n(9),
+                        updated: n(10),
+                        unchanged: n(11),
+                        with_notes: n(12),
+                    },
+                    message: r.get(13),
+                }
+            })
+            .collect())
+    }
+
+    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
+        let client = Arc::clone(&self.client);
+        let upsert = self.upsert.clone();
+        let url = self.url.clone();
+        let handle =
+            tokio::spawn(async move { commit(&client, &upsert, &url, rows, &state).await });
+        let target = self.url.to_string();
+        Box::pin(async move {
+            handle.await.map_err(|e| SyncError::Database {
+                target,
+                doing: "writing a batch",
+                message: e.to_string(),
+            })?
+        })
+    }
+}
+
+async fn commit(
+    client: &Mutex<Client>,
+    upsert: &Statement,
+    url: &PostgresUrl,
+    rows: Vec<Row>,
+    state: &StreamState,
+) -> Result<Written, SyncError> {
+    let err = db_error(url, "writing a batch");
+    let mut client = client.lock().await;
+    let tx = client.transaction().await.map_err(&err)?;
+    let written = if rows.is_empty() {
+        Written::default()
+    } else {
+        let columns = Columns::of(&rows);
+        let now = Utc::now();
+        let c = &columns;
+        let row = tx
+            .query_one(
+                upsert,
+                &[
+                    &c.source,
+                    &c.key,
+                    &c.id,
+                    &c.external_id,
+                    &c.channel,
+                    &c.agent_role,
+                    &c.agent_id,
+                    &c.agent_external_id,
+                    &c.agent_name,
+                    &c.customer_id,
+                    &c.customer_external_id,
+                    &c.customer_name,
+                    &c.customer_phone,
+                    &c.business_id,
+                    &c.business_phone,
+                    &c.message_count,
+                    &c.total_cost,
+                    &c.ai_enabled,
+                    &c.created_at,
+                    &c.updated_at,
+                    &c.metadata,
+                    &c.raw,
+                    &c.notes,
+                    &c.raw_hash,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(&err)?;
+        let n = |i: usize| row.get::<_, i64>(i).max(0) as u64;
+        Written {
+            inserted: n(0),
+            updated: n(1),
+            unchanged: n(2),
+        }
+    };
+    let counts = plus(state.counts, written);
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    tx.execute(
+        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
+                 last_started_at, last_finished_at, last_records, last_pages, last_inserted,
+                 last_updated, last_unchanged, last_with_notes, last_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (source, query) DO UPDATE SET
+                 resume = excluded.resume, high_water = excluded.high_water,
+                 last_status = excluded.last_status, last_started_at = excluded.last_started_at,
+                 last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
+                 last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
+                 last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
+                 last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
+        &[
+            &state.key.source,
+            &state.key.query,
+            &state.resume,
+            &state.high_water,
+            &state.status,
+            &state.started_at,
+            &state.finished_at,
+            &n(counts.records),
+            &n(counts.pages),
+            &n(counts.inserted),
+            &n(counts.updated),
+            &n(counts.unchanged),
+            &n(counts.with_notes),
+            &state.message,
+        ],
+    )
+    .await
+    .map_err(&err)?;
+    tx.commit().await.map_err(&err)?;
+    Ok(written)
+}
+
+async fn migrate(client: &mut Client, url: &PostgresUrl) -> Result<(), SyncError> {
+    let err = db_error(url, "migrating the tables");
+    for (version, description, sql) in MIGRATIONS {
+        let tx = client.transaction().await.map_err(&err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(&err)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS sync_migrations (
+                version bigint PRIMARY KEY,
+                description text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .map_err(&err)?;
+        let applied = tx
+            .query_opt(
+                "SELECT version FROM sync_migrations WHERE version = $1",
+                &[version],
+            )
+            .await
+            .map_err(&err)?;
+        if applied.is_none() {
+            tx.batch_execute(sql).await.map_err(&err)?;
+            tx.execute(
+                "INSERT INTO sync_migrations (version, description) VALUES ($1, $2)",
+                &[version, description],
+            )
+            .await
+            .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+    }
+    Ok(())
+}
+
+/// The one upsert statement: the batch arrives as one array per column, `unnest`ed into
+/// rows; the counts come back in one row (inserted, updated, unchanged), told apart by the
+/// stored `raw_hash` read in the same snapshot before the write.
+fn upsert_sql() -> String {
+    let types = [
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "int8",
+        "float8",
+        "bool",
+        "timestamptz",
+        "timestamptz",
+        "text",
+        "text",
+        "text",
+        "text",
+    ];
+    let arrays: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("${}::{t}[]", i + 1))
+        .collect();
+    let selected: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "metadata" | "raw" | "notes" => format!("{c}::jsonb"),
+            _ => (*c).to_owned(),
+        })
+        .collect();
+    let sets: Vec<String> = COLUMNS
+        .iter()
+        .skip(2)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let now = COLUMNS.len() + 1;
+    format!(
+        "WITH input AS (
+             SELECT * FROM unnest({arrays}) AS t({columns})
+         ),
+         prev AS (
+             SELECT c.source, c.key, c.raw_hash FROM conversations c
+             JOIN input i ON c.source = i.source AND c.key = i.key
+         ),
+         up AS (
+             INSERT INTO conversations ({columns}, first_seen, last_seen)
+             SELECT {selected}, ${now}, ${now} FROM input
+             ON CONFLICT (source, key) DO UPDATE SET {sets}, last_seen = excluded.last_seen
+             RETURNING source, key, raw_hash
+         )
+         SELECT count(*) FILTER (WHERE p.key IS NULL)::bigint,
+                count(*) FILTER (WHERE p.key IS NOT NULL AND p.raw_hash <> up.raw_hash)::bigint,
+                count(*) FILTER (WHERE p.raw_hash = up.raw_hash)::bigint
+         FROM up LEFT JOIN prev p ON p.source = up.source AND p.key = up.key",
+        arrays = arrays.join(", "),
+        columns = COLUMNS.join(", "),
+        selected = selected.join(", "),
+        sets = sets.join(", "),
+    )
+}
+
+/// A batch as one vector per column.
+#[derive(Default)]
+struct Columns<'a> {
+    source: Vec<&'a str>,
+    key: Vec<&'a str>,
+    id: Vec<Option<&'a str>>,
+    external_id: Vec<Option<&'a str>>,
+    channel: Vec<Option<&'a str>>,
+    agent_role: Vec<Option<&'a str>>,
+    agent_id: Vec<Option<&'a str>>,
+    agent_external_id: Vec<Option<&'a str>>,
+    agent_name: Vec<Option<&'a str>>,
+    customer_id: Vec<Option<&'a str>>,
+    customer_external_id: Vec<Option<&'a str>>,
+    customer_name: Vec<Option<&'a str>>,
+    customer_phone: Vec<Option<&'a str>>,
+    business_id: Vec<Option<&'a str>>,
+    business_phone: Vec<Option<&'a str>>,
+    message_count: Vec<Option<i64>>,
+    total_cost: Vec<Option<f64>>,
+    ai_enabled: Vec<Option<bool>>,
+    created_at: Vec<Option<DateTime<Utc>>>,
+    updated_at: Vec<Option<DateTime<Utc>>>,
+    metadata: Vec<&'a str>,
+    raw: Vec<&'a str>,
+    notes: Vec<Option<&'a str>>,
+    raw_hash: Vec<&'a str>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(rows: &'a [Row]) -> Self {
+        let mut c = Columns::default();
+        for r in rows {
+            c.source.push(&r.source);
+            c.key.push(&r.key);
+            c.id.push(r.id.as_deref());
+            c.external_id.push(r.external_id.as_deref());
+            c.channel.push(r.channel.as_deref());
+            c.agent_role.push(r.agent.role.as_deref());
+            c.agent_id.push(r.agent.id.as_deref());
+            c.agent_external_id.push(r.agent.external_id.as_deref());
+            c.agent_name.push(r.agent.name.as_deref());
+            c.customer_id.push(r.customer.id.as_deref());
+            c.customer_external_id
+                .push(r.customer.external_id.as_deref());
+            c.customer_name.push(r.customer.name.as_deref());
+            c.customer_phone.push(r.customer.phone.as_deref());
+            c.business_id.push(r.business.id.as_deref());
+            c.business_phone.push(r.business.phone.as_deref());
+            c.message_count.push(r.message_count);
+            c.total_cost.push(r.total_cost);
+            c.ai_enabled.push(r.ai_enabled);
+            c.created_at.push(r.created_at);
+            c.updated_at.push(r.updated_at);
+            c.metadata.push(&r.metadata);
+            c.raw.push(&r.raw);
+            c.notes.push(r.notes.as_deref());
+            c.raw_hash.push(&r.raw_hash);
+        }
+        c
+    }
+}

@@ -1,0 +1,410 @@
+//! SQLite: one file, WAL journal, writes on a blocking thread so fetching goes on meanwhile.
+//! A stream's lock is an OS file lock beside the database (released by the kernel when the
+//! holder dies, even by SIGKILL), holding the holder's host, pid and start time.
+
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use fs4::fs_std::FileExt;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
+use crate::error::SyncError;
+use crate::row::{COLUMNS, Row, time_text};
+
+/// The migrations, in order: `(version, what, SQL)`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "conversations, sync_streams, sync_locks",
+    "CREATE TABLE conversations (
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        id TEXT,
+        external_id TEXT,
+        channel TEXT,
+        agent_role TEXT,
+        agent_id TEXT,
+        agent_external_id TEXT,
+        agent_name TEXT,
+        customer_id TEXT,
+        customer_external_id TEXT,
+        customer_name TEXT,
+        customer_phone TEXT,
+        business_id TEXT,
+        business_phone TEXT,
+        message_count INTEGER,
+        total_cost REAL,
+        ai_enabled INTEGER,
+        created_at TEXT,
+        updated_at TEXT,
+        metadata TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        notes TEXT,
+        raw_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    CREATE INDEX conversations_created_at ON conversations (created_at);
+    CREATE TABLE sync_streams (
+        source TEXT NOT NULL,
+        query TEXT NOT NULL,
+        resume TEXT,
+        high_water TEXT,
+        last_status TEXT NOT NULL,
+        last_started_at TEXT,
+        last_finished_at TEXT,
+        last_records INTEGER NOT NULL DEFAULT 0,
+        last_pages INTEGER NOT NULL DEFAULT 0,
+        last_inserted INTEGER NOT NULL DEFAULT 0,
+        last_updated INTEGER NOT NULL DEFAULT 0,
+        last_unchanged INTEGER NOT NULL DEFAULT 0,
+        last_with_notes INTEGER NOT NULL DEFAULT 0,
+        last_message TEXT,
+        PRIMARY KEY (source, query)
+    );",
+)];
+
+pub(super) struct SqliteStore {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db_error(path: &Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> SyncError + use<> {
+    let target = format!("sqlite:{}", path.display());
+    move |e| SyncError::Database {
+        target: target.clone(),
+        doing,
+        message: e.to_string(),
+    }
+}
+
+impl SqliteStore {
+    pub(super) async fn open(path: &Path) -> Result<Self, SyncError> {
+        let path = path.to_path_buf();
+        let opened = path.clone();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, SyncError> {
+            let connect = |e: rusqlite::Error| SyncError::Connect {
+                target: format!("sqlite:{}", opened.display()),
+                message: e.to_string(),
+            };
+            let mut conn = Connection::open(&opened).map_err(connect)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(connect)?;
+            // WAL: readers never block the sync; NORMAL: every commit survives a process
+            // kill (only a power cut may lose the last ones, never half of one).
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(connect)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(connect)?;
+            migrate(&mut conn, &opened)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| SyncError::Connect {
+            target: format!("sqlite:{}", path.display()),
+            message: e.to_string(),
+        })??;
+        Ok(Self {
+            path,
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection on a blocking thread.
+    async fn with<T: Send + 'static>(
+        &self,
+        doing: &'static str,
+        f: impl FnOnce(&mut Connection, &Path) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| SyncError::Database {
+                target: format!("sqlite:{}", path.display()),
+                doing,
+                message: "a previous write panicked".to_owned(),
+            })?;
+            f(&mut guard, &path)
+        })
+        .await
+        .map_err(|e| SyncError::Database {
+            target: format!("sqlite:{}", self.path.display()),
+            doing,
+            message: e.to_string(),
+        })?
+    }
+
+    pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
+        self.with("reading the schema version", |conn, path| {
+            conn.query_row(
+                "SELECT coalesce(max(version), 0) FROM sync_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db_error(path, "reading the schema version"))
+        })
+        .await
+    }
+
+    pub(super) fn lock(&self, key: &StreamKey) -> Result<std::fs::File, SyncError> {
+        let name = format!(
+            "{}.sync-{:016x}.lock",
+            self.path.file_name().map_or_else(
+                || "conversations.db".into(),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            key.lock_id()
+        );
+        let lock_path = self.path.with_file_name(name);
+        let io = |e: std::io::Error| SyncError::Database {
+            target: format!("sqlite:{}", self.path.display()),
+            doing: "taking the stream's lock file",
+            message: format!("{}: {e}", lock_path.display()),
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io)?;
+        if !FileExt::try_lock_exclusive(&file).map_err(io)? {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(Holder::refusal(key, serde_json::from_str(&text).ok()));
+        }
+        let me = serde_json::to_string(&Holder::me()).unwrap_or_default();
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        file.write_all(me.as_bytes()).map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(file)
+    }
+
+    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+        self.with("reading the sync state", |conn, path| {
+            let err = db_error(path, "reading the sync state");
+            let mut stmt = conn
+                .prepare(
+                    "SELECT source, query, resume, high_water, last_status, last_started_at,
+                            last_finished_at, last_records, last_pages, last_inserted,
+                            last_updated, last_unchanged, last_with_notes, last_message
+                     FROM sync_streams ORDER BY source, query",
+                )
+                .map_err(&err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+                    Ok(StreamState {
+                        key: StreamKey {
+                            source: r.get(0)?,
+                            query: r.get(1)?,
+                        },
+                        resume: r.get(2)?,
+                        high_water: r.get(3)?,
+                        status: r.get(4)?,
+                        started_at: r.get(5)?,
+                        finished_at: r.get(6)?,
+                        counts: RunCounts {
+                            records: n(7)?,
+                            pages: n(8)?,
+                            inserted: n(9)?,
+                            updated: n(10)?,
+                            unchanged: n(11)?,
+                            with_notes: n(12)?,
+                        },
+                        message: r.get(13)?,
+                    })
+                })
+                .map_err(&err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(&err)
+        })
+        .await
+    }
+
+    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            let err = db_error(&path, "writing a batch");
+            let mut conn = conn.lock().map_err(|_| SyncError::Database {
+                target: format!("sqlite:{}", path.display()),
+                doing: "writing a batch",
+                message: "a previous write panicked".to_owned(),
+            })?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            let now = time_text(&chrono::Utc::now());
+            let written = upsert(&tx, &rows, &now).map_err(&err)?;
+            save_state(&tx, &state, plus(state.counts, written)).map_err(&err)?;
+            tx.commit().map_err(&err)?;
+            Ok(written)
+        });
+        let target = format!("sqlite:{}", self.path.display());
+        Box::pin(async move {
+            handle.await.map_err(|e| SyncError::Database {
+                target,
+                doing: "writing a batch",
+                message: e.to_string(),
+            })?
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), SyncError> {
+    let err = db_error(path, "migrating the tables");
+    // Up to date already: read only, so a sync writing (or frozen mid-batch) elsewhere does
+    // not hold this one up before it even reaches the stream's lock.
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let current: Option<i64> = conn
+        .query_row("SELECT max(version) FROM sync_migrations", [], |r| r.get(0))
+        .ok()
+        .flatten();
+    if current.is_some_and(|v| v >= latest) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS sync_migrations (
+            version INTEGER PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )
+    .map_err(&err)?;
+    for (version, description, sql) in MIGRATIONS {
+        // IMMEDIATE: two processes migrating at once apply each version once.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let applied: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM sync_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        if applied.is_none() {
+            tx.execute_batch(sql).map_err(&err)?;
+            tx.execute(
+                "INSERT INTO sync_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, description, time_text(&chrono::Utc::now())],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)?;
+    }
+    Ok(())
+}
+
+/// Upserts `rows`: a new key is inserted; a known key with other raw bytes gets every column
+/// overwritten; a known key with the same bytes only has `last_seen` moved.
+fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::Result<Written> {
+    let columns = COLUMNS.join(", ");
+    let marks: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let n = COLUMNS.len();
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT INTO conversations ({columns}, first_seen, last_seen)
+         VALUES ({}, ?{}, ?{})
+         ON CONFLICT (source, key) DO NOTHING",
+        marks.join(", "),
+        n + 1,
+        n + 1
+    ))?;
+    let sets: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .skip(2)
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    let mut update = tx.prepare_cached(&format!(
+        "UPDATE conversations SET {}, last_seen = ?{}
+         WHERE source = ?1 AND key = ?2 AND raw_hash IS NOT ?{n}",
+        sets.join(", "),
+        n + 1
+    ))?;
+    let mut seen = tx
+        .prepare_cached("UPDATE conversations SET last_seen = ?3 WHERE source = ?1 AND key = ?2")?;
+    let mut written = Written::default();
+    for row in rows {
+        let created = row.created_at.as_ref().map(time_text);
+        let updated = row.updated_at.as_ref().map(time_text);
+        let values: [&dyn rusqlite::ToSql; 25] = [
+            &row.source,
+            &row.key,
+            &row.id,
+            &row.external_id,
+            &row.channel,
+            &row.agent.role,
+            &row.agent.id,
+            &row.agent.external_id,
+            &row.agent.name,
+            &row.customer.id,
+            &row.customer.external_id,
+            &row.customer.name,
+            &row.customer.phone,
+            &row.business.id,
+            &row.business.phone,
+            &row.message_count,
+            &row.total_cost,
+            &row.ai_enabled,
+            &created,
+            &updated,
+            &row.metadata,
+            &row.raw,
+            &row.notes,
+            &row.raw_hash,
+            &now,
+        ];
+        if insert.execute(&values[..])? == 1 {
+            written.inserted += 1;
+        } else if update.execute(&values[..])? == 1 {
+            written.updated += 1;
+        } else {
+            seen.execute(params![row.source, row.key, now])?;
+            written.unchanged += 1;
+        }
+    }
+    Ok(written)
+}
+
+fn save_state(
+    tx: &rusqlite::Transaction<'_>,
+    state: &StreamState,
+    counts: RunCounts,
+) -> rusqlite::Result<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    tx.prepare_cached(
+        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
+             last_started_at, last_finished_at, last_records, last_pages, last_inserted,
+             last_updated, last_unchanged, last_with_notes, last_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (source, query) DO UPDATE SET
+             resume = excluded.resume, high_water = excluded.high_water,
+             last_status = excluded.last_status, last_started_at = excluded.last_started_at,
+             last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
+             last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
+             last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
+             last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
+    )?
+    .execute(params![
+        state.key.source,
+        state.key.query,
+        state.resume,
+        state.high_water,
+        state.status,
+        state.started_at,
+        state.finished_at,
+        n(counts.records),
+        n(counts.pages),
+        n(counts.inserted),
+        n(counts.updated),
+        n(counts.unchanged),
+        n(counts.with_notes),
+        state.message,
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! The store layer on both databases: upsert counts (inserted, updated, unchanged), idempotent
+//! migrations, stable keys for id-less records, the per-stream lock, and a resumed walk
+//! after a provider failure. PostgreSQL comes from `CONVERSATIONS_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), each test in a schema of its own; an
+//! unreachable server fails the test, naming the URL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use conversations_core::{
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, MemorySource,
+    Page, RawJson, Result as SourceResult,
+};
+use conversations_sync::{Outcome, Quiet, Store, SyncError, SyncOptions, Target, sync_listing};
+
+/// Where the tests' PostgreSQL is.
+fn pg_url() -> String {
+    std::env::var("CONVERSATIONS_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A fresh store: a SQLite file in a temp dir, or a fresh schema in the test PostgreSQL.
+struct Db {
+    target: Target,
+    schema: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Db {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let target = format!("sqlite:{}", dir.path().join("c.db").display())
+            .parse()
+            .unwrap();
+        Self {
+            target,
+            schema: None,
+            _dir: dir,
+        }
+    }
+
+    fn postgres(test: &str) -> Self {
+        let schema = format!("store_{test}_{}", std::process::id());
+        Self {
+            target: pg_url().parse().unwrap(),
+            schema: Some(schema),
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn open(&self) -> Store {
+        let opened = match &self.schema {
+            Some(schema) => {
+                // A fresh schema each run.
+                if let Target::Postgres(_) = &self.target {
+                    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+                        .await
+                        .unwrap_or_else(|e| {
+                            panic!(
+                                "PostgreSQL is not reachable at {} ({e}): start it (see .ci/run) \
+                                 or set CONVERSATIONS_TEST_PG",
+                                self.target
+                            )
+                        });
+                    tokio::spawn(conn);
+                    client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                        .await
+                        .unwrap();
+                }
+                Store::open_in_schema(&self.target, schema).await
+            }
+            None => Store::open(&self.target).await,
+        };
+        opened.unwrap_or_else(|e| panic!("cannot open {}: {e}", self.target))
+    }
+}
+
+fn record(id: Option<&str>, raw: &str) -> Conversation {
+    let mut c = Conversation::new("memory", RawJson::parse(raw).unwrap());
+    c.id = id.map(str::to_owned);
+    c.created_at = Some(chrono::Utc::now());
+    c
+}
+
+async fn sync(store: &Store, records: Vec<Conversation>) -> conversations_sync::Summary {
+    let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::new("memory", records));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let summary = sync_listing(
+        store,
+        source,
+        ConversationQuery::new(),
+        &SyncOptions::default().full_refresh(true).batch_size(2),
+        &mut Quiet,
+        rx,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(summary.outcome, Outcome::Complete), "{summary:?}");
+    summary
+}
+
+async fn upsert_counts(db: Db) {
+    let store = db.open().await;
+    let first = sync(
+        &store,
+        vec![
+            record(Some("a"), r#"{"id":"a","v":1}"#),
+            record(Some("b"), r#"{"id":"b","v":1}"#),
+            record(None, r#"{"no":"id"}"#),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (
+            first.counts.inserted,
+            first.counts.updated,
+            first.counts.unchanged
+        ),
+        (3, 0, 0)
+    );
+    let second = sync(
+        &store,
+        vec![
+            record(Some("a"), r#"{"id":"a","v":2}"#),
+            record(Some("b"), r#"{"id":"b","v":1}"#),
+            record(None, r#"{"no":"id"}"#),
+            record(Some("c"), r#"{"id":"c","v":1}"#),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (
+            second.counts.inserted,
+            second.counts.updated,
+            second.counts.unchanged
+        ),
+        (1, 1, 2),
+        "c new, a changed, b and the id-less record (same bytes, same key) unchanged"
+    );
+    assert_eq!(second.counts.records, 4);
+    let status = store.status().await.unwrap();
+    assert_eq!(status.len(), 1);
+    assert_eq!(status[0].status, "complete");
+    assert_eq!(status[0].resume, None);
+    assert_eq!(status[0].counts.updated, 1);
+}
+
+async fn migrations_are_idempotent(db: Db) {
+    let store = db.open().await;
+    sync(&store, vec![record(Some("a"), r#"{"id":"a"}"#)]).await;
+    drop(store);
+    // Opening again migrates nothing and keeps the data.
+    let again = match &db.schema {
+        Some(schema) => Store::open_in_schema(&db.target, schema).await.unwrap(),
+        None => Store::open(&db.target).await.unwrap(),
+    };
+    assert_eq!(
+        again.schema_version().await.unwrap(),
+        conversations_sync::SCHEMA_VERSION
+    );
+    assert_eq!(again.status().await.unwrap().len(), 1);
+    let s = sync(&again, vec![record(Some("a"), r#"{"id":"a"}"#)]).await;
+    assert_eq!(s.counts.unchanged, 1);
+}
+
+async fn one_sync_per_stream(db: Db) {
+    let store = db.open().await;
+    let key = conversations_sync::StreamKey::listing("memory", &ConversationQuery::new());
+    let held = store.lock(&key).await.unwrap();
+    let other = conversations_sync::StreamKey::listing(
+        "memory",
+        &ConversationQuery::new().channel("whatsapp"),
+    );
+    let _fine = store.lock(&other).await.expect("another stream is free");
+    let err = match store.lock(&key).await {
+        Err(e) => e,
+        Ok(_) => panic!("the second lock of one stream must be refused"),
+    };
+    match &err {
+        SyncError::LockHeld { host, pid, .. } => {
+            assert_eq!(pid, &std::process::id().to_string());
+            assert!(!host.is_empty());
+        }
+        other => panic!("expected LockHeld, got {other}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("another sync of memory (all) is running"),
+        "{err}"
+    );
+    drop(held);
+    let _again = store.lock(&key).await.expect("free once released");
+}
+
+/// A source of `total` records in pages of 10 that fails every fetch from `fail_at` on
+/// (after retries) until `failing` is cleared.
+struct Flaky {
+    records: Vec<Conversation>,
+    fail_at: usize,
+    failing: std::sync::atomic::AtomicBool,
+    fetches: AtomicUsize,
+}
+
+#[conversations_core::async_trait]
+impl ConversationSource for Flaky {
+    fn provider(&self) -> &str {
+        "flaky"
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+    }
+    fn retry_policy(&self) -> conversations_core::RetryPolicy {
+        conversations_core::RetryPolicy::none()
+    }
+    async fn list_page(
+        &self,
+        _: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> SourceResult<Page<Conversation>> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        let start: usize = cursor.map_or(0, |c| c.as_str().parse().unwrap());
+        if start >= self.fail_at && self.failing.load(Ordering::SeqCst) {
+            return Err(Error::pagination("flaky", "the server is down"));
+        }
+        let end = (start + 10).min(self.records.len());
+        Ok(Page {
+            items: self.records[start..end].to_vec(),
+            next: (end < self.records.len()).then(|| Cursor::new(end.to_string())),
+            prev: None,
+        })
+    }
+}
+
+async fn failure_commits_and_resumes(db: Db) {
+    let store = db.open().await;
+    let records: Vec<Conversation> = (0..35)
+        .map(|i| record(Some(&format!("r{i}")), &format!(r#"{{"id":"r{i}"}}"#)))
+        .collect();
+    let flaky = Arc::new(Flaky {
+        records,
+        fail_at: 20,
+        failing: true.into(),
+        fetches: AtomicUsize::new(0),
+    });
+    let source: Arc<dyn ConversationSource> = flaky.clone();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let options = SyncOptions::default().batch_size(7);
+    let first = sync_listing(
+        &store,
+        source.clone(),
+        ConversationQuery::new(),
+        &options,
+        &mut Quiet,
+        rx.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(first.outcome, Outcome::Failed(_)), "{first:?}");
+    assert_eq!(first.counts.inserted, 20, "what was fetched is committed");
+    let state = &store.status().await.unwrap()[0];
+    assert_eq!(state.status, "failed");
+    assert!(state.resume.is_some());
+    flaky.failing.store(false, Ordering::SeqCst);
+    let before = flaky.fetches.load(Ordering::SeqCst);
+    let second = sync_listing(
+        &store,
+        source,
+        ConversationQuery::new(),
+        &options,
+        &mut Quiet,
+        rx,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(second.outcome, Outcome::Complete), "{second:?}");
+    assert_eq!((second.counts.inserted, second.counts.unchanged), (15, 0));
+    assert_eq!(
+        flaky.fetches.load(Ordering::SeqCst) - before,
+        2,
+        "resumed at page 3"
+    );
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Db::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Db::postgres(stringify!($name))).await;
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    upsert_counts,
+    migrations_are_idempotent,
+    one_sync_per_stream,
+    failure_commits_and_resumes,
+);
+
+#[test]
+fn unreachable_postgres_is_a_typed_error_without_the_password() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Port 1 on loopback: nothing listens there.
+    let target: Target = "postgres://u:s3cret@127.0.0.1:1/db".parse().unwrap();
+    let err = match rt.block_on(Store::open(&target)) {
+        Err(e) => e,
+        Ok(_) => panic!("nothing listens on port 1"),
+    };
+    assert!(matches!(err, SyncError::Connect { .. }), "{err}");
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}

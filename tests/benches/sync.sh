@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `conversations sync` throughput against `conversations list --format ndjson > file`, on one
+# sandbox holding SIZE conversations (2/3 of them Autocalls: 150,000 gives 100,000), release
+# build; then an incremental re-run with nothing new, and the requests (pages) it made.
+#
+#   tests/benches/sync.sh            # SIZE=150000, PostgreSQL from CONVERSATIONS_TEST_PG
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SIZE=${SIZE:-150000}
+PG=${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
+SCHEMA=bench_sync_$$
+
+cargo build --quiet --release -p conversations-cli
+BIN=$PWD/target/release/conversations
+WORK=$(mktemp -d)
+"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+cleanup() {
+    kill "$SERVER" 2>/dev/null || true
+    psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+# The server writes the ready file once it listens.
+until [ -s "$WORK/ready" ]; do
+    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
+    sleep 0.1
+done
+export AUTOCALLS_BASE_URL
+AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
+export AUTOCALLS_API_KEY
+AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+unset ASAPP_API_ID ASAPP_API_SECRET
+
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc -l; }
+
+t=$(now)
+"$BIN" list --provider autocalls --page-size 100 --format ndjson >"$WORK/all.ndjson"
+list_s=$(elapsed "$t" "$(now)")
+records=$(wc -l <"$WORK/all.ndjson")
+
+t=$(now)
+"$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" >"$WORK/sqlite.txt"
+sqlite_s=$(elapsed "$t" "$(now)")
+
+psql -q "$PG" -c "CREATE SCHEMA $SCHEMA" >/dev/null
+PG_TO="$PG?options=-csearch_path%3D$SCHEMA"
+t=$(now)
+"$BIN" sync --provider autocalls --page-size 100 --to "$PG_TO" >"$WORK/pg.txt"
+pg_s=$(elapsed "$t" "$(now)")
+
+t=$(now)
+"$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" >"$WORK/again.txt"
+again_s=$(elapsed "$t" "$(now)")
+full_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/sqlite.txt")
+again_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/again.txt")
+
+rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
+ratio() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
+echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100"
+printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)\n' "$list_s" "$(rate "$list_s")"
+printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)\n' "$sqlite_s" "$(rate "$sqlite_s")" "$(ratio "$sqlite_s")"
+printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)\n' "$pg_s" "$(rate "$pg_s")" "$(ratio "$pg_s")"
+printf 'incremental re-run, nothing new: %s requests (full walk: %s), %.2f s\n' "$again_pages" "$full_pages" "$again_s"
+cat "$WORK/sqlite.txt" "$WORK/pg.txt" "$WORK/again.txt"
