@@ -64,6 +64,21 @@ pub(crate) struct ListArgs {
     /// Only conversations with this external id (ASAPP externalId, Autocalls external_identifier).
     #[arg(long, value_name = "ID")]
     pub(crate) external_id: Option<String>,
+    /// Look up every id of FILE (one per line; `-` reads stdin; blank lines and surrounding
+    /// spaces ignored), many at once, instead of one --external-id. Each JSON record says
+    /// which id it answers (`asked_id`). Exit 0 only when every id was answered.
+    #[arg(long, value_name = "FILE", conflicts_with = "external_id")]
+    pub(crate) external_ids_from: Option<PathBuf>,
+    /// Lookups in flight at once per provider, with --external-ids-from (default 32).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) concurrency: Option<u32>,
+    /// Requests per second per provider (default: each provider's documented limit, 100 for
+    /// ASAPP; 429s slow a provider down further on their own).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate: Option<u32>,
+    /// Write the ids that could not be looked up to FILE, one per line, for a rerun.
+    #[arg(long, value_name = "FILE", requires = "external_ids_from")]
+    pub(crate) failed_ids: Option<PathBuf>,
     /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
     #[arg(long = "type", value_name = "T")]
     pub(crate) conversation_type: Option<String>,

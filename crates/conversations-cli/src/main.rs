@@ -5,6 +5,7 @@
 mod cli;
 mod exit;
 mod logging;
+mod lookups;
 mod offspec;
 mod output;
 mod progress;
@@ -90,9 +91,13 @@ async fn list(args: ListArgs) -> ExitCode {
     };
     let credentials = match &sandbox {
         Some(sandbox) => providers::sandbox_credentials(sandbox),
-        None => args.credentials,
+        None => args.credentials.clone(),
     };
-    let sources = match providers::sources(args.provider, &credentials) {
+    let mut options = conversations_transport::ClientOptions::new();
+    if let Some(rate) = args.rate {
+        options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
+    }
+    let sources = match providers::sources_with(args.provider, &credentials, &options) {
         Ok(sources) => sources,
         Err(errors) => {
             for e in &errors {
@@ -109,6 +114,10 @@ async fn list(args: ListArgs) -> ExitCode {
             return ExitCode::from(code);
         }
     };
+
+    if let Some(path) = &args.external_ids_from {
+        return lookups::run(&args, path, &base, sources).await;
+    }
 
     let mut federation = Federation::new();
     for source in sources {
@@ -133,10 +142,7 @@ async fn list(args: ListArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    let width = terminal_size::terminal_size()
-        .map(|(w, _)| usize::from(w.0))
-        .filter(|_| io::stdout().is_terminal())
-        .unwrap_or(120);
+    let width = terminal_width();
     let stdout = io::stdout();
     let mut writer = output::writer(
         args.format,
@@ -181,7 +187,15 @@ async fn list(args: ListArgs) -> ExitCode {
     exit::worst(codes)
 }
 
-fn broken_output(progress: &Progress, error: &io::Error) -> ExitCode {
+/// The terminal's width for tables (120 when stdout is not a terminal).
+pub(crate) fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|_| io::stdout().is_terminal())
+        .unwrap_or(120)
+}
+
+pub(crate) fn broken_output(progress: &Progress, error: &io::Error) -> ExitCode {
     progress.finish();
     if error.kind() == io::ErrorKind::BrokenPipe {
         // The reader went away (e.g. `| head`): not a failure of ours.

@@ -7,6 +7,7 @@ use asapp_gen::AsappClient;
 use autocalls_api::AutocallsClient;
 use conversations_core::ConversationSource;
 use conversations_sandbox::Sandbox;
+use conversations_transport::ClientOptions;
 
 use crate::cli::{CredentialArgs, ProviderChoice};
 
@@ -44,7 +45,10 @@ fn required(
         })
 }
 
-fn asapp(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, SetupError> {
+fn asapp(
+    credentials: &CredentialArgs,
+    options: &ClientOptions,
+) -> Result<Arc<dyn ConversationSource>, SetupError> {
     let id = required(
         credentials.asapp_api_id.as_ref(),
         "asapp",
@@ -57,7 +61,10 @@ fn asapp(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, Se
         "ASAPP_API_SECRET",
         "asapp-api-secret",
     )?;
-    let mut builder = AsappClient::builder().api_id(id).api_secret(secret);
+    let mut builder = AsappClient::builder()
+        .api_id(id)
+        .api_secret(secret)
+        .options(options.clone());
     if let Some(url) = &credentials.asapp_base_url {
         builder = builder.base_url(url.clone());
     }
@@ -68,14 +75,19 @@ fn asapp(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, Se
     Ok(Arc::new(client.into_source()))
 }
 
-fn autocalls(credentials: &CredentialArgs) -> Result<Arc<dyn ConversationSource>, SetupError> {
+fn autocalls(
+    credentials: &CredentialArgs,
+    options: &ClientOptions,
+) -> Result<Arc<dyn ConversationSource>, SetupError> {
     let key = required(
         credentials.autocalls_api_key.as_ref(),
         "autocalls",
         "AUTOCALLS_API_KEY",
         "autocalls-api-key",
     )?;
-    let mut builder = AutocallsClient::builder().api_key(key);
+    let mut builder = AutocallsClient::builder()
+        .api_key(key)
+        .options(options.clone());
     if let Some(url) = &credentials.autocalls_base_url {
         builder = builder.base_url(url.clone());
     }
@@ -104,13 +116,26 @@ pub(crate) fn sources(
     choice: ProviderChoice,
     credentials: &CredentialArgs,
 ) -> Result<Vec<Arc<dyn ConversationSource>>, Vec<SetupError>> {
+    sources_with(choice, credentials, &ClientOptions::new())
+}
+
+/// [`sources`] with these HTTP options (a `--rate`, say) for every client.
+pub(crate) fn sources_with(
+    choice: ProviderChoice,
+    credentials: &CredentialArgs,
+    options: &ClientOptions,
+) -> Result<Vec<Arc<dyn ConversationSource>>, Vec<SetupError>> {
     match choice {
-        ProviderChoice::Asapp => asapp(credentials).map(|s| vec![s]).map_err(|e| vec![e]),
-        ProviderChoice::Autocalls => autocalls(credentials).map(|s| vec![s]).map_err(|e| vec![e]),
+        ProviderChoice::Asapp => asapp(credentials, options)
+            .map(|s| vec![s])
+            .map_err(|e| vec![e]),
+        ProviderChoice::Autocalls => autocalls(credentials, options)
+            .map(|s| vec![s])
+            .map_err(|e| vec![e]),
         ProviderChoice::All => {
             let mut sources = Vec::new();
             let mut errors = Vec::new();
-            for result in [asapp(credentials), autocalls(credentials)] {
+            for result in [asapp(credentials, options), autocalls(credentials, options)] {
                 match result {
                     Ok(source) => sources.push(source),
                     // A provider without credentials is simply not configured…
@@ -123,10 +148,13 @@ pub(crate) fn sources(
                 return Err(errors);
             }
             if sources.is_empty() {
-                return Err(vec![asapp(credentials).err(), autocalls(credentials).err()]
-                    .into_iter()
-                    .flatten()
-                    .collect());
+                return Err(vec![
+                    asapp(credentials, options).err(),
+                    autocalls(credentials, options).err(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect());
             }
             Ok(sources)
         }

@@ -167,6 +167,47 @@ impl Lookup {
     }
 }
 
+/// Why a list of ids was refused: the line (from 1) and what is wrong with it, never the id.
+///
+/// ```
+/// let err = conversations_core::lookup::parse_ids("a\nb\u{7}\n").unwrap_err();
+/// assert_eq!(err.to_string(), "line 2: a control character in the id");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+#[non_exhaustive]
+pub struct IdsError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// The ids of a text with one id per line: surrounding spaces trimmed, blank lines skipped; a
+/// line holding a control character is refused, naming its line.
+///
+/// ```
+/// let ids = conversations_core::lookup::parse_ids("  crm-1 \n\ncrm-2\r\n").unwrap();
+/// assert_eq!(ids, ["crm-1", "crm-2"]);
+/// ```
+pub fn parse_ids(text: &str) -> std::result::Result<Vec<String>, IdsError> {
+    let mut ids = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if id.chars().any(char::is_control) {
+            return Err(IdsError {
+                line: i + 1,
+                reason: "a control character in the id",
+            });
+        }
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
+}
+
 /// A 128-bit fingerprint of `id` from two differently seeded hashes: collisions are
 /// negligible (about 10⁻²⁹ for a million ids), so no distinct id is skipped.
 fn hash128(state: &impl BuildHasher, id: &str) -> u128 {

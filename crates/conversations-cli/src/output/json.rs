@@ -51,6 +51,28 @@ impl RecordWriter for JsonWriter<'_> {
         Ok(())
     }
 
+    fn write_asked(&mut self, conversation: &Conversation, asked: &str) -> io::Result<()> {
+        self.line.clear();
+        if self.array {
+            self.line
+                .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
+        }
+        serde_json::to_writer(&mut self.line, conversation)?;
+        // The record is an object: add the id asked before its closing brace.
+        if self.line.last() == Some(&b'}') {
+            self.line.pop();
+            self.line.extend_from_slice(b",\"asked_id\":");
+            serde_json::to_writer(&mut self.line, asked)?;
+            self.line.push(b'}');
+        }
+        if !self.array {
+            self.line.push(b'\n');
+        }
+        self.out.write_all(&self.line)?;
+        self.written += 1;
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if self.array {
             self.out

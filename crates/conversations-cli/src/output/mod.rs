@@ -27,6 +27,12 @@ pub(crate) enum Format {
 pub(crate) trait RecordWriter {
     /// Writes one record.
     fn write(&mut self, conversation: &Conversation) -> io::Result<()>;
+    /// Writes one record found by looking up `asked`. JSON formats add `"asked_id"`; in
+    /// tables and CSV the `external_id` column is the id asked (lookups match it exactly).
+    fn write_asked(&mut self, conversation: &Conversation, asked: &str) -> io::Result<()> {
+        let _ = asked;
+        self.write(conversation)
+    }
     /// Writes whatever closes the output (e.g. `]`) and flushes.
     fn finish(&mut self) -> io::Result<()>;
 }
