@@ -163,6 +163,13 @@ pub(crate) struct ServeArgs {
     /// Faults to inject, e.g. `autocalls:429*2` (repeatable; see the sandbox README).
     #[arg(long = "fault", value_name = "SPEC")]
     pub(crate) faults: Vec<String>,
+    /// Latency before each answer of a provider, e.g. `asapp:50ms` (repeatable).
+    #[arg(long = "latency", value_name = "PROVIDER:DURATION")]
+    pub(crate) latency: Vec<String>,
+    /// A real rate limit for a provider in requests per second, e.g. `asapp:100` (repeatable;
+    /// beyond it, 429 with Retry-After).
+    #[arg(long = "rate-limit", value_name = "PROVIDER:N")]
+    pub(crate) rate_limits: Vec<String>,
     /// Write the base URLs and credentials as JSON to this file once listening.
     #[arg(long, value_name = "FILE", hide = true)]
     pub(crate) ready_file: Option<PathBuf>,

@@ -187,6 +187,33 @@ async fn list(args: ListArgs) -> ExitCode {
     exit::worst(codes)
 }
 
+/// `asapp:VALUE` or `autocalls:VALUE`.
+fn parse_provider_value(spec: &str) -> Result<(conversations_sandbox::Provider, &str), &'static str> {
+    let (provider, value) = spec
+        .split_once(':')
+        .ok_or("expected PROVIDER:VALUE, e.g. asapp:50ms")?;
+    let provider = match provider {
+        "asapp" => conversations_sandbox::Provider::Asapp,
+        "autocalls" => conversations_sandbox::Provider::Autocalls,
+        _ => return Err("the provider is asapp or autocalls"),
+    };
+    Ok((provider, value))
+}
+
+/// `50ms`, `2s` or a bare number of milliseconds.
+fn parse_millis(text: &str) -> Option<std::time::Duration> {
+    let (number, scale) = match text {
+        t if t.ends_with("ms") => (&t[..t.len() - 2], 1),
+        t if t.ends_with('s') => (&t[..t.len() - 1], 1000),
+        t => (t, 1),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .map(std::time::Duration::from_millis)
+}
+
 /// The terminal's width for tables (120 when stdout is not a terminal).
 pub(crate) fn terminal_width() -> usize {
     terminal_size::terminal_size()
@@ -219,6 +246,34 @@ async fn serve(args: ServeArgs) -> ExitCode {
             Ok(spec) => config = config.fault(spec),
             Err(e) => {
                 eprintln!("error: invalid --fault {spec:?}: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        }
+    }
+    for spec in &args.latency {
+        match parse_provider_value(spec).and_then(|(p, v)| {
+            parse_millis(v).map(|d| (p, d)).ok_or("expected a duration like 50ms or 1s")
+        }) {
+            Ok((provider, latency)) => config = config.latency(provider, latency),
+            Err(why) => {
+                eprintln!("error: invalid --latency {spec:?}: {why}");
+                return ExitCode::from(exit::USAGE);
+            }
+        }
+    }
+    for spec in &args.rate_limits {
+        match parse_provider_value(spec).and_then(|(p, v)| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| (p, n))
+                .ok_or("expected requests per second, a positive whole number")
+        }) {
+            Ok((provider, n)) => {
+                config = config.rate_limit(provider, conversations_sandbox::RateLimit::per_second(n))
+            }
+            Err(why) => {
+                eprintln!("error: invalid --rate-limit {spec:?}: {why}");
                 return ExitCode::from(exit::USAGE);
             }
         }

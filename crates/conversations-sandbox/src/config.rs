@@ -71,6 +71,8 @@ pub struct SandboxConfig {
     pub(crate) addr: SocketAddr,
     pub(crate) credentials: Credentials,
     pub(crate) faults: Vec<FaultSpec>,
+    pub(crate) latency: Vec<(crate::Provider, std::time::Duration)>,
+    pub(crate) rate_limits: Vec<(crate::Provider, crate::limits::RateLimit)>,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +83,8 @@ impl Default for SandboxConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             credentials: Credentials::default(),
             faults: Vec::new(),
+            latency: Vec::new(),
+            rate_limits: Vec::new(),
         }
     }
 }
@@ -130,6 +134,30 @@ impl SandboxConfig {
     /// A fault to install when the sandbox starts (may be called repeatedly; applied in order).
     pub fn fault(mut self, spec: FaultSpec) -> Self {
         self.faults.push(spec);
+        self
+    }
+
+    /// Adds `latency` before each answer of `provider`.
+    ///
+    /// ```
+    /// use conversations_sandbox::{Provider, SandboxConfig};
+    /// let config = SandboxConfig::new().latency(Provider::Asapp, std::time::Duration::from_millis(50));
+    /// # let _ = config;
+    /// ```
+    pub fn latency(mut self, provider: crate::Provider, latency: std::time::Duration) -> Self {
+        self.latency.push((provider, latency));
+        self
+    }
+
+    /// Limits `provider` to `limit` (a token bucket; beyond it, 429 with `Retry-After`).
+    ///
+    /// ```
+    /// use conversations_sandbox::{Provider, RateLimit, SandboxConfig};
+    /// let config = SandboxConfig::new().rate_limit(Provider::Asapp, RateLimit::per_second(100));
+    /// # let _ = config;
+    /// ```
+    pub fn rate_limit(mut self, provider: crate::Provider, limit: crate::limits::RateLimit) -> Self {
+        self.rate_limits.push((provider, limit));
         self
     }
 }

@@ -90,6 +90,7 @@ mod cursor;
 mod dataset;
 mod datetime;
 pub mod faults;
+mod limits;
 mod prng;
 mod query;
 mod server;
@@ -103,6 +104,7 @@ pub use config::{
 };
 pub use dataset::{Assistant, Dataset};
 pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};
+pub use limits::RateLimit;
 pub use server::Sandbox;
 
 /// One of the two fake providers.

@@ -41,6 +41,7 @@ pub(crate) struct AppState {
     autocalls_requests: AtomicU64,
     request_ids: AtomicU64,
     seed: u64,
+    pub(crate) limits: crate::limits::ProviderLimits,
 }
 
 impl AppState {
@@ -118,7 +119,14 @@ impl Sandbox {
             autocalls_requests: AtomicU64::new(0),
             request_ids: AtomicU64::new(0),
             seed: config.seed,
+            limits: crate::limits::ProviderLimits::default(),
         });
+        for (provider, latency) in &config.latency {
+            state.limits.of(*provider).set_latency(*latency);
+        }
+        for (provider, limit) in &config.rate_limits {
+            state.limits.of(*provider).set_rate_limit(Some(*limit));
+        }
         let (tx, rx) = oneshot::channel::<()>();
         let app = router(Arc::clone(&state));
         let task = tokio::spawn(async move {
@@ -174,6 +182,41 @@ impl Sandbox {
     /// prefix included). Incremented before the response is sent.
     pub fn requests(&self, provider: Provider) -> u64 {
         self.state.counter(provider).load(Ordering::SeqCst)
+    }
+
+    /// Adds `latency` before each answer of `provider` from now on (zero: none).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(10)).await?;
+    /// sandbox.set_latency(Provider::Asapp, std::time::Duration::from_millis(50));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_latency(&self, provider: Provider, latency: std::time::Duration) {
+        self.state.limits.of(provider).set_latency(latency);
+    }
+
+    /// Limits `provider` to `limit` from now on (`None`: no limit). Beyond it the provider
+    /// answers 429 in its own format with `Retry-After` in whole seconds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conversations_sandbox::{Provider, RateLimit, Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(10)).await?;
+    /// sandbox.set_rate_limit(Provider::Asapp, Some(RateLimit::per_second(100)));
+    /// assert_eq!(sandbox.rate_limited(Provider::Asapp), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_rate_limit(&self, provider: Provider, limit: Option<crate::limits::RateLimit>) {
+        self.state.limits.of(provider).set_rate_limit(limit);
+    }
+
+    /// How many requests of `provider` the rate limit answered with 429.
+    pub fn rate_limited(&self, provider: Provider) -> u64 {
+        self.state.limits.of(provider).limited()
     }
 
     /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and
@@ -381,6 +424,16 @@ pub(crate) enum FaultOutcome {
 
 /// Draws the fault for a request to `provider`, sleeping first for [`Fault::Delay`].
 pub(crate) async fn draw_fault(state: &AppState, provider: Provider) -> FaultOutcome {
+    let limits = state.limits.of(provider);
+    if let Err(seconds) = limits.admit() {
+        return FaultOutcome::Fail(Fault::RateLimited {
+            retry_after: RetryAfter::Seconds(seconds),
+        });
+    }
+    let latency = limits.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     match state.faults.take(provider) {
         None => FaultOutcome::Proceed,
         Some(Fault::Delay(d)) => {
