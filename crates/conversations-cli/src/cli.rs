@@ -63,9 +63,15 @@ pub(crate) struct ListArgs {
     /// Stop after this many records in all.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) limit: Option<u64>,
-    /// Output format.
+    /// Output format. In csv, cells starting with = + - @ (or a tab or CR), like every phone
+    /// number, get a leading ' so that spreadsheets show them instead of running them as
+    /// formulas (OWASP's CSV-injection advice); --csv-raw turns that off.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
+    /// With --format csv, write cells exactly as received, even those a spreadsheet would run
+    /// as formulas.
+    #[arg(long)]
+    pub(crate) csv_raw: bool,
     /// Ignore the environment and list from a built-in sandbox with demo data.
     #[arg(long)]
     pub(crate) sandbox: bool,

@@ -118,8 +118,14 @@ async fn list(args: ListArgs) -> ExitCode {
         .filter(|_| io::stdout().is_terminal())
         .unwrap_or(120);
     let stdout = io::stdout();
+    let guard = if args.csv_raw {
+        output::FormulaGuard::Off
+    } else {
+        output::FormulaGuard::On
+    };
     let mut writer = output::writer(
         args.format,
+        guard,
         Box::new(io::BufWriter::new(stdout.lock())),
         width,
     );

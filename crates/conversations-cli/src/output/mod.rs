@@ -10,6 +10,8 @@ mod csv;
 mod json;
 mod table;
 
+pub(crate) use csv::FormulaGuard;
+
 /// How records are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -19,7 +21,9 @@ pub(crate) enum Format {
     Json,
     /// One normalized record per line.
     Ndjson,
-    /// A header row, then one row per record with participants flattened.
+    /// A header row, then one row per record with participants flattened; cells that a
+    /// spreadsheet would run as formulas (starting with = + - @, tab or CR, like every phone
+    /// number) get a leading ' (see --csv-raw).
     Csv,
 }
 
@@ -31,9 +35,11 @@ pub(crate) trait RecordWriter {
     fn finish(&mut self) -> io::Result<()>;
 }
 
-/// A writer for `format` over `out`; `width` is the terminal width for tables.
+/// A writer for `format` over `out`; `width` is the terminal width for tables, `guard` says
+/// whether CSV cells that look like formulas are neutralised.
 pub(crate) fn writer<'a>(
     format: Format,
+    guard: FormulaGuard,
     out: Box<dyn Write + 'a>,
     width: usize,
 ) -> Box<dyn RecordWriter + 'a> {
@@ -41,6 +47,6 @@ pub(crate) fn writer<'a>(
         Format::Table => Box::new(table::TableWriter::new(out, width)),
         Format::Json => Box::new(json::JsonWriter::array(out)),
         Format::Ndjson => Box::new(json::JsonWriter::lines(out)),
-        Format::Csv => Box::new(csv::CsvWriter::new(out)),
+        Format::Csv => Box::new(csv::CsvWriter::new(out, guard)),
     }
 }
