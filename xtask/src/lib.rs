@@ -86,7 +86,7 @@ fn read(root: &Path, path: &str) -> Result<String> {
     fs::read_to_string(root.join(path)).map_err(|e| XtaskError(format!("cannot read {path}: {e}")))
 }
 
-/// `specs/asapp/openapi.yaml`: the vendor page's YAML fence, byte for byte, after a header.
+/// `crates/asapp-gen/openapi.yaml`: the vendor page's YAML fence, byte for byte, after a header.
 pub fn render_asapp_openapi(root: &Path) -> Result<String> {
     let page = read(root, asapp::PAGE_PATH)?;
     Ok(asapp::extract_openapi(&page)?)

@@ -8,7 +8,7 @@ const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--root DIR]
 
 commands:
-  codegen            regenerate every derived file (specs/asapp/openapi.yaml,
+  codegen            regenerate every derived file (crates/asapp-gen/openapi.yaml,
                      crates/asapp-gen/generated/asapp_client.rs,
                      specs/conversation.schema.json) and lint the OpenAPI documents
 

@@ -207,7 +207,10 @@ fn a_perturbed_copy_is_reported_stale_with_a_diff_and_the_command() {
     )
     .expect("perturb");
     let err = check(root).expect_err("stale").0;
-    assert!(err.contains("specs/asapp/openapi.yaml is stale"), "{err}");
+    assert!(
+        err.contains("crates/asapp-gen/openapi.yaml is stale"),
+        "{err}"
+    );
     assert!(
         err.contains("crates/asapp-gen/generated/asapp_client.rs is stale"),
         "{err}"
@@ -249,4 +252,14 @@ fn the_conversation_schema_starts_with_its_comment() {
     );
     let value: serde_json::Value = serde_json::from_str(&schema).expect("json");
     assert_eq!(value["title"], "Conversation");
+}
+
+/// asapp-gen's `build.rs` reads the document from inside the crate, or the crate would not
+/// build from its published package.
+#[test]
+fn the_openapi_document_lives_inside_the_crate_whose_build_reads_it() {
+    let root = project_root();
+    let from_crate = root.join("crates/asapp-gen").join(asapp::OPENAPI_FILE);
+    assert_eq!(from_crate, root.join(asapp::OPENAPI_PATH));
+    assert!(from_crate.is_file(), "{}", from_crate.display());
 }
