@@ -1,15 +1,17 @@
 //! Command-line arguments (clap derive).
+//!
+//! `cargo xtask codegen` includes this file too (`#[path]`) to render the man pages in
+//! `crates/conversations-cli/man/` from the very same definitions, so it must stay
+//! self-contained: std, clap and clap_complete only, nothing from the rest of the binary.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::output::Format;
-
 /// List the conversations your business holds with ASAPP and Autocalls, through one
 /// normalized model.
 #[derive(Debug, Parser)]
-#[command(name = "conversations", version, about, propagate_version = true)]
+#[command(name = "conversations", version, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -24,6 +26,34 @@ pub(crate) enum Command {
     /// Run the built-in sandbox that behaves like both providers' APIs.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// For example `conversations completions bash >
+    /// ~/.local/share/bash-completion/completions/conversations`; see the README for each
+    /// shell.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// A table that fits the terminal.
+    Table,
+    /// One JSON array of normalized records.
+    Json,
+    /// One normalized record per line.
+    Ndjson,
+    /// A header row, then one row per record with participants flattened; cells that a
+    /// spreadsheet would run as formulas (starting with = + - @, tab or CR, like every phone
+    /// number) get a leading ' (see --csv-raw).
+    Csv,
 }
 
 /// Which provider(s) to list.

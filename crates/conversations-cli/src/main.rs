@@ -11,12 +11,12 @@ mod providers;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use conversations_core::{Channel, ConversationQuery, Federation};
 use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 use futures::StreamExt;
 
-use crate::cli::{Cli, Command, ListArgs, SandboxCommand, ServeArgs};
+use crate::cli::{Cli, Command, CompletionsArgs, ListArgs, SandboxCommand, ServeArgs};
 use crate::progress::Progress;
 
 fn main() -> ExitCode {
@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             Command::List(args) => list(args).await,
             Command::Schema => schema(),
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
+            Command::Completions(args) => completions(&args),
         }
     })
 }
@@ -50,6 +51,32 @@ fn schema() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: could not render the schema: {e}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// `conversations completions SHELL`: the script on stdout.
+fn completions(args: &CompletionsArgs) -> ExitCode {
+    use clap_complete::Generator;
+    let mut command = Cli::command();
+    command.set_bin_name("conversations");
+    command.build();
+    // Rendered in memory first: clap_complete's own `generate` panics on a write error
+    // (e.g. a closed pipe); `try_generate` into a buffer cannot fail that way.
+    let mut script = Vec::new();
+    if let Err(e) = args.shell.try_generate(&command, &mut script) {
+        eprintln!(
+            "error: could not generate the {} completions: {e}",
+            args.shell
+        );
+        return ExitCode::from(exit::FAILURE);
+    }
+    match io::stdout().lock().write_all(&script) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("error: could not write the completions: {e}");
             ExitCode::from(exit::FAILURE)
         }
     }

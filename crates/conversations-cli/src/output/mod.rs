@@ -3,29 +3,14 @@
 
 use std::io::{self, Write};
 
-use clap::ValueEnum;
 use conversations_core::Conversation;
 
 mod csv;
 mod json;
 mod table;
 
+pub(crate) use crate::cli::Format;
 pub(crate) use csv::FormulaGuard;
-
-/// How records are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    /// A table that fits the terminal.
-    Table,
-    /// One JSON array of normalized records.
-    Json,
-    /// One normalized record per line.
-    Ndjson,
-    /// A header row, then one row per record with participants flattened; cells that a
-    /// spreadsheet would run as formulas (starting with = + - @, tab or CR, like every phone
-    /// number) get a leading ' (see --csv-raw).
-    Csv,
-}
 
 /// Writes records as they come.
 pub(crate) trait RecordWriter {
