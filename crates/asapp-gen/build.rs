@@ -1,5 +1,6 @@
-//! Generates the ASAPP client at build time: `specs/asapp/openapi.yaml` → in-memory
-//! rewrites → progenitor → `$OUT_DIR/asapp_client.rs`, included by `src/generated.rs`.
+//! Generates the ASAPP client at build time: `openapi.yaml` (in this crate, so that the
+//! published package builds on its own) → in-memory rewrites → progenitor →
+//! `$OUT_DIR/asapp_client.rs`, included by `src/generated.rs`.
 //!
 //! The logic lives in `codegen/mod.rs`, shared with `cargo xtask codegen`, which writes the
 //! same text to the checked-in snapshot `generated/asapp_client.rs`.
@@ -13,9 +14,9 @@ use std::{env, fs, process};
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let root = manifest_dir.join("../..");
-    let spec = root.join(codegen::OPENAPI_PATH);
-    println!("cargo:rerun-if-changed={}", spec.display());
+    // Only files inside this crate: the build must work from the published package alone.
+    let spec = manifest_dir.join(codegen::OPENAPI_FILE);
+    println!("cargo:rerun-if-changed={}", codegen::OPENAPI_FILE);
     println!("cargo:rerun-if-changed=codegen/mod.rs");
     println!("cargo:rerun-if-changed=build.rs");
 

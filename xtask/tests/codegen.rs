@@ -207,7 +207,10 @@ fn a_perturbed_copy_is_reported_stale_with_a_diff_and_the_command() {
     )
     .expect("perturb");
     let err = check(root).expect_err("stale").0;
-    assert!(err.contains("specs/asapp/openapi.yaml is stale"), "{err}");
+    assert!(
+        err.contains("crates/asapp-gen/openapi.yaml is stale"),
+        "{err}"
+    );
     assert!(
         err.contains("crates/asapp-gen/generated/asapp_client.rs is stale"),
         "{err}"
@@ -249,4 +252,64 @@ fn the_conversation_schema_starts_with_its_comment() {
     );
     let value: serde_json::Value = serde_json::from_str(&schema).expect("json");
     assert_eq!(value["title"], "Conversation");
+}
+
+/// asapp-gen's `build.rs` reads the document from inside the crate, or the crate would not
+/// build from its published package.
+#[test]
+fn the_openapi_document_lives_inside_the_crate_whose_build_reads_it() {
+    let root = project_root();
+    let from_crate = root.join("crates/asapp-gen").join(asapp::OPENAPI_FILE);
+    assert_eq!(from_crate, root.join(asapp::OPENAPI_PATH));
+    assert!(from_crate.is_file(), "{}", from_crate.display());
+}
+
+/// Adding a subcommand without listing its man page in `DERIVED` fails here.
+#[test]
+fn every_subcommand_has_a_man_page_in_the_derived_files() {
+    let expected: Vec<String> = xtask::man::pages()
+        .into_iter()
+        .map(|(file, _)| format!("{}/{file}", xtask::man::MAN_DIR))
+        .collect();
+    let listed: Vec<String> = DERIVED
+        .iter()
+        .filter(|d| d.path.starts_with(xtask::man::MAN_DIR))
+        .map(|d| d.path.to_owned())
+        .collect();
+    assert_eq!(listed, expected);
+    for derived in DERIVED.iter().filter(|d| d.path.ends_with(".1")) {
+        let page = (derived.render)(&project_root()).expect("renders");
+        assert!(page.contains(".SH NAME"), "{}", derived.path);
+    }
+}
+
+#[test]
+fn a_stale_man_page_is_reported_with_a_diff_and_the_command() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    for path in std::iter::once(asapp::PAGE_PATH).chain(DERIVED.iter().map(|d| d.path)) {
+        let to = root.join(path);
+        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        fs::copy(project_root().join(path), &to).expect("copy");
+    }
+    check(root).expect("a faithful copy is fresh");
+
+    // A page edited by hand (or left behind by a change to the CLI's flags) is stale.
+    let page = root.join("crates/conversations-cli/man/conversations-list.1");
+    let text = fs::read_to_string(&page).expect("page");
+    fs::write(&page, text.replace("csv\\-raw", "csv\\-cooked")).expect("perturb");
+    let err = check(root).expect_err("stale").0;
+    assert!(
+        err.contains("crates/conversations-cli/man/conversations-list.1 is stale"),
+        "{err}"
+    );
+    assert!(err.contains("+\\fB\\-\\-csv\\-raw\\fR"), "{err}");
+    assert!(err.trim_end().ends_with(REFRESH_HINT), "{err}");
+    xtask::codegen(root).expect("regenerates");
+    check(root).expect("fresh after codegen");
+
+    // A missing page is stale too.
+    fs::remove_file(&page).expect("remove");
+    let err = check(root).expect_err("missing").0;
+    assert!(err.contains("conversations-list.1 is stale"), "{err}");
 }

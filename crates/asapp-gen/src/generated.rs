@@ -1,5 +1,5 @@
 //! The ASAPP client and types that progenitor generates at build time from
-//! `specs/asapp/openapi.yaml` (see `build.rs`); nothing here is written by hand.
+//! `openapi.yaml` (see `build.rs`); nothing here is written by hand.
 //!
 //! Reach for it when you want the raw operation: [`Client::get_conversations`] returns
 //! [`types::ConversationList`] or a `progenitor_client::Error<types::ErrorEnvelope>`.

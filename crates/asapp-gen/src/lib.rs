@@ -2,7 +2,7 @@
 //!
 //! ASAPP's *list conversations* operation for conversations-rs, from ASAPP's own OpenAPI
 //! document: `build.rs` runs [progenitor](https://docs.rs/progenitor) over
-//! `specs/asapp/openapi.yaml` at build time, and this crate adds what a caller needs on top.
+//! its `openapi.yaml` at build time, and this crate adds what a caller needs on top.
 //!
 //! - [`generated`]: the progenitor output, untouched: [`generated::Client`] (the raw
 //!   operation) and [`types`] (`ConversationList`, `Conversation`, `Agent`, `Customer`,

@@ -1,15 +1,18 @@
 //! Command-line arguments (clap derive).
+//!
+//! `cargo xtask codegen` includes this file too (`#[path]`) to render the man pages in
+//! `crates/conversations-cli/man/` from the very same definitions, so it must stay
+//! self-contained: std, clap and clap_complete only, nothing from the rest of the binary.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::output::Format;
 
 /// List the conversations your business holds with ASAPP and Autocalls, through one
 /// normalized model.
 #[derive(Debug, Parser)]
-#[command(name = "conversations", version, about, propagate_version = true)]
+#[command(name = "conversations", version, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -39,10 +42,38 @@ pub(crate) enum Command {
     /// Print the JSON Schema of the normalized conversation record.
     Schema,
     /// Sync conversations into SQLite or PostgreSQL: incremental, resumable, exactly once.
-    Sync(crate::sync_cmd::SyncArgs),
+    Sync(SyncArgs),
     /// Run the built-in sandbox that behaves like both providers' APIs.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// For example `conversations completions bash >
+    /// ~/.local/share/bash-completion/completions/conversations`; see the README for each
+    /// shell.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// A table that fits the terminal.
+    Table,
+    /// One JSON array of normalized records.
+    Json,
+    /// One normalized record per line.
+    Ndjson,
+    /// A header row, then one row per record with participants flattened; cells that a
+    /// spreadsheet would run as formulas (starting with = + - @, tab or CR, like every phone
+    /// number) get a leading ' (see --csv-raw).
+    Csv,
 }
 
 /// Which provider(s) to list.
@@ -97,7 +128,9 @@ pub(crate) struct ListArgs {
     /// Stop after this many records in all.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) limit: Option<u64>,
-    /// Output format.
+    /// Output format. In csv, cells starting with = + - @ (or a tab or CR), like every phone
+    /// number, get a leading ' so that spreadsheets show them instead of running them as
+    /// formulas (OWASP's CSV-injection advice); --csv-raw turns that off.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
     /// Refuse records off their documented types: the first field a provider sent off its
@@ -106,6 +139,10 @@ pub(crate) struct ListArgs {
     /// goes to stderr.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// With --format csv, write cells exactly as received, even those a spreadsheet would run
+    /// as formulas.
+    #[arg(long)]
+    pub(crate) csv_raw: bool,
     /// Ignore the environment and list from a built-in sandbox with demo data.
     #[arg(long)]
     pub(crate) sandbox: bool,
@@ -173,4 +210,58 @@ pub(crate) struct ServeArgs {
     /// Write the base URLs and credentials as JSON to this file once listening.
     #[arg(long, value_name = "FILE", hide = true)]
     pub(crate) ready_file: Option<PathBuf>,
+}
+
+/// `conversations sync`: see `sync_cmd`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Provider to sync (required unless --status).
+    #[arg(long, value_enum, required_unless_present = "status")]
+    pub(crate) provider: Option<ProviderChoice>,
+    /// Where to write: sqlite:PATH or postgres://user@host:port/database.
+    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
+    pub(crate) to: String,
+    /// Look up the external ids in FILE (one a line; blank lines ignored) and upsert their
+    /// conversations: how ASAPP, which has no listing, is synced.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) external_ids_from: Option<PathBuf>,
+    /// An incremental run walks down to the last run's newest record less this (e.g. 3d,
+    /// 12h), to pick up conversations still being updated.
+    #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = humantime::parse_duration)]
+    pub(crate) lookback: Duration,
+    /// Walk everything, not just what is new since the last run.
+    #[arg(long)]
+    pub(crate) full_refresh: bool,
+    /// Print every stream's state (position, high-water mark, last run) and exit.
+    #[arg(long)]
+    pub(crate) status: bool,
+    /// Only conversations with this external id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
+    #[arg(long = "type", value_name = "T")]
+    pub(crate) conversation_type: Option<String>,
+    /// Only conversations of this assistant (Autocalls' numeric assistant id).
+    #[arg(long, value_name = "N")]
+    pub(crate) assistant_id: Option<u64>,
+    /// Only conversations with this customer phone number (exact match).
+    #[arg(long, value_name = "P")]
+    pub(crate) customer_phone: Option<String>,
+    /// Only conversations from this WhatsApp business number (exact match).
+    #[arg(long, value_name = "P")]
+    pub(crate) whatsapp_sender_phone: Option<String>,
+    /// Records per request, for providers that page (Autocalls: 1-100).
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// Records per transaction.
+    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    pub(crate) batch_size: usize,
+    /// Print one JSON line per committed batch on stderr (for tests and scripts).
+    #[arg(long, hide = true, env = "CONVERSATIONS_SYNC_PROGRESS_LINES")]
+    pub(crate) progress_lines: bool,
+    /// Ignore the environment and sync from a built-in sandbox with demo data.
+    #[arg(long)]
+    pub(crate) sandbox: bool,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
 }

@@ -15,12 +15,12 @@ mod sync_cmd;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use conversations_core::{ConversationQuery, Federation, Filter};
 use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 use futures::StreamExt;
 
-use crate::cli::{Cli, Command, ListArgs, SandboxCommand, ServeArgs};
+use crate::cli::{Cli, Command, CompletionsArgs, ListArgs, SandboxCommand, ServeArgs};
 use crate::progress::Progress;
 
 fn main() -> ExitCode {
@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             Command::Schema => schema(),
             Command::Sync(args) => sync_cmd::run(args).await,
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
+            Command::Completions(args) => completions(&args),
         }
     })
 }
@@ -57,6 +58,32 @@ fn schema() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: could not render the schema: {e}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// `conversations completions SHELL`: the script on stdout.
+fn completions(args: &CompletionsArgs) -> ExitCode {
+    use clap_complete::Generator;
+    let mut command = Cli::command();
+    command.set_bin_name("conversations");
+    command.build();
+    // Rendered in memory first: clap_complete's own `generate` panics on a write error
+    // (e.g. a closed pipe); `try_generate` into a buffer cannot fail that way.
+    let mut script = Vec::new();
+    if let Err(e) = args.shell.try_generate(&command, &mut script) {
+        eprintln!(
+            "error: could not generate the {} completions: {e}",
+            args.shell
+        );
+        return ExitCode::from(exit::FAILURE);
+    }
+    match io::stdout().lock().write_all(&script) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("error: could not write the completions: {e}");
             ExitCode::from(exit::FAILURE)
         }
     }
@@ -146,6 +173,7 @@ async fn list(args: ListArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut writer = output::writer(
         args.format,
+        formula_guard(&args),
         // A large buffer: a few hundred write calls for a hundred thousand records, not thousands.
         Box::new(io::BufWriter::with_capacity(256 * 1024, stdout.lock())),
         width,
@@ -188,7 +216,9 @@ async fn list(args: ListArgs) -> ExitCode {
 }
 
 /// `asapp:VALUE` or `autocalls:VALUE`.
-fn parse_provider_value(spec: &str) -> Result<(conversations_sandbox::Provider, &str), &'static str> {
+fn parse_provider_value(
+    spec: &str,
+) -> Result<(conversations_sandbox::Provider, &str), &'static str> {
     let (provider, value) = spec
         .split_once(':')
         .ok_or("expected PROVIDER:VALUE, e.g. asapp:50ms")?;
@@ -212,6 +242,15 @@ fn parse_millis(text: &str) -> Option<std::time::Duration> {
         .ok()
         .and_then(|n| n.checked_mul(scale))
         .map(std::time::Duration::from_millis)
+}
+
+/// Whether CSV cells that spreadsheets would run as formulas are neutralised (`--csv-raw`: not).
+pub(crate) fn formula_guard(args: &ListArgs) -> output::FormulaGuard {
+    if args.csv_raw {
+        output::FormulaGuard::Off
+    } else {
+        output::FormulaGuard::On
+    }
 }
 
 /// The terminal's width for tables (120 when stdout is not a terminal).
@@ -252,7 +291,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
     for spec in &args.latency {
         match parse_provider_value(spec).and_then(|(p, v)| {
-            parse_millis(v).map(|d| (p, d)).ok_or("expected a duration like 50ms or 1s")
+            parse_millis(v)
+                .map(|d| (p, d))
+                .ok_or("expected a duration like 50ms or 1s")
         }) {
             Ok((provider, latency)) => config = config.latency(provider, latency),
             Err(why) => {
@@ -270,7 +311,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 .ok_or("expected requests per second, a positive whole number")
         }) {
             Ok((provider, n)) => {
-                config = config.rate_limit(provider, conversations_sandbox::RateLimit::per_second(n))
+                config =
+                    config.rate_limit(provider, conversations_sandbox::RateLimit::per_second(n))
             }
             Err(why) => {
                 eprintln!("error: invalid --rate-limit {spec:?}: {why}");

@@ -3,11 +3,8 @@
 //! to resume, and `--status` for every stream's state.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::Args;
 use conversations_core::{ConversationQuery, ConversationSource, Filter};
 use conversations_sandbox::{Sandbox, SandboxConfig};
 use conversations_sync::{
@@ -16,64 +13,11 @@ use conversations_sync::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{CredentialArgs, ProviderChoice};
+use crate::cli::{ProviderChoice, SyncArgs};
 use crate::{exit, providers};
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), after committing.
 const INTERRUPTED: u8 = 130;
-
-#[derive(Debug, Args)]
-pub(crate) struct SyncArgs {
-    /// Provider to sync (required unless --status).
-    #[arg(long, value_enum, required_unless_present = "status")]
-    provider: Option<ProviderChoice>,
-    /// Where to write: sqlite:PATH or postgres://user@host:port/database.
-    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
-    to: String,
-    /// Look up the external ids in FILE (one a line; blank lines ignored) and upsert their
-    /// conversations: how ASAPP, which has no listing, is synced.
-    #[arg(long, value_name = "FILE")]
-    external_ids_from: Option<PathBuf>,
-    /// An incremental run walks down to the last run's newest record less this (e.g. 3d,
-    /// 12h), to pick up conversations still being updated.
-    #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = humantime::parse_duration)]
-    lookback: Duration,
-    /// Walk everything, not just what is new since the last run.
-    #[arg(long)]
-    full_refresh: bool,
-    /// Print every stream's state (position, high-water mark, last run) and exit.
-    #[arg(long)]
-    status: bool,
-    /// Only conversations with this external id.
-    #[arg(long, value_name = "ID")]
-    external_id: Option<String>,
-    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
-    #[arg(long = "type", value_name = "T")]
-    conversation_type: Option<String>,
-    /// Only conversations of this assistant (Autocalls' numeric assistant id).
-    #[arg(long, value_name = "N")]
-    assistant_id: Option<u64>,
-    /// Only conversations with this customer phone number (exact match).
-    #[arg(long, value_name = "P")]
-    customer_phone: Option<String>,
-    /// Only conversations from this WhatsApp business number (exact match).
-    #[arg(long, value_name = "P")]
-    whatsapp_sender_phone: Option<String>,
-    /// Records per request, for providers that page (Autocalls: 1-100).
-    #[arg(long, value_name = "N")]
-    page_size: Option<u32>,
-    /// Records per transaction.
-    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
-    batch_size: usize,
-    /// Print one JSON line per committed batch on stderr (for tests and scripts).
-    #[arg(long, hide = true, env = "CONVERSATIONS_SYNC_PROGRESS_LINES")]
-    progress_lines: bool,
-    /// Ignore the environment and sync from a built-in sandbox with demo data.
-    #[arg(long)]
-    sandbox: bool,
-    #[command(flatten)]
-    credentials: CredentialArgs,
-}
 
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {

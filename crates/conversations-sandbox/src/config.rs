@@ -156,7 +156,11 @@ impl SandboxConfig {
     /// let config = SandboxConfig::new().rate_limit(Provider::Asapp, RateLimit::per_second(100));
     /// # let _ = config;
     /// ```
-    pub fn rate_limit(mut self, provider: crate::Provider, limit: crate::limits::RateLimit) -> Self {
+    pub fn rate_limit(
+        mut self,
+        provider: crate::Provider,
+        limit: crate::limits::RateLimit,
+    ) -> Self {
         self.rate_limits.push((provider, limit));
         self
     }

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: the spec's own examples, read from
-//! `specs/asapp/openapi.yaml`, and a client pointed at a mock server.
+//! `openapi.yaml`, and a client pointed at a mock server.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -10,7 +10,7 @@ use conversations_core::RetryPolicy;
 use serde_json::Value;
 
 /// The OpenAPI document as checked in (extracted from the vendor page).
-pub const SPEC: &str = include_str!("../../../../specs/asapp/openapi.yaml");
+pub const SPEC: &str = include_str!("../../openapi.yaml");
 
 pub const API_ID: &str = "test-api-id";
 pub const API_SECRET: &str = "test-api-secret-Zq9";

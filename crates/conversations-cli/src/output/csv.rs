@@ -1,5 +1,12 @@
 //! `csv`: a header row, then one row per record; participants are flattened into columns and
 //! metadata is one JSON-encoded column.
+//!
+//! Spreadsheets open a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
+//! return) as a formula, so a phone number like `+14155559876` or a name like
+//! `=HYPERLINK(...)` would be evaluated. By default such cells get a leading `'`, as OWASP's
+//! CSV-injection guidance recommends ([`FormulaGuard::On`]); `--csv-raw` writes them as they
+//! are ([`FormulaGuard::Off`]). Numbers this writer formats itself (`message_count`,
+//! `total_cost`) are left alone: a number is not a formula, and a quote would make it text.
 
 use std::io::{self, Write};
 
@@ -33,16 +40,42 @@ pub(super) const HEADER: [&str; 22] = [
     "business_external_id",
 ];
 
+/// Columns holding numbers this writer formats itself; never guarded.
+const NUMERIC: [&str; 2] = ["message_count", "total_cost"];
+
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether cells that would open as formulas are neutralised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormulaGuard {
+    /// Prefix such cells with `'` (the default).
+    On,
+    /// Write every cell as it is (`--csv-raw`).
+    Off,
+}
+
+/// `cell`, with a leading `'` if a spreadsheet would read it as a formula.
+fn neutralise(cell: String) -> String {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 pub(super) struct CsvWriter<'a> {
     out: csv::Writer<Box<dyn Write + 'a>>,
     header_written: bool,
+    guard: FormulaGuard,
 }
 
 impl<'a> CsvWriter<'a> {
-    pub(super) fn new(out: Box<dyn Write + 'a>) -> Self {
+    pub(super) fn new(out: Box<dyn Write + 'a>, guard: FormulaGuard) -> Self {
         Self {
             out: csv::Writer::from_writer(out),
             header_written: false,
+            guard,
         }
     }
 
@@ -108,12 +141,89 @@ impl RecordWriter for CsvWriter<'_> {
             part(business, |p| p.id.as_ref()),
             part(business, |p| p.external_id.as_ref()),
         ];
-        self.out.write_record(&row)?;
+        let row = row.into_iter().zip(HEADER).map(|(cell, column)| {
+            if self.guard == FormulaGuard::On && !NUMERIC.contains(&column) {
+                neutralise(cell)
+            } else {
+                cell
+            }
+        });
+        self.out.write_record(row)?;
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
         self.header()?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use conversations_core::{Participant, ParticipantRole};
+
+    use super::*;
+
+    /// A record whose customer carries every kind of formula-looking text, as CSV rows.
+    fn rows(guard: FormulaGuard) -> Vec<csv::StringRecord> {
+        let mut c = Conversation::new("autocalls", serde_json::Value::Null);
+        c.id = Some("-1".to_owned());
+        c.external_id = Some("@x".to_owned());
+        c.total_cost = Some(-1.5);
+        let mut customer = Participant::new(ParticipantRole::Customer);
+        customer.name = Some("=HYPERLINK(\"http://evil.example\",\"click\")".to_owned());
+        customer.phone = Some("+14155559876".to_owned());
+        customer.id = Some("\tcmd".to_owned());
+        customer.external_id = Some("\rcmd".to_owned());
+        c.customer = Some(customer);
+        let mut buf = Vec::new();
+        {
+            let mut w = CsvWriter::new(Box::new(&mut buf), guard);
+            w.write(&c).unwrap();
+            w.finish().unwrap();
+        }
+        csv::Reader::from_reader(buf.as_slice())
+            .records()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn cell<'r>(row: &'r csv::StringRecord, column: &str) -> &'r str {
+        let index = HEADER.iter().position(|h| *h == column).unwrap();
+        row.get(index).unwrap()
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_by_default() {
+        let rows = rows(FormulaGuard::On);
+        let row = &rows[0];
+        assert_eq!(cell(row, "customer_phone"), "'+14155559876");
+        assert_eq!(
+            cell(row, "customer_name"),
+            "'=HYPERLINK(\"http://evil.example\",\"click\")"
+        );
+        assert_eq!(cell(row, "id"), "'-1");
+        assert_eq!(cell(row, "external_id"), "'@x");
+        assert_eq!(cell(row, "customer_id"), "'\tcmd");
+        assert_eq!(cell(row, "customer_external_id"), "'\rcmd");
+        // Our own numbers stay numbers; ordinary text is untouched.
+        assert_eq!(cell(row, "total_cost"), "-1.5");
+        assert_eq!(cell(row, "provider"), "autocalls");
+    }
+
+    #[test]
+    fn raw_leaves_every_cell_as_it_is() {
+        let rows = rows(FormulaGuard::Off);
+        let row = &rows[0];
+        assert_eq!(cell(row, "customer_phone"), "+14155559876");
+        assert_eq!(
+            cell(row, "customer_name"),
+            "=HYPERLINK(\"http://evil.example\",\"click\")"
+        );
+        assert_eq!(cell(row, "id"), "-1");
+        assert_eq!(cell(row, "external_id"), "@x");
+        assert_eq!(cell(row, "customer_id"), "\tcmd");
     }
 }

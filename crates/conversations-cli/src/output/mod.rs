@@ -3,25 +3,14 @@
 
 use std::io::{self, Write};
 
-use clap::ValueEnum;
 use conversations_core::Conversation;
 
 mod csv;
 mod json;
 mod table;
 
-/// How records are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    /// A table that fits the terminal.
-    Table,
-    /// One JSON array of normalized records.
-    Json,
-    /// One normalized record per line.
-    Ndjson,
-    /// A header row, then one row per record with participants flattened.
-    Csv,
-}
+pub(crate) use crate::cli::Format;
+pub(crate) use csv::FormulaGuard;
 
 /// Writes records as they come.
 pub(crate) trait RecordWriter {
@@ -37,9 +26,11 @@ pub(crate) trait RecordWriter {
     fn finish(&mut self) -> io::Result<()>;
 }
 
-/// A writer for `format` over `out`; `width` is the terminal width for tables.
+/// A writer for `format` over `out`; `width` is the terminal width for tables, `guard` says
+/// whether CSV cells that look like formulas are neutralised.
 pub(crate) fn writer<'a>(
     format: Format,
+    guard: FormulaGuard,
     out: Box<dyn Write + 'a>,
     width: usize,
 ) -> Box<dyn RecordWriter + 'a> {
@@ -47,6 +38,6 @@ pub(crate) fn writer<'a>(
         Format::Table => Box::new(table::TableWriter::new(out, width)),
         Format::Json => Box::new(json::JsonWriter::array(out)),
         Format::Ndjson => Box::new(json::JsonWriter::lines(out)),
-        Format::Csv => Box::new(csv::CsvWriter::new(out)),
+        Format::Csv => Box::new(csv::CsvWriter::new(out, guard)),
     }
 }
