@@ -88,6 +88,10 @@ pub const DERIVED: &[Derived] = &[
         render: man::render_schema,
     },
     Derived {
+        path: "crates/conversations-cli/man/conversations-sync.1",
+        render: man::render_sync,
+    },
+    Derived {
         path: "crates/conversations-cli/man/conversations-sandbox.1",
         render: man::render_sandbox,
     },

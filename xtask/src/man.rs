@@ -99,6 +99,7 @@ pages! {
     render_conversations => [];
     render_list => ["list"];
     render_schema => ["schema"];
+    render_sync => ["sync"];
     render_sandbox => ["sandbox"];
     render_sandbox_serve => ["sandbox", "serve"];
     render_completions => ["completions"];
