@@ -1,6 +1,6 @@
 //! Per-client rate limiting, shared by every call through one client: a request rate (paced by
 //! `governor`'s GCRA), a bound on requests in flight, and adaptation to the provider — a 429
-//! halves the rate and the rate climbs back gradually as requests succeed (AIMD, as TCP and
+//! cuts the rate to 70% and the rate climbs back gradually as requests succeed (AIMD, as TCP and
 //! aws-sdk-rust's adaptive retry mode do), and a `Retry-After` pauses the whole client, not
 //! just the call that saw it.
 
@@ -37,7 +37,7 @@ impl Default for RateLimit {
 /// The slowest an adaptive client goes after repeated 429s: a request every 4 seconds.
 const MIN_RATE: f64 = 0.25;
 /// Successes between two steps of recovery after a 429.
-const RECOVER_EVERY: u32 = 10;
+const RECOVER_EVERY: u32 = 5;
 
 impl RateLimit {
     /// No rate of our own (429s still slow the client down, adaptively).
@@ -153,7 +153,7 @@ impl Limiter {
         Slot { _permit: permit }
     }
 
-    /// Adapts to an answer: a 429 halves the rate and pauses the client for its
+    /// Adapts to an answer: a 429 cuts the rate to 70% and pauses the client for its
     /// `Retry-After`; successes bring the rate back step by step.
     pub(crate) fn observe(&self, status: u16, retry_after: Option<Duration>) {
         if !self.base.adaptive {
@@ -170,7 +170,9 @@ impl Limiter {
             let current = state
                 .rate
                 .unwrap_or_else(|| (state.started.len() as f64).max(1.0));
-            let halved = (current / 2.0).max(MIN_RATE);
+            // Multiplicative decrease, gentler than halving (aws-sdk-rust's adaptive mode uses
+            // 0.7): one 429 in a thousand should not cost half the throughput.
+            let halved = (current * 0.7).max(MIN_RATE);
             state.rate = Some(halved);
             state.pacer = Some(pacer(halved, 1));
             state.successes = 0;

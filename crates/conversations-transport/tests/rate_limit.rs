@@ -128,7 +128,7 @@ async fn a_429_slows_the_client_and_its_retry_after_pauses_every_call() {
     assert!(first.is_ok(), "retried after its Retry-After");
     assert!(
         t.current_rate().unwrap() < 50.0,
-        "halved: {:?}",
+        "slowed: {:?}",
         t.current_rate()
     );
     let arrivals = seen.arrivals.lock().unwrap().clone();
