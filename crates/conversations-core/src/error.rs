@@ -24,6 +24,7 @@ pub const SNIPPET_CHARS: usize = 200;
 /// assert_eq!(d.to_string(), "HTTP 401, code 401-01, request id 8e03: Unauthorized");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ApiErrorDetails {
     /// The HTTP status.
     pub status: u16,

@@ -18,6 +18,7 @@ use crate::model::{Channel, Conversation, Participant};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Filter {
     /// The caller's identifier for the conversation.
     ExternalId,
