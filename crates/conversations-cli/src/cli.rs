@@ -92,9 +92,8 @@ pub(crate) struct ListArgs {
     /// Provider to list.
     #[arg(long, value_enum)]
     pub(crate) provider: ProviderChoice,
-    /// Only conversations with this external id (ASAPP externalId, Autocalls external_identifier).
-    #[arg(long, value_name = "ID")]
-    pub(crate) external_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
     /// Look up every id of FILE (one per line; `-` reads stdin; blank lines and surrounding
     /// spaces ignored), many at once, instead of one --external-id. Each JSON record says
     /// which id it answers (`asked_id`). Exit 0 only when every id was answered.
@@ -110,18 +109,6 @@ pub(crate) struct ListArgs {
     /// Write the ids that could not be looked up to FILE, one per line, for a rerun.
     #[arg(long, value_name = "FILE", requires = "external_ids_from")]
     pub(crate) failed_ids: Option<PathBuf>,
-    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
-    #[arg(long = "type", value_name = "T")]
-    pub(crate) conversation_type: Option<String>,
-    /// Only conversations of this assistant (Autocalls' numeric assistant id).
-    #[arg(long, value_name = "N")]
-    pub(crate) assistant_id: Option<u64>,
-    /// Only conversations with this customer phone number (exact match, e.g. +14155559876).
-    #[arg(long, value_name = "P")]
-    pub(crate) customer_phone: Option<String>,
-    /// Only conversations from this WhatsApp business number (exact match).
-    #[arg(long, value_name = "P")]
-    pub(crate) whatsapp_sender_phone: Option<String>,
     /// Records per request, for providers that page (Autocalls: 1-100).
     #[arg(long, value_name = "N")]
     pub(crate) page_size: Option<u32>,
@@ -235,21 +222,8 @@ pub(crate) struct SyncArgs {
     /// Print every stream's state (position, high-water mark, last run) and exit.
     #[arg(long)]
     pub(crate) status: bool,
-    /// Only conversations with this external id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) external_id: Option<String>,
-    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
-    #[arg(long = "type", value_name = "T")]
-    pub(crate) conversation_type: Option<String>,
-    /// Only conversations of this assistant (Autocalls' numeric assistant id).
-    #[arg(long, value_name = "N")]
-    pub(crate) assistant_id: Option<u64>,
-    /// Only conversations with this customer phone number (exact match).
-    #[arg(long, value_name = "P")]
-    pub(crate) customer_phone: Option<String>,
-    /// Only conversations from this WhatsApp business number (exact match).
-    #[arg(long, value_name = "P")]
-    pub(crate) whatsapp_sender_phone: Option<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
     /// Records per request, for providers that page (Autocalls: 1-100).
     #[arg(long, value_name = "N")]
     pub(crate) page_size: Option<u32>,
@@ -264,4 +238,24 @@ pub(crate) struct SyncArgs {
     pub(crate) sandbox: bool,
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
+}
+
+/// The filters `list` and `sync` share; each maps to one of the normalized query's filters.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct FilterArgs {
+    /// Only conversations with this external id (ASAPP externalId, Autocalls external_identifier).
+    #[arg(long, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+    /// Only conversations of this type: test, widget, whatsapp or api (Autocalls).
+    #[arg(long = "type", value_name = "T")]
+    pub(crate) conversation_type: Option<String>,
+    /// Only conversations of this assistant (Autocalls' numeric assistant id).
+    #[arg(long, value_name = "N")]
+    pub(crate) assistant_id: Option<u64>,
+    /// Only conversations with this customer phone number (exact match, e.g. +14155559876).
+    #[arg(long, value_name = "P")]
+    pub(crate) customer_phone: Option<String>,
+    /// Only conversations from this WhatsApp business number (exact match).
+    #[arg(long, value_name = "P")]
+    pub(crate) whatsapp_sender_phone: Option<String>,
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod exit;
+mod filters;
 mod logging;
 mod lookups;
 mod offspec;
@@ -16,7 +17,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use conversations_core::{ConversationQuery, Federation, Filter};
+use conversations_core::{ConversationQuery, Federation};
+
+use crate::filters::WithFilters;
 use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 use futures::StreamExt;
 
@@ -91,11 +94,7 @@ fn completions(args: &CompletionsArgs) -> ExitCode {
 
 fn query(args: &ListArgs) -> ConversationQuery {
     let mut query = ConversationQuery::new()
-        .with_filter(Filter::ExternalId, args.external_id.clone())
-        .with_filter(Filter::Channel, args.conversation_type.clone())
-        .with_filter(Filter::AgentId, args.assistant_id.map(|id| id.to_string()))
-        .with_filter(Filter::CustomerPhone, args.customer_phone.clone())
-        .with_filter(Filter::BusinessPhone, args.whatsapp_sender_phone.clone())
+        .with_filters(&args.filters)
         .strict(args.strict);
     query.page_size = args.page_size;
     query.limit = args.limit;
@@ -104,43 +103,16 @@ fn query(args: &ListArgs) -> ConversationQuery {
 
 async fn list(args: ListArgs) -> ExitCode {
     let base = query(&args);
-    // The sandbox, when asked for, lives until the listing is done.
-    let sandbox = if args.sandbox {
-        match Sandbox::start(SandboxConfig::new()).await {
-            Ok(sandbox) => Some(sandbox),
-            Err(e) => {
-                eprintln!("error: could not start the sandbox: {e}");
-                return ExitCode::from(exit::FAILURE);
-            }
-        }
-    } else {
-        None
-    };
-    let credentials = match &sandbox {
-        Some(sandbox) => providers::sandbox_credentials(sandbox),
-        None => args.credentials.clone(),
-    };
     let mut options = conversations_transport::ClientOptions::new();
     if let Some(rate) = args.rate {
         options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
     }
-    let sources = match providers::sources_with(args.provider, &credentials, &options) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            let code = if errors
-                .iter()
-                .all(|e| matches!(e, providers::SetupError::Missing { .. }))
-            {
-                exit::AUTH
-            } else {
-                exit::USAGE
-            };
-            return ExitCode::from(code);
-        }
-    };
+    // The sandbox, when asked for, lives until the listing is done.
+    let (_sandbox, sources) =
+        match providers::setup(args.sandbox, args.provider, &args.credentials, &options).await {
+            Ok(setup) => setup,
+            Err(code) => return code,
+        };
 
     if let Some(path) = &args.external_ids_from {
         return lookups::run(&args, path, &base, sources).await;

@@ -110,16 +110,9 @@ pub(crate) fn sandbox_credentials(sandbox: &Sandbox) -> CredentialArgs {
     }
 }
 
-/// The sources `choice` names. For `all`, every provider with credentials; when none has any,
-/// the errors naming what to set.
-pub(crate) fn sources(
-    choice: ProviderChoice,
-    credentials: &CredentialArgs,
-) -> Result<Vec<Arc<dyn ConversationSource>>, Vec<SetupError>> {
-    sources_with(choice, credentials, &ClientOptions::new())
-}
-
-/// [`sources`] with these HTTP options (a `--rate`, say) for every client.
+/// The sources `choice` names, with these HTTP options (a `--rate`, say) for every client.
+/// For `all`, every provider with credentials; when none has any, the errors naming what to
+/// set.
 pub(crate) fn sources_with(
     choice: ProviderChoice,
     credentials: &CredentialArgs,
@@ -157,6 +150,49 @@ pub(crate) fn sources_with(
                 .collect());
             }
             Ok(sources)
+        }
+    }
+}
+
+/// What every command that lists starts with: the built-in sandbox when asked for (it lives
+/// as long as the returned value), and the sources `choice` names, with `options`. Setup
+/// errors are printed; the exit code to end with is returned instead.
+pub(crate) async fn setup(
+    use_sandbox: bool,
+    choice: ProviderChoice,
+    credentials: &CredentialArgs,
+    options: &ClientOptions,
+) -> Result<(Option<Sandbox>, Vec<Arc<dyn ConversationSource>>), std::process::ExitCode> {
+    let sandbox = if use_sandbox {
+        match Sandbox::start(conversations_sandbox::SandboxConfig::new()).await {
+            Ok(sandbox) => Some(sandbox),
+            Err(e) => {
+                eprintln!("error: could not start the sandbox: {e}");
+                return Err(std::process::ExitCode::from(crate::exit::FAILURE));
+            }
+        }
+    } else {
+        None
+    };
+    let credentials = match &sandbox {
+        Some(sandbox) => sandbox_credentials(sandbox),
+        None => credentials.clone(),
+    };
+    match sources_with(choice, &credentials, options) {
+        Ok(sources) => Ok((sandbox, sources)),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            let all_missing = errors
+                .iter()
+                .all(|e| matches!(e, SetupError::Missing { .. }));
+            let code = if all_missing {
+                crate::exit::AUTH
+            } else {
+                crate::exit::USAGE
+            };
+            Err(std::process::ExitCode::from(code))
         }
     }
 }

@@ -6,7 +6,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use conversations_core::{ConversationQuery, ConversationSource, Filter};
-use conversations_sandbox::{Sandbox, SandboxConfig};
 use conversations_sync::{
     Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError, SyncOptions,
     Target,
@@ -14,6 +13,7 @@ use conversations_sync::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ProviderChoice, SyncArgs};
+use crate::filters::WithFilters;
 use crate::{exit, providers};
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), after committing.
@@ -21,12 +21,7 @@ const INTERRUPTED: u8 = 130;
 
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {
-        let mut query = ConversationQuery::new()
-            .with_filter(Filter::ExternalId, self.external_id.clone())
-            .with_filter(Filter::Channel, self.conversation_type.clone())
-            .with_filter(Filter::AgentId, self.assistant_id.map(|id| id.to_string()))
-            .with_filter(Filter::CustomerPhone, self.customer_phone.clone())
-            .with_filter(Filter::BusinessPhone, self.whatsapp_sender_phone.clone());
+        let mut query = ConversationQuery::new().with_filters(&self.filters);
         query.page_size = self.page_size;
         query
     }
@@ -62,33 +57,12 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         },
         None => None,
     };
-    let sandbox = if args.sandbox {
-        match Sandbox::start(SandboxConfig::new()).await {
-            Ok(sandbox) => Some(sandbox),
-            Err(e) => {
-                eprintln!("error: could not start the sandbox: {e}");
-                return ExitCode::from(exit::FAILURE);
-            }
-        }
-    } else {
-        None
-    };
-    let credentials = match &sandbox {
-        Some(sandbox) => providers::sandbox_credentials(sandbox),
-        None => args.credentials.clone(),
-    };
-    let sources = match providers::sources(choice, &credentials) {
-        Ok(sources) => sources,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            let all_missing = errors
-                .iter()
-                .all(|e| matches!(e, providers::SetupError::Missing { .. }));
-            return ExitCode::from(if all_missing { exit::AUTH } else { exit::USAGE });
-        }
-    };
+    let options = conversations_transport::ClientOptions::new();
+    let (sandbox, sources) =
+        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
+            Ok(setup) => setup,
+            Err(code) => return code,
+        };
 
     let (stop, interrupt) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
