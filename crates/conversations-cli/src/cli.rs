@@ -120,6 +120,10 @@ pub(crate) struct ListArgs {
     /// formulas (OWASP's CSV-injection advice); --csv-raw turns that off.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
+    /// Write to FILE instead of stdout: into a temporary file beside it, renamed into place
+    /// only when the whole listing succeeded (an interrupted or failed run leaves FILE as it was).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
     /// Refuse records off their documented types: the first field a provider sent off its
     /// documented type ends the listing with an error naming the provider, record and field.
     /// Without it such records are listed, each with its "notes", and a summary per provider

@@ -12,6 +12,8 @@ pub(crate) const FAILURE: u8 = 1;
 pub(crate) const USAGE: u8 = 2;
 /// Credentials were missing or refused.
 pub(crate) const AUTH: u8 = 3;
+/// Stopped by Ctrl-C (128 + SIGINT), after closing the output cleanly.
+pub(crate) const INTERRUPTED: u8 = 130;
 
 /// The category of an error, as an exit code.
 pub(crate) fn code_for(error: &Error) -> u8 {

@@ -141,26 +141,78 @@ async fn list(args: ListArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    let width = terminal_width();
-    let stdout = io::stdout();
+    // `--output FILE`: a temporary file beside it, renamed into place only on success.
+    let temp = match &args.output {
+        Some(path) => match output::Destination::create(path) {
+            Ok(temp) => Some(temp),
+            Err(e) => {
+                eprintln!("error: cannot write to {}: {e}", path.display());
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        None => None,
+    };
+    let sink: Box<dyn io::Write> = match &temp {
+        Some(temp) => match temp.writer() {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                eprintln!("error: cannot write the output file: {e}");
+                return ExitCode::from(exit::FAILURE);
+            }
+        },
+        None => Box::new(io::stdout().lock()),
+    };
     let mut writer = output::writer(
         args.format,
         formula_guard(&args),
         // A large buffer: a few hundred write calls for a hundred thousand records, not thousands.
-        Box::new(io::BufWriter::with_capacity(256 * 1024, stdout.lock())),
-        width,
+        Box::new(io::BufWriter::with_capacity(256 * 1024, sink)),
+        terminal_width(),
     );
     let mut progress = Progress::new();
     let mut tally = offspec::Tally::default();
     let mut codes = Vec::new();
+    let mut written = 0u64;
     let mut remaining = args.limit;
     let mut items = federation.list();
-    while let Some(item) = items.next().await {
+    // Ctrl-C ends every format cleanly (a JSON array closed), within a poll.
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut interrupted = false;
+    loop {
+        // Records that are ready are written straight on; before waiting on the network, what
+        // is buffered goes out, so a slow listing shows its records as they come.
+        let item = match futures::FutureExt::now_or_never(items.next()) {
+            Some(item) => {
+                // Between ready records, a look at Ctrl-C now and then.
+                if written.is_multiple_of(256)
+                    && futures::FutureExt::now_or_never(&mut interrupt).is_some()
+                {
+                    interrupted = true;
+                    break;
+                }
+                item
+            }
+            None => {
+                if let Err(e) = writer.flush() {
+                    return broken_output(&progress, &e);
+                }
+                tokio::select! {
+                    item = items.next() => item,
+                    _ = &mut interrupt => {
+                        interrupted = true;
+                        break;
+                    }
+                }
+            }
+        };
+        let Some(item) = item else { break };
         match item.result {
             Ok(conversation) => {
                 if let Err(e) = writer.write(&conversation) {
                     return broken_output(&progress, &e);
                 }
+                written += 1;
                 progress.record(&item.source);
                 tally.record(&conversation);
                 // `--limit` bounds the whole listing, across providers.
@@ -178,11 +230,28 @@ async fn list(args: ListArgs) -> ExitCode {
         }
     }
     progress.finish();
-    if let Err(e) = writer.finish() {
+    let closed = if written == 0 && !codes.is_empty() {
+        writer.finish_failed()
+    } else {
+        writer.finish()
+    };
+    drop(writer);
+    if let Err(e) = closed {
         return broken_output(&progress, &e);
     }
     for line in tally.summary() {
         eprintln!("{line}");
+    }
+    if interrupted {
+        eprintln!("interrupted: {written} records written");
+        return ExitCode::from(exit::INTERRUPTED);
+    }
+    if codes.is_empty()
+        && let (Some(temp), Some(path)) = (temp, &args.output)
+        && let Err(e) = temp.persist(path)
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(exit::FAILURE);
     }
     exit::worst(codes)
 }

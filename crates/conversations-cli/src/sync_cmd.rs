@@ -13,11 +13,9 @@ use conversations_sync::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ProviderChoice, SyncArgs};
+use crate::exit::INTERRUPTED;
 use crate::filters::WithFilters;
 use crate::{exit, providers};
-
-/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), after committing.
-const INTERRUPTED: u8 = 130;
 
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {

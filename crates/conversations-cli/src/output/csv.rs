@@ -152,8 +152,16 @@ impl RecordWriter for CsvWriter<'_> {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.header()?;
+        self.out.flush()
+    }
+
+    fn finish_failed(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

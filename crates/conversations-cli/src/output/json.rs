@@ -73,6 +73,10 @@ impl RecordWriter for JsonWriter<'_> {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if self.array {
             self.out

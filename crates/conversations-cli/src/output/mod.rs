@@ -5,7 +5,10 @@ use std::io::{self, Write};
 
 use conversations_core::Conversation;
 
+pub(crate) use destination::Destination;
+
 mod csv;
+mod destination;
 mod json;
 mod table;
 
@@ -24,6 +27,13 @@ pub(crate) trait RecordWriter {
     }
     /// Writes whatever closes the output (e.g. `]`) and flushes.
     fn finish(&mut self) -> io::Result<()>;
+    /// Pushes what is buffered out (the listing is about to wait for the network).
+    fn flush(&mut self) -> io::Result<()>;
+    /// Closes the output of a listing that failed before any record: like [`finish`](Self::finish),
+    /// but a table or CSV prints no header over nothing.
+    fn finish_failed(&mut self) -> io::Result<()> {
+        self.finish()
+    }
 }
 
 /// A writer for `format` over `out`; `width` is the terminal width for tables, `guard` says

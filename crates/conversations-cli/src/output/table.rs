@@ -121,8 +121,16 @@ impl RecordWriter for TableWriter<'_> {
         self.row(&cells)
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.header()?;
+        self.out.flush()
+    }
+
+    fn finish_failed(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
