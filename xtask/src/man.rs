@@ -102,4 +102,5 @@ pages! {
     render_sandbox => ["sandbox"];
     render_sandbox_serve => ["sandbox", "serve"];
     render_completions => ["completions"];
+    render_accounts => ["accounts"];
 }

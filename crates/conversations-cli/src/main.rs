@@ -3,6 +3,7 @@
 //! `asapp-gen`, `autocalls-api` and `conversations-sandbox`.
 
 mod cli;
+mod config;
 mod exit;
 mod output;
 mod progress;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             Command::Schema => schema(),
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
             Command::Completions(args) => completions(&args),
+            Command::Accounts(args) => config::accounts_command(&args),
         }
     })
 }
