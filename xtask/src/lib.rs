@@ -103,6 +103,10 @@ pub const DERIVED: &[Derived] = &[
         path: "crates/conversations-cli/man/conversations-completions.1",
         render: man::render_completions,
     },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-accounts.1",
+        render: man::render_accounts,
+    },
 ];
 
 /// The workspace root (the parent of `xtask/`).

@@ -52,6 +52,47 @@ pub(crate) enum Command {
     /// ~/.local/share/bash-completion/completions/conversations`; see the README for each
     /// shell.
     Completions(CompletionsArgs),
+    /// List the accounts in the config file and those the environment variables set: name,
+    /// provider, base URL, and where each one's secret comes from (never the secret).
+    #[command(after_long_help = ACCOUNTS_HELP)]
+    Accounts(AccountsArgs),
+}
+
+/// The config file's shape, under `conversations accounts --help`.
+const ACCOUNTS_HELP: &str = "\
+The config file (TOML) names accounts; it never holds a secret, only where to find it:
+
+  [accounts.acme-autocalls]
+  provider = \"autocalls\"
+  base_url = \"https://app.autocalls.ai/api\"  # optional
+  # The key is in this environment variable...
+  api_key_env = \"ACME_AUTOCALLS_KEY\"
+  # ...or is what this command prints:
+  # api_key_command = [\"pass\", \"show\", \"autocalls/acme\"]
+
+  [accounts.main-asapp]
+  provider = \"asapp\"
+  api_id = \"my-api-id\"                 # not a secret
+  api_secret_env = \"ASAPP_API_SECRET\"  # or api_secret_command
+
+Without a file, ASAPP_API_ID + ASAPP_API_SECRET and AUTOCALLS_API_KEY make the accounts
+`asapp` and `autocalls`, listed as `asapp (env)` and `autocalls (env)`.";
+
+#[derive(Debug, Args)]
+pub(crate) struct AccountsArgs {
+    /// The accounts config file [default: conversations/config.toml in your config directory,
+    /// e.g. ~/.config/conversations/config.toml on Linux, ~/Library/Application
+    /// Support/conversations/config.toml on macOS, %APPDATA%\conversations\config.toml on
+    /// Windows].
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Also read each account's secret (running its command, if it has one) and build its
+    /// client, without sending any request; report what fails.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Only these accounts.
+    #[arg(value_name = "NAME")]
+    pub(crate) names: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! `asapp-gen`, `autocalls-api` and `conversations-sandbox`.
 
 mod cli;
+mod config;
 mod exit;
 mod filters;
 mod logging;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
             Command::Sync(args) => sync_cmd::run(args).await,
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
             Command::Completions(args) => completions(&args),
+            Command::Accounts(args) => config::accounts_command(&args),
         }
     })
 }

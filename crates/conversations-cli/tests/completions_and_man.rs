@@ -33,7 +33,9 @@ fn each_shell_gets_a_script_that_knows_the_subcommands() {
             script.contains(marker),
             "{shell}: no {marker:?} in\n{script}"
         );
-        for word in ["list", "schema", "sandbox", "provider", "csv-raw"] {
+        for word in [
+            "list", "schema", "sandbox", "accounts", "provider", "csv-raw",
+        ] {
             assert!(script.contains(word), "{shell}: no {word:?}");
         }
     }
@@ -77,7 +79,14 @@ fn the_man_pages_match_the_binary() {
     let help = String::from_utf8(conversations(&["--help"]).stdout).unwrap();
     let about = help.lines().next().unwrap();
     assert!(page.contains(about), "{about} not in\n{page}");
-    for sub in ["list", "schema", "sandbox", "sandbox-serve", "completions"] {
+    for sub in [
+        "list",
+        "schema",
+        "sandbox",
+        "sandbox-serve",
+        "completions",
+        "accounts",
+    ] {
         assert!(
             man.join(format!("conversations-{sub}.1")).is_file(),
             "no page for {sub}"

@@ -1,0 +1,247 @@
+//! Reading an account's secret, only when the account is used, and turning the account into
+//! a `ConversationSource` with the provider crate's public builder.
+//!
+//! A secret comes from an environment variable or from what a command prints on stdout (the
+//! command runs without a shell; its stdin and stderr are the terminal's, so a password
+//! manager can prompt). It is held in a [`SecretString`] from then on. Errors name the
+//! account, the variable or the command and its exit status, never a secret and never the
+//! command's output.
+
+use std::ffi::OsString;
+use std::io;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+
+use asapp_gen::AsappClient;
+use autocalls_api::{AutocallsClient, AutocallsSource};
+use conversations_core::ConversationSource;
+use secrecy::SecretString;
+
+use super::{Account, EnvLookup, Provider, SecretSource, shell_words};
+use crate::exit;
+
+/// An account with its secret read: what the provider builders need.
+#[derive(Debug, Clone)]
+pub(crate) struct ResolvedAccount {
+    /// The account's name.
+    pub(crate) name: String,
+    /// Its provider.
+    pub(crate) provider: Provider,
+    /// The base URL, if not the provider's default.
+    pub(crate) base_url: Option<String>,
+    /// ASAPP's API id.
+    pub(crate) api_id: Option<String>,
+    /// Autocalls' API key or ASAPP's API secret (its `Debug` prints `[REDACTED]`).
+    pub(crate) secret: SecretString,
+}
+
+/// Why an account could not be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AccountError {
+    /// The secret's environment variable is not set.
+    #[error("account `{account}`: environment variable {variable} is not set")]
+    EnvNotSet {
+        /// The account.
+        account: String,
+        /// The variable.
+        variable: String,
+    },
+    /// The secret's environment variable is set but empty.
+    #[error("account `{account}`: environment variable {variable} is empty")]
+    EnvEmpty {
+        /// The account.
+        account: String,
+        /// The variable.
+        variable: String,
+    },
+    /// The secret's environment variable is not valid UTF-8.
+    #[error("account `{account}`: environment variable {variable} is not valid UTF-8")]
+    EnvNotUnicode {
+        /// The account.
+        account: String,
+        /// The variable.
+        variable: String,
+    },
+    /// The secret's command could not be started.
+    #[error("account `{account}`: cannot run {key}_command `{command}`: {source}")]
+    Spawn {
+        /// The account.
+        account: String,
+        /// `api_key` or `api_secret`.
+        key: &'static str,
+        /// The command, as typed in a shell.
+        command: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The secret's command exited unsuccessfully.
+    #[error(
+        "account `{account}`: {key}_command `{command}` failed ({status}); its output is not shown"
+    )]
+    CommandFailed {
+        /// The account.
+        account: String,
+        /// `api_key` or `api_secret`.
+        key: &'static str,
+        /// The command, as typed in a shell.
+        command: String,
+        /// How it exited.
+        status: ExitStatus,
+    },
+    /// The secret's command printed something that cannot be a secret.
+    #[error("account `{account}`: {key}_command `{command}` {problem}")]
+    CommandOutput {
+        /// The account.
+        account: String,
+        /// `api_key` or `api_secret`.
+        key: &'static str,
+        /// The command, as typed in a shell.
+        command: String,
+        /// What was wrong with its output (never the output).
+        problem: &'static str,
+    },
+    /// The provider's builder refused the account (a bad base URL, a secret with characters a
+    /// header cannot hold, …).
+    #[error("account `{account}`: {message}")]
+    Build {
+        /// The account.
+        account: String,
+        /// The builder's message (the builders never include the secret).
+        message: String,
+    },
+}
+
+impl AccountError {
+    /// The exit code for it: bad settings are usage errors, a missing secret an
+    /// authentication one.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            AccountError::Build { .. } => exit::USAGE,
+            _ => exit::AUTH,
+        }
+    }
+}
+
+impl Account {
+    /// Reads the account's secret now (from the environment `env` or by running its command).
+    pub(crate) fn resolve(&self, env: EnvLookup<'_>) -> Result<ResolvedAccount, AccountError> {
+        let secret = match &self.secret {
+            SecretSource::Env(variable) => self.secret_from_env(variable, env)?,
+            SecretSource::Command(argv) => self.secret_from_command(argv)?,
+        };
+        Ok(ResolvedAccount {
+            name: self.name.clone(),
+            provider: self.provider,
+            base_url: self.base_url.clone(),
+            api_id: self.api_id.clone(),
+            secret,
+        })
+    }
+
+    fn secret_from_env(
+        &self,
+        variable: &str,
+        env: EnvLookup<'_>,
+    ) -> Result<SecretString, AccountError> {
+        let fields = || (self.name.clone(), variable.to_owned());
+        let value: OsString = env(variable).ok_or_else(|| {
+            let (account, variable) = fields();
+            AccountError::EnvNotSet { account, variable }
+        })?;
+        let value = value.into_string().map_err(|_| {
+            let (account, variable) = fields();
+            AccountError::EnvNotUnicode { account, variable }
+        })?;
+        if value.is_empty() {
+            let (account, variable) = fields();
+            return Err(AccountError::EnvEmpty { account, variable });
+        }
+        Ok(SecretString::from(value))
+    }
+
+    fn secret_from_command(&self, argv: &[String]) -> Result<SecretString, AccountError> {
+        let key = self.provider.secret_key();
+        let command = shell_words(argv);
+        let output_problem = |problem| AccountError::CommandOutput {
+            account: self.name.clone(),
+            key,
+            command: command.clone(),
+            problem,
+        };
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| output_problem("is empty"))?;
+        let output = Command::new(program)
+            .args(args)
+            .stdin(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .stdout(Stdio::piped())
+            .output()
+            .map_err(|source| AccountError::Spawn {
+                account: self.name.clone(),
+                key,
+                command: command.clone(),
+                source,
+            })?;
+        if !output.status.success() {
+            return Err(AccountError::CommandFailed {
+                account: self.name.clone(),
+                key,
+                command,
+                status: output.status,
+            });
+        }
+        let mut stdout = output.stdout;
+        // One trailing line break is how commands end their output; it is not the secret's.
+        if stdout.ends_with(b"\n") {
+            stdout.pop();
+            if stdout.ends_with(b"\r") {
+                stdout.pop();
+            }
+        }
+        if stdout.is_empty() {
+            return Err(output_problem(
+                "printed nothing on stdout; it should print the secret",
+            ));
+        }
+        if stdout.contains(&b'\n') {
+            return Err(output_problem(
+                "printed more than one line; it should print only the secret",
+            ));
+        }
+        let text = String::from_utf8(stdout)
+            .map_err(|_| output_problem("printed something that is not UTF-8"))?;
+        Ok(SecretString::from(text))
+    }
+}
+
+impl ResolvedAccount {
+    /// The account's `ConversationSource`, built with its provider crate's public builder.
+    pub(crate) fn into_source(self) -> Result<Arc<dyn ConversationSource>, AccountError> {
+        let name = self.name;
+        let refused = |e: &dyn std::fmt::Display| AccountError::Build {
+            account: name.clone(),
+            message: e.to_string(),
+        };
+        match self.provider {
+            Provider::Asapp => {
+                let mut builder = AsappClient::builder()
+                    .api_id(self.api_id.unwrap_or_default())
+                    .api_secret(self.secret);
+                if let Some(url) = self.base_url {
+                    builder = builder.base_url(url);
+                }
+                let client = builder.build().map_err(|e| refused(&e))?;
+                Ok(Arc::new(client.into_source()))
+            }
+            Provider::Autocalls => {
+                let mut builder = AutocallsClient::builder().api_key(self.secret);
+                if let Some(url) = self.base_url {
+                    builder = builder.base_url(url);
+                }
+                let client = builder.build().map_err(|e| refused(&e))?;
+                Ok(Arc::new(AutocallsSource::new(client)))
+            }
+        }
+    }
+}
