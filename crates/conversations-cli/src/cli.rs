@@ -273,7 +273,7 @@ pub(crate) struct SyncArgs {
     #[arg(long, value_name = "N")]
     pub(crate) page_size: Option<u32>,
     /// Records per transaction.
-    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    #[arg(long, value_name = "N", default_value_t = 5000, hide = true)]
     pub(crate) batch_size: usize,
     /// Print one JSON line per committed batch on stderr (for tests and scripts).
     #[arg(long, hide = true, env = "CONVERSATIONS_SYNC_PROGRESS_LINES")]

@@ -46,7 +46,7 @@ use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
 ///
 /// ```
 /// let options = conversations_sync::SyncOptions::default();
-/// assert_eq!(options.batch_size, 1000);
+/// assert_eq!(options.batch_size, 5000);
 /// assert_eq!(options.lookback, std::time::Duration::from_secs(3 * 86_400));
 /// ```
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ pub struct SyncOptions {
 impl Default for SyncOptions {
     fn default() -> Self {
         Self {
-            batch_size: 1000,
+            batch_size: 5000,
             lookback: Duration::from_secs(3 * 86_400),
             full_refresh: false,
         }

@@ -1,13 +1,15 @@
-//! PostgreSQL: one connection for writes, a batch as one multi-row `INSERT … SELECT FROM
-//! unnest(…) ON CONFLICT DO UPDATE` (a single prepared statement whatever the batch size),
+//! PostgreSQL: one connection for writes; a batch is `COPY`ed (binary) into a temporary
+//! table, then merged by one prepared `INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING`;
 //! `raw`, `notes` and `metadata` as `jsonb`. A stream's lock is a session advisory lock on
 //! a connection of its own, so the server drops it when the holder dies; the holder's host,
 //! pid and start time sit in `sync_locks` for the next contender to read.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::Mutex;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
 
 use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
@@ -86,7 +88,8 @@ pub(super) struct PgStore {
     /// this is part of every lock's name (syncs into different schemas never collide).
     scope: String,
     client: Arc<Mutex<Client>>,
-    upsert: Statement,
+    /// The batch's merge from the temporary table into `conversations`.
+    merge: Statement,
 }
 
 /// A held advisory lock: its own connection, closed (and the lock released) on drop.
@@ -181,8 +184,12 @@ impl PgStore {
             scope_row.get::<_, Option<String>>(0).unwrap_or_default(),
             scope_row.get::<_, Option<String>>(1).unwrap_or_default()
         );
-        let upsert = client
-            .prepare(&upsert_sql())
+        client
+            .batch_execute(&batch_table_sql())
+            .await
+            .map_err(db_error(url, "creating the batch's temporary table"))?;
+        let merge = client
+            .prepare(&merge_sql())
             .await
             .map_err(db_error(url, "preparing the upsert"))?;
         Ok(Self {
@@ -190,7 +197,7 @@ impl PgStore {
             schema: schema.map(str::to_owned),
             scope,
             client: Arc::new(Mutex::new(client)),
-            upsert,
+            merge,
         })
     }
 
@@ -290,10 +297,9 @@ impl PgStore {
 
     pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
         let client = Arc::clone(&self.client);
-        let upsert = self.upsert.clone();
+        let merge = self.merge.clone();
         let url = self.url.clone();
-        let handle =
-            tokio::spawn(async move { commit(&client, &upsert, &url, rows, &state).await });
+        let handle = tokio::spawn(async move { commit(&client, &merge, &url, rows, &state).await });
         let target = self.url.to_string();
         Box::pin(async move {
             handle.await.map_err(|e| SyncError::Database {
@@ -307,7 +313,7 @@ impl PgStore {
 
 async fn commit(
     client: &Mutex<Client>,
-    upsert: &Statement,
+    merge: &Statement,
     url: &PostgresUrl,
     rows: Vec<Row>,
     state: &StreamState,
@@ -318,48 +324,37 @@ async fn commit(
     let written = if rows.is_empty() {
         Written::default()
     } else {
-        let columns = Columns::of(&rows);
+        copy_rows(&tx, &rows).await.map_err(&err)?;
         let now = Utc::now();
-        let c = &columns;
-        let row = tx
-            .query_one(
-                upsert,
-                &[
-                    &c.source,
-                    &c.key,
-                    &c.id,
-                    &c.external_id,
-                    &c.channel,
-                    &c.agent_role,
-                    &c.agent_id,
-                    &c.agent_external_id,
-                    &c.agent_name,
-                    &c.customer_id,
-                    &c.customer_external_id,
-                    &c.customer_name,
-                    &c.customer_phone,
-                    &c.business_id,
-                    &c.business_phone,
-                    &c.message_count,
-                    &c.total_cost,
-                    &c.ai_enabled,
-                    &c.created_at,
-                    &c.updated_at,
-                    &c.metadata,
-                    &c.raw,
-                    &c.notes,
-                    &c.raw_hash,
-                    &now,
-                ],
-            )
-            .await
-            .map_err(&err)?;
-        let n = |i: usize| row.get::<_, i64>(i).max(0) as u64;
-        Written {
-            inserted: n(0),
-            updated: n(1),
-            unchanged: n(2),
+        // Inserted and changed rows come back (`xmax = 0`: inserted); an unchanged row is
+        // left as it is by the merge, and only its `last_seen` moves here.
+        let returned = tx.query(merge, &[&now]).await.map_err(&err)?;
+        let inserted = returned.iter().filter(|r| r.get::<_, bool>(1)).count();
+        let mut written = Written {
+            inserted: inserted as u64,
+            updated: (returned.len() - inserted) as u64,
+            unchanged: (rows.len() - returned.len()) as u64,
+        };
+        if written.unchanged > 0 {
+            let changed: std::collections::HashSet<&str> =
+                returned.iter().map(|r| r.get::<_, &str>(0)).collect();
+            let (sources, keys): (Vec<&str>, Vec<&str>) = rows
+                .iter()
+                .filter(|r| !changed.contains(r.key.as_str()))
+                .map(|r| (r.source.as_str(), r.key.as_str()))
+                .unzip();
+            let seen = tx
+                .execute(
+                    "UPDATE conversations c SET last_seen = $1
+                     FROM unnest($2::text[], $3::text[]) AS u(source, key)
+                     WHERE c.source = u.source AND c.key = u.key",
+                    &[&now, &sources, &keys],
+                )
+                .await
+                .map_err(&err)?;
+            written.unchanged = seen;
         }
+        written
     };
     let counts = plus(state.counts, written);
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -435,41 +430,55 @@ async fn migrate(client: &mut Client, url: &PostgresUrl) -> Result<(), SyncError
     Ok(())
 }
 
-/// The one upsert statement: the batch arrives as one array per column, `unnest`ed into
-/// rows; the counts come back in one row (inserted, updated, unchanged), told apart by the
-/// stored `raw_hash` read in the same snapshot before the write.
-fn upsert_sql() -> String {
-    let types = [
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "int8",
-        "float8",
-        "bool",
-        "timestamptz",
-        "timestamptz",
-        "text",
-        "text",
-        "text",
-        "text",
-    ];
-    let arrays: Vec<String> = types
+/// The temporary table a batch is copied into (per connection, emptied at each commit).
+const BATCH_TABLE: &str = "pg_temp.sync_batch";
+
+/// The column types of [`BATCH_TABLE`], in [`COLUMNS`] order (the JSON columns as text,
+/// made `jsonb` by the merge).
+const BATCH_TYPES: [Type; 24] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::FLOAT8,
+    Type::BOOL,
+    Type::TIMESTAMPTZ,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+];
+
+fn batch_table_sql() -> String {
+    let columns: Vec<String> = COLUMNS
         .iter()
-        .enumerate()
-        .map(|(i, t)| format!("${}::{t}[]", i + 1))
+        .zip(&BATCH_TYPES)
+        .map(|(c, t)| format!("{c} {}", t.name()))
         .collect();
+    format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {BATCH_TABLE} ({}) ON COMMIT DELETE ROWS",
+        columns.join(", ")
+    )
+}
+
+/// The merge: every row of the batch table into `conversations`. A new key is inserted, a
+/// known key with other raw bytes has every column overwritten, a known key with the same
+/// bytes is left alone (the `WHERE` of `DO UPDATE`: not returned). Returns the key of each
+/// row written and whether it was inserted (`xmax = 0`: no earlier version).
+fn merge_sql() -> String {
     let selected: Vec<String> = COLUMNS
         .iter()
         .map(|c| match *c {
@@ -482,91 +491,60 @@ fn upsert_sql() -> String {
         .skip(2)
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    let now = COLUMNS.len() + 1;
     format!(
-        "WITH input AS (
-             SELECT * FROM unnest({arrays}) AS t({columns})
-         ),
-         prev AS (
-             SELECT c.source, c.key, c.raw_hash FROM conversations c
-             JOIN input i ON c.source = i.source AND c.key = i.key
-         ),
-         up AS (
-             INSERT INTO conversations ({columns}, first_seen, last_seen)
-             SELECT {selected}, ${now}, ${now} FROM input
-             ON CONFLICT (source, key) DO UPDATE SET {sets}, last_seen = excluded.last_seen
-             RETURNING source, key, raw_hash
-         )
-         SELECT count(*) FILTER (WHERE p.key IS NULL)::bigint,
-                count(*) FILTER (WHERE p.key IS NOT NULL AND p.raw_hash <> up.raw_hash)::bigint,
-                count(*) FILTER (WHERE p.raw_hash = up.raw_hash)::bigint
-         FROM up LEFT JOIN prev p ON p.source = up.source AND p.key = up.key",
-        arrays = arrays.join(", "),
+        "INSERT INTO conversations ({columns}, first_seen, last_seen)
+         SELECT {selected}, $1, $1 FROM {BATCH_TABLE}
+         ON CONFLICT (source, key) DO UPDATE SET {sets}, last_seen = excluded.last_seen
+         WHERE conversations.raw_hash IS DISTINCT FROM excluded.raw_hash
+         RETURNING key, (xmax = 0)",
         columns = COLUMNS.join(", "),
         selected = selected.join(", "),
         sets = sets.join(", "),
     )
 }
 
-/// A batch as one vector per column.
-#[derive(Default)]
-struct Columns<'a> {
-    source: Vec<&'a str>,
-    key: Vec<&'a str>,
-    id: Vec<Option<&'a str>>,
-    external_id: Vec<Option<&'a str>>,
-    channel: Vec<Option<&'a str>>,
-    agent_role: Vec<Option<&'a str>>,
-    agent_id: Vec<Option<&'a str>>,
-    agent_external_id: Vec<Option<&'a str>>,
-    agent_name: Vec<Option<&'a str>>,
-    customer_id: Vec<Option<&'a str>>,
-    customer_external_id: Vec<Option<&'a str>>,
-    customer_name: Vec<Option<&'a str>>,
-    customer_phone: Vec<Option<&'a str>>,
-    business_id: Vec<Option<&'a str>>,
-    business_phone: Vec<Option<&'a str>>,
-    message_count: Vec<Option<i64>>,
-    total_cost: Vec<Option<f64>>,
-    ai_enabled: Vec<Option<bool>>,
-    created_at: Vec<Option<DateTime<Utc>>>,
-    updated_at: Vec<Option<DateTime<Utc>>>,
-    metadata: Vec<&'a str>,
-    raw: Vec<&'a str>,
-    notes: Vec<Option<&'a str>>,
-    raw_hash: Vec<&'a str>,
-}
-
-impl<'a> Columns<'a> {
-    fn of(rows: &'a [Row]) -> Self {
-        let mut c = Columns::default();
-        for r in rows {
-            c.source.push(&r.source);
-            c.key.push(&r.key);
-            c.id.push(r.id.as_deref());
-            c.external_id.push(r.external_id.as_deref());
-            c.channel.push(r.channel.as_deref());
-            c.agent_role.push(r.agent.role.as_deref());
-            c.agent_id.push(r.agent.id.as_deref());
-            c.agent_external_id.push(r.agent.external_id.as_deref());
-            c.agent_name.push(r.agent.name.as_deref());
-            c.customer_id.push(r.customer.id.as_deref());
-            c.customer_external_id
-                .push(r.customer.external_id.as_deref());
-            c.customer_name.push(r.customer.name.as_deref());
-            c.customer_phone.push(r.customer.phone.as_deref());
-            c.business_id.push(r.business.id.as_deref());
-            c.business_phone.push(r.business.phone.as_deref());
-            c.message_count.push(r.message_count);
-            c.total_cost.push(r.total_cost);
-            c.ai_enabled.push(r.ai_enabled);
-            c.created_at.push(r.created_at);
-            c.updated_at.push(r.updated_at);
-            c.metadata.push(&r.metadata);
-            c.raw.push(&r.raw);
-            c.notes.push(r.notes.as_deref());
-            c.raw_hash.push(&r.raw_hash);
-        }
-        c
+/// Copies `rows` into the batch table (binary `COPY`: no parsing of numbers and times).
+async fn copy_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    rows: &[Row],
+) -> Result<(), tokio_postgres::Error> {
+    let sink = tx
+        .copy_in(&format!(
+            "COPY {BATCH_TABLE} ({}) FROM STDIN (FORMAT binary)",
+            COLUMNS.join(", ")
+        ))
+        .await?;
+    let writer = BinaryCopyInWriter::new(sink, &BATCH_TYPES);
+    futures::pin_mut!(writer);
+    for r in rows {
+        let values: [&(dyn ToSql + Sync); 24] = [
+            &r.source,
+            &r.key,
+            &r.id,
+            &r.external_id,
+            &r.channel,
+            &r.agent.role,
+            &r.agent.id,
+            &r.agent.external_id,
+            &r.agent.name,
+            &r.customer.id,
+            &r.customer.external_id,
+            &r.customer.name,
+            &r.customer.phone,
+            &r.business.id,
+            &r.business.phone,
+            &r.message_count,
+            &r.total_cost,
+            &r.ai_enabled,
+            &r.created_at,
+            &r.updated_at,
+            &r.metadata,
+            &r.raw,
+            &r.notes,
+            &r.raw_hash,
+        ];
+        writer.as_mut().write(&values).await?;
     }
+    writer.finish().await?;
+    Ok(())
 }
