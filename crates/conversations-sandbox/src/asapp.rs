@@ -102,13 +102,14 @@ fn answer(state: &AppState, headers: &HeaderMap, uri: &Uri, request_id: &str) ->
     let Some(external_id) = query.first("externalId").filter(|v| !v.is_empty()) else {
         return error_response(request_id, StatusCode::BAD_REQUEST, "Bad request");
     };
+    // Indexed by externalId: the cost does not grow with the data set.
+    let data = state.snapshot();
     let mut body = String::from(r#"{"items":["#);
     let mut first = true;
-    for record in state
-        .dataset
-        .asapp_records
-        .iter()
-        .filter(|r| r.external_id == external_id)
+    for record in data
+        .base
+        .asapp_positions(external_id)
+        .filter_map(|i| data.asapp_record(i))
     {
         if !first {
             body.push(',');

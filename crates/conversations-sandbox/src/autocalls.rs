@@ -26,9 +26,10 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::Provider;
-use crate::cursor::{Cursor, Keyed, paginate};
-use crate::dataset::{AutocallsRecord, ConversationType, Dataset};
+use crate::cursor::Cursor;
+use crate::dataset::{ConversationType, Dataset};
 use crate::faults::{Fault, RetryAfter};
+use crate::listing::{self, Filters};
 use crate::query::{Param, Query};
 use crate::server::{
     AppState, FaultOutcome, draw_fault, gateway_page, json_response, method_not_allowed_response,
@@ -51,19 +52,6 @@ pub(crate) fn message_response(status: StatusCode, message: &str) -> Response {
     json_response(status, &Message { message })
 }
 
-impl Keyed for AutocallsRecord {
-    fn sort_key(&self) -> (&str, &str) {
-        (&self.created_at, &self.id)
-    }
-}
-
-/// One page's records and cursors, however it was cut.
-struct Served<'a> {
-    items: Vec<&'a AutocallsRecord>,
-    next_cursor: Option<String>,
-    prev_cursor: Option<String>,
-}
-
 /// `GET /api/user/conversations`.
 pub(crate) async fn list(
     State(state): State<Arc<AppState>>,
@@ -80,37 +68,19 @@ pub(crate) async fn list(
         return message_response(StatusCode::UNAUTHORIZED, "Unauthenticated.");
     }
     let query = Query::parse(uri.query());
-    let request = match ListRequest::validate(&query, &state.dataset) {
+    let data = state.snapshot();
+    let request = match ListRequest::validate(&query, &data) {
         Ok(request) => request,
         Err(errors) => return errors.into_response(),
     };
-    // Without filters the page is cut straight out of the sorted records (a binary search for
-    // the cursor): its cost does not grow with the dataset. Filters still scan.
-    let page = if request.is_unfiltered() {
-        let page = paginate(
-            &state.dataset.autocalls_records,
-            request.per_page,
-            request.cursor.as_ref(),
-        );
-        Served {
-            items: page.items.iter().collect(),
-            next_cursor: page.next_cursor,
-            prev_cursor: page.prev_cursor,
-        }
-    } else {
-        let filtered: Vec<&AutocallsRecord> = state
-            .dataset
-            .autocalls_records
-            .iter()
-            .filter(|r| request.matches(r))
-            .collect();
-        let page = paginate(&filtered, request.per_page, request.cursor.as_ref());
-        Served {
-            items: page.items.to_vec(),
-            next_cursor: page.next_cursor,
-            prev_cursor: page.prev_cursor,
-        }
-    };
+    // Indexed: a binary search for the cursor in the shortest posting list, then a short scan
+    // (see `listing`), so a page costs the same at any data set size.
+    let page = listing::page(
+        &data,
+        &request.filters,
+        request.per_page,
+        request.cursor.as_ref(),
+    );
     let next_cursor = match (cursor_loop, request.raw_cursor) {
         (true, Some(sent)) => Some(sent.to_owned()),
         _ => page.next_cursor,
@@ -118,15 +88,16 @@ pub(crate) async fn list(
 
     let mut body =
         String::with_capacity(64 + page.items.iter().map(|r| r.json.len() + 1).sum::<usize>());
+    let path = json_string(&state.autocalls_path);
     body.push_str(r#"{"data":["#);
     for (i, record) in page.items.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&record.json);
+        body.push_str(record.json);
     }
     body.push_str(r#"],"path":"#);
-    body.push_str(&json_string(&state.autocalls_path));
+    body.push_str(&path);
     body.push_str(&format!(
         r#","per_page":{},"next_cursor":"#,
         request.per_page
@@ -138,8 +109,8 @@ pub(crate) async fn list(
 
     let mut response = raw_json_response(StatusCode::OK, body);
     for (field, value) in [
-        ("customer_phone", request.customer_phone),
-        ("whatsapp_sender_phone", request.sender_phone),
+        ("customer_phone", request.filters.customer_phone),
+        ("whatsapp_sender_phone", request.filters.sender_phone),
     ] {
         if value.is_some_and(|v| !v.starts_with('+')) {
             let warning = format!(
@@ -241,11 +212,7 @@ fn fault_response(fault: Fault) -> Response {
 /// A validated list request.
 #[derive(Debug)]
 struct ListRequest<'q> {
-    kind: Option<ConversationType>,
-    assistant_id: Option<u64>,
-    customer_phone: Option<&'q str>,
-    sender_phone: Option<&'q str>,
-    external_identifier: Option<&'q str>,
+    filters: Filters<'q>,
     per_page: usize,
     cursor: Option<Cursor>,
     raw_cursor: Option<&'q str>,
@@ -325,40 +292,19 @@ impl<'q> ListRequest<'q> {
 
         match per_page {
             Some(per_page) if errors.is_empty() => Ok(ListRequest {
-                kind,
-                assistant_id,
-                customer_phone,
-                sender_phone,
-                external_identifier,
+                filters: Filters {
+                    kind,
+                    assistant_id,
+                    customer_phone,
+                    sender_phone,
+                    external_identifier,
+                },
                 per_page,
                 cursor,
                 raw_cursor,
             }),
             _ => Err(errors),
         }
-    }
-
-    /// Whether no filter was sent.
-    fn is_unfiltered(&self) -> bool {
-        self.kind.is_none()
-            && self.assistant_id.is_none()
-            && self.customer_phone.is_none()
-            && self.sender_phone.is_none()
-            && self.external_identifier.is_none()
-    }
-
-    fn matches(&self, r: &AutocallsRecord) -> bool {
-        self.kind.is_none_or(|k| r.kind == k)
-            && self.assistant_id.is_none_or(|id| r.assistant_id == id)
-            && self
-                .customer_phone
-                .is_none_or(|p| r.customer_phone.as_deref() == Some(p))
-            && self
-                .sender_phone
-                .is_none_or(|p| r.sender_phone.as_deref() == Some(p))
-            && self
-                .external_identifier
-                .is_none_or(|e| r.external_identifier.as_deref() == Some(e))
     }
 }
 

@@ -73,6 +73,7 @@ pub struct SandboxConfig {
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) latency: Vec<(crate::Provider, std::time::Duration)>,
     pub(crate) rate_limits: Vec<(crate::Provider, crate::limits::RateLimit)>,
+    pub(crate) drift: bool,
 }
 
 impl Default for SandboxConfig {
@@ -85,6 +86,7 @@ impl Default for SandboxConfig {
             faults: Vec::new(),
             latency: Vec::new(),
             rate_limits: Vec::new(),
+            drift: false,
         }
     }
 }

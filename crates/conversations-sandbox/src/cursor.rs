@@ -98,41 +98,151 @@ impl<T: Keyed + ?Sized> Keyed for &T {
     }
 }
 
-/// One page of a filtered, ordered list, with the cursors Laravel would send.
-#[derive(Debug)]
-pub(crate) struct Page<'a, T> {
-    pub(crate) items: &'a [T],
-    pub(crate) next_cursor: Option<String>,
-    pub(crate) prev_cursor: Option<String>,
+/// A list in served order (descending [`Keyed::sort_key`]) that can be read at any position:
+/// a slice, or a view made of posting lists (see [`crate::listing`]).
+pub(crate) trait Sequence {
+    /// What the list holds.
+    type Item: Keyed + Copy;
+    /// How many items.
+    fn len(&self) -> usize;
+    /// The item at `index` (`None` past the end).
+    fn get(&self, index: usize) -> Option<Self::Item>;
 }
 
-/// Cuts the page `cursor` designates out of `sorted` (descending by [`Keyed::sort_key`]).
+impl<'a, T: Keyed> Sequence for &'a [T] {
+    type Item = &'a T;
+
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    fn get(&self, index: usize) -> Option<&'a T> {
+        <[T]>::get(self, index)
+    }
+}
+
+/// One page of a filtered, ordered list, with the cursors Laravel would send.
+#[derive(Debug)]
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) next_cursor: Option<String>,
+    pub(crate) prev_cursor: Option<String>,
+    /// How many candidates the scan read after the binary search (the page's cost).
+    pub(crate) scanned: usize,
+}
+
+/// The first index of `seq` whose item fails `pred` (`pred` holds for a prefix of `seq`).
+fn partition_point<S: Sequence>(seq: &S, pred: impl Fn(&S::Item) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, seq.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match seq.get(mid) {
+            Some(item) if pred(&item) => lo = mid + 1,
+            _ => hi = mid,
+        }
+    }
+    lo
+}
+
+/// Cuts the page `cursor` designates out of the items of `sorted` that `keep` accepts.
 ///
 /// Follows Laravel's `CursorPaginator`: no cursor gives the first page with `prev_cursor` null;
 /// `next_cursor` is null when nothing follows a forward page; `prev_cursor` is null when
 /// nothing precedes a backward page; both are null on an empty page.
-pub(crate) fn paginate<'a, T: Keyed>(
-    sorted: &'a [T],
+///
+/// Cost: a binary search for the cursor in `sorted`, then a scan that stops after
+/// `per_page + 1` kept items (or at the end): `sorted` should be as short as the filters allow.
+pub(crate) fn paginate<S: Sequence>(
+    sorted: &S,
     per_page: usize,
     cursor: Option<&Cursor>,
-) -> Page<'a, T> {
+    keep: impl Fn(&S::Item) -> bool,
+) -> Page<S::Item> {
+    let per_page = per_page.max(1);
+    let want = per_page.saturating_add(1);
+    let backward = cursor.is_some_and(|c| !c.points_to_next_items);
+    let mut found = Vec::with_capacity(want.min(101));
+    let mut scanned = 0;
+    if backward {
+        // Items strictly before the cursor have a greater key; take the nearest ones.
+        let end = cursor.map_or(0, |c| partition_point(sorted, |x| x.sort_key() > c.key()));
+        for i in (0..end).rev() {
+            scanned += 1;
+            match sorted.get(i) {
+                Some(item) if keep(&item) => found.push(item),
+                _ => {}
+            }
+            if found.len() == want {
+                break;
+            }
+        }
+    } else {
+        // Items strictly after the cursor in descending order have a smaller key.
+        let start = cursor.map_or(0, |c| partition_point(sorted, |x| x.sort_key() >= c.key()));
+        for i in start..sorted.len() {
+            scanned += 1;
+            match sorted.get(i) {
+                Some(item) if keep(&item) => found.push(item),
+                _ => {}
+            }
+            if found.len() == want {
+                break;
+            }
+        }
+    }
+    let has_more = found.len() > per_page;
+    found.truncate(per_page);
+    if backward {
+        found.reverse();
+    }
+    let items = found;
+    let cursor_for = |item: Option<&S::Item>, next: bool| {
+        item.map(|i| {
+            let (created_at, id) = i.sort_key();
+            Cursor::at(created_at, id, next).encode()
+        })
+    };
+    let next_cursor = if !backward && !has_more {
+        None
+    } else {
+        cursor_for(items.last(), true)
+    };
+    let prev_cursor = if cursor.is_none() || (backward && !has_more) {
+        None
+    } else {
+        cursor_for(items.first(), false)
+    };
+    Page {
+        items,
+        next_cursor,
+        prev_cursor,
+        scanned,
+    }
+}
+
+/// The straightforward implementation [`paginate`] must agree with: filter everything, then
+/// cut the page out of the filtered slice (what the sandbox served before it had indexes).
+#[cfg(test)]
+pub(crate) fn reference_paginate<T: Keyed + Copy>(
+    filtered: &[T],
+    per_page: usize,
+    cursor: Option<&Cursor>,
+) -> Page<T> {
     let per_page = per_page.max(1);
     let (items, has_more) = match cursor {
         None => {
-            let end = per_page.min(sorted.len());
-            (&sorted[..end], sorted.len() > per_page)
+            let end = per_page.min(filtered.len());
+            (&filtered[..end], filtered.len() > per_page)
         }
         Some(c) if c.points_to_next_items => {
-            // Items strictly after the cursor in descending order have a smaller key.
-            let start = sorted.partition_point(|x| x.sort_key() >= c.key());
-            let end = start.saturating_add(per_page).min(sorted.len());
-            (&sorted[start..end], sorted.len() - start > per_page)
+            let start = filtered.partition_point(|x| x.sort_key() >= c.key());
+            let end = start.saturating_add(per_page).min(filtered.len());
+            (&filtered[start..end], filtered.len() - start > per_page)
         }
         Some(c) => {
-            // Items strictly before the cursor have a greater key.
-            let end = sorted.partition_point(|x| x.sort_key() > c.key());
+            let end = filtered.partition_point(|x| x.sort_key() > c.key());
             let start = end.saturating_sub(per_page);
-            (&sorted[start..end], end > per_page)
+            (&filtered[start..end], end > per_page)
         }
     };
     let cursor_for = |item: Option<&T>, next: bool| {
@@ -153,9 +263,10 @@ pub(crate) fn paginate<'a, T: Keyed>(
         cursor_for(items.first(), false)
     };
     Page {
-        items,
+        items: items.to_vec(),
         next_cursor,
         prev_cursor,
+        scanned: filtered.len(),
     }
 }
 
@@ -183,7 +294,7 @@ mod tests {
             .collect()
     }
 
-    fn ids<T: Keyed>(page: &Page<'_, T>) -> Vec<String> {
+    fn ids<T: Keyed>(page: &Page<T>) -> Vec<String> {
         page.items
             .iter()
             .map(|i| i.sort_key().1.to_owned())
@@ -245,18 +356,28 @@ mod tests {
             let per_page = 5;
             // Forward.
             let mut seen = Vec::new();
-            let mut page = paginate(&data, per_page, None);
+            let mut page = paginate(&data.as_slice(), per_page, None, |_| true);
             assert_eq!(page.prev_cursor, None);
             seen.extend(ids(&page));
             while let Some(c) = page.next_cursor.clone() {
-                page = paginate(&data, per_page, Cursor::decode(&c).as_ref());
+                page = paginate(
+                    &data.as_slice(),
+                    per_page,
+                    Cursor::decode(&c).as_ref(),
+                    |_| true,
+                );
                 seen.extend(ids(&page));
             }
             assert_eq!(seen, all, "forward n={n}");
             // Backward from the last page.
             let mut back: Vec<String> = ids(&page).into_iter().rev().collect();
             while let Some(c) = page.prev_cursor.clone() {
-                page = paginate(&data, per_page, Cursor::decode(&c).as_ref());
+                page = paginate(
+                    &data.as_slice(),
+                    per_page,
+                    Cursor::decode(&c).as_ref(),
+                    |_| true,
+                );
                 back.extend(ids(&page).into_iter().rev());
                 assert!(
                     page.next_cursor.is_some(),
@@ -272,7 +393,7 @@ mod tests {
     fn cursor_past_the_end_gives_an_empty_page_without_cursors() {
         let data = items(3);
         let c = Cursor::at("2000-01-01 00:00:00", "zzz", true);
-        let page = paginate(&data, 5, Some(&c));
+        let page = paginate(&data.as_slice(), 5, Some(&c), |_| true);
         assert!(page.items.is_empty());
         assert_eq!((page.next_cursor, page.prev_cursor), (None, None));
     }

@@ -1,19 +1,49 @@
 //! The deterministic data set both fake providers serve.
 //!
-//! [`Dataset::generate`] turns a seed and a size into provider-native records. The same seed and
-//! size always give byte-identical JSON: generation uses only the crate's own SplitMix64, fixed
-//! word lists and integer arithmetic, never the clock or a hash map's iteration order.
+//! [`Dataset::generate`] turns a seed and a size into provider-native records (see
+//! [`crate::generate`]). The same seed and size always give byte-identical JSON.
+//!
+//! A data set is an immutable, shared *base* (the generated records, serialized once, and the
+//! indexes of [`crate::index`]) plus a small *delta* of what was changed at runtime
+//! ([`Mutator`](crate::Mutator)): conversations added on top, touched records' new bytes. A
+//! mutation makes a new `Dataset` sharing the base, so a snapshot never changes under a
+//! reader and nothing large is ever copied.
+//!
+//! Memory: an Autocalls record keeps its exact JSON (a boxed `str`, no spare capacity), its
+//! sort key inline (`created_at` and `id` as fixed-width ASCII) and its filter values as small
+//! table indexes; an ASAPP item keeps only its JSON. Indexes cost 4 bytes a posting.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::datetime::format_timestamp;
+use crate::drift::{AsappDrift, AutocallsDrift};
+use crate::index::{AddedIndex, AutocallsIndex, Lookup};
 use crate::prng::SplitMix64;
+
+/// A record that drift mode serves off its documented types (see
+/// [`SandboxConfig::drift`](crate::SandboxConfig::drift) for which records and fields).
+///
+/// ```
+/// use conversations_sandbox::Dataset;
+///
+/// let data = Dataset::generate_drifted(1, 300);
+/// let first = data.drifted_autocalls().next().expect("every third record drifts");
+/// assert_eq!((first.index, first.field), (2, "assistant_id"));
+/// assert!(data.autocalls()[first.index]["assistant_id"].is_u64());
+/// assert_eq!(data.autocalls()[first.index]["id"], first.id);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriftedRecord<'a> {
+    /// The record's position in [`Dataset::autocalls`] or [`Dataset::asapp`] (served order).
+    pub index: usize,
+    /// The record's `id`.
+    pub id: &'a str,
+    /// The field served off its documented type, dotted for nested ones (`metadata.priority`).
+    pub field: &'static str,
+}
 
 /// An Autocalls assistant owned by the sandbox's (single) user.
 ///
@@ -44,7 +74,7 @@ pub struct Assistant {
 }
 
 /// The four Autocalls conversation types, in the docs' order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum ConversationType {
     Test,
     Widget,
@@ -73,24 +103,218 @@ impl ConversationType {
     }
 }
 
-/// One ASAPP conversation as the server needs it: the filter key and the exact bytes served.
-#[derive(Debug, Clone)]
-pub(crate) struct AsappRecord {
-    pub(crate) external_id: String,
-    pub(crate) json: String,
+/// Fixed-width ASCII text kept inline (timestamps, UUIDs): no allocation, no pointer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ascii<const N: usize>([u8; N]);
+
+impl<const N: usize> Ascii<N> {
+    /// The first `N` bytes of `text`, padded with `0` (all the sandbox stores has exactly `N`).
+    pub(crate) fn new(text: &str) -> Self {
+        let mut bytes = [b'0'; N];
+        for (slot, b) in bytes.iter_mut().zip(text.bytes()) {
+            *slot = b;
+        }
+        Ascii(bytes)
+    }
+
+    /// These bytes, as they are.
+    pub(crate) fn from_bytes(bytes: [u8; N]) -> Self {
+        Ascii(bytes)
+    }
+
+    /// The text (empty if it is not UTF-8, which cannot happen for what is stored).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
 }
 
-/// One Autocalls conversation as the server needs it: sort key, filter keys, exact bytes.
+impl<const N: usize> fmt::Debug for Ascii<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// One ASAPP item as the server keeps it: the exact bytes served.
+#[derive(Debug, Clone)]
+pub(crate) struct AsappRecord {
+    pub(crate) json: Box<str>,
+    pub(crate) drift: Option<AsappDrift>,
+}
+
+impl AsappRecord {
+    /// The item's `id`, read from its bytes (always the first field, a ULID).
+    fn id(json: &str) -> &str {
+        json.strip_prefix(r#"{"id":""#)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("")
+    }
+}
+
+/// One Autocalls conversation as the server keeps it: sort key, filter values as table
+/// indexes, the exact bytes served.
 #[derive(Debug, Clone)]
 pub(crate) struct AutocallsRecord {
-    pub(crate) created_at: String,
-    pub(crate) id: String,
+    pub(crate) created_at: Ascii<19>,
+    pub(crate) id: Ascii<36>,
     pub(crate) kind: ConversationType,
-    pub(crate) assistant_id: u64,
-    pub(crate) customer_phone: Option<String>,
-    pub(crate) sender_phone: Option<String>,
-    pub(crate) external_identifier: Option<String>,
-    pub(crate) json: String,
+    /// Index into the assistants.
+    pub(crate) assistant: u8,
+    /// Index into the WhatsApp senders.
+    pub(crate) sender: Option<u8>,
+    pub(crate) drift: Option<AutocallsDrift>,
+    /// Index into the customer pool.
+    pub(crate) customer: Option<u32>,
+    /// Index into the leads (the base's, then those added at runtime).
+    pub(crate) lead: Option<u32>,
+    pub(crate) json: Box<str>,
+}
+
+/// A customer of the pool WhatsApp conversations draw from.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolCustomer {
+    pub(crate) phone: String,
+    pub(crate) name: Option<String>,
+}
+
+impl AsRef<str> for PoolCustomer {
+    fn as_ref(&self) -> &str {
+        &self.phone
+    }
+}
+
+/// What generation produces, before indexing.
+pub(crate) struct BaseParts {
+    pub(crate) assistants: Vec<Assistant>,
+    pub(crate) customers: Vec<PoolCustomer>,
+    pub(crate) leads: Vec<String>,
+    pub(crate) lead_counter: u64,
+    pub(crate) newest_update: i64,
+    pub(crate) autocalls: Vec<AutocallsRecord>,
+    pub(crate) asapp: Vec<AsappRecord>,
+    pub(crate) asapp_groups: Vec<(String, u32)>,
+}
+
+/// The generated records and their indexes, shared by every snapshot of a sandbox.
+pub(crate) struct Base {
+    pub(crate) assistants: Vec<Assistant>,
+    pub(crate) customers: Vec<PoolCustomer>,
+    customer_lookup: Lookup,
+    pub(crate) leads: Vec<String>,
+    lead_lookup: Lookup,
+    /// The last lead number handed out.
+    pub(crate) lead_counter: u64,
+    /// The latest `updated_at` (Unix seconds): runtime changes happen after it.
+    pub(crate) newest_update: i64,
+    /// Served order: newest first.
+    pub(crate) autocalls: Vec<AutocallsRecord>,
+    pub(crate) index: AutocallsIndex,
+    /// Autocalls positions sorted by id, built on first use (only mutations need it).
+    by_id: OnceLock<Vec<u32>>,
+    pub(crate) asapp: Vec<AsappRecord>,
+    /// Each group's `externalId` and first position; a group ends where the next begins.
+    asapp_group_ids: Vec<String>,
+    asapp_group_starts: Vec<u32>,
+    asapp_lookup: Lookup,
+    /// The groups whose `externalId` appears for the first time, in order.
+    asapp_distinct: Vec<u32>,
+}
+
+impl Base {
+    pub(crate) fn new(parts: BaseParts) -> Base {
+        let (asapp_group_ids, asapp_group_starts): (Vec<String>, Vec<u32>) =
+            parts.asapp_groups.into_iter().unzip();
+        let asapp_lookup = Lookup::build(&asapp_group_ids);
+        let asapp_distinct = asapp_lookup.firsts(&asapp_group_ids);
+        let index = AutocallsIndex::build(
+            &parts.autocalls,
+            parts.assistants.len(),
+            crate::generate::SENDERS.len(),
+            parts.customers.len(),
+            parts.leads.len(),
+        );
+        Base {
+            customer_lookup: Lookup::build(&parts.customers),
+            lead_lookup: Lookup::build(&parts.leads),
+            assistants: parts.assistants,
+            customers: parts.customers,
+            leads: parts.leads,
+            lead_counter: parts.lead_counter,
+            newest_update: parts.newest_update,
+            autocalls: parts.autocalls,
+            index,
+            by_id: OnceLock::new(),
+            asapp: parts.asapp,
+            asapp_group_ids,
+            asapp_group_starts,
+            asapp_lookup,
+            asapp_distinct,
+        }
+    }
+
+    /// The customer pool index of `phone`.
+    pub(crate) fn customer(&self, phone: &str) -> Option<u32> {
+        self.customer_lookup.find(&self.customers, phone)
+    }
+
+    /// The lead index of `lead` among the base's leads.
+    pub(crate) fn lead(&self, lead: &str) -> Option<u32> {
+        self.lead_lookup.find(&self.leads, lead)
+    }
+
+    /// The position of the Autocalls conversation `id`.
+    pub(crate) fn autocalls_position(&self, id: &str) -> Option<u32> {
+        let by_id = self.by_id.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.autocalls.len())
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            order.sort_unstable_by_key(|i| self.autocalls.get(*i as usize).map(|r| r.id.0));
+            order
+        });
+        let key = |i: &u32| {
+            self.autocalls
+                .get(*i as usize)
+                .map_or("", |r| r.id.as_str())
+        };
+        let at = by_id.partition_point(|i| key(i) < id);
+        by_id.get(at).copied().filter(|i| key(i) == id)
+    }
+
+    /// The positions of the ASAPP items with `external_id`, in served order.
+    pub(crate) fn asapp_positions(&self, external_id: &str) -> impl Iterator<Item = usize> + '_ {
+        self.asapp_lookup
+            .find_all(&self.asapp_group_ids, external_id)
+            .iter()
+            .flat_map(move |g| {
+                let g = *g as usize;
+                let start = self.asapp_group_starts.get(g).map_or(0, |s| *s as usize);
+                let end = self
+                    .asapp_group_starts
+                    .get(g + 1)
+                    .map_or(self.asapp.len(), |s| *s as usize);
+                start..end
+            })
+    }
+}
+
+/// What changed since the base was generated (see [`crate::mutate`]); cloned, small, for
+/// each new snapshot.
+#[derive(Debug, Clone)]
+pub(crate) struct Delta {
+    /// The stream every runtime change draws from, so the same calls give the same data.
+    pub(crate) rng: SplitMix64,
+    /// The sandbox's notion of "now" (Unix seconds): strictly later after each change.
+    pub(crate) clock: i64,
+    /// The last lead number handed out.
+    pub(crate) lead_counter: u64,
+    /// Leads created at runtime; lead index `base.leads.len() + i`.
+    pub(crate) leads: Vec<String>,
+    /// Conversations added at runtime, in creation order (so served order is the reverse).
+    pub(crate) added: Vec<AutocallsRecord>,
+    pub(crate) added_index: AddedIndex,
+    /// New bytes of touched base Autocalls records, by position.
+    pub(crate) touched: HashMap<u32, Box<str>>,
+    /// New bytes (and drift) of touched ASAPP items, by position.
+    pub(crate) asapp_touched: HashMap<u32, AsappRecord>,
 }
 
 /// The records the sandbox serves, generated deterministically from a seed and a size.
@@ -112,32 +336,35 @@ pub(crate) struct AutocallsRecord {
 /// ```
 pub struct Dataset {
     seed: u64,
+    drift: bool,
+    pub(crate) base: Arc<Base>,
+    pub(crate) delta: Delta,
     /// Parsed on first use: serving needs only the bytes, so a sandbox starts faster.
     asapp: OnceLock<Vec<Value>>,
     autocalls: OnceLock<Vec<Value>>,
-    assistants: Vec<Assistant>,
-    asapp_external_ids: Vec<String>,
-    pub(crate) asapp_records: Vec<AsappRecord>,
-    pub(crate) autocalls_records: Vec<AutocallsRecord>,
 }
 
 impl fmt::Debug for Dataset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dataset")
             .field("seed", &self.seed)
-            .field("asapp", &self.asapp_records.len())
-            .field("autocalls", &self.autocalls_records.len())
-            .field("assistants", &self.assistants)
+            .field("drift", &self.drift)
+            .field("asapp", &self.base.asapp.len())
+            .field("autocalls", &self.autocalls_len())
+            .field("assistants", &self.base.assistants)
             .finish_non_exhaustive()
     }
 }
+
+/// The seed of the stream runtime changes draw from, mixed with the data set's seed.
+const MUTATION_STREAM: u64 = 0x6D75_7461_7465_2121;
 
 impl Dataset {
     /// Generates the data set for `seed` with `size` conversations in total: `size / 3` ASAPP
     /// items and the rest Autocalls conversations.
     ///
     /// Generation is pure: the same arguments always give byte-identical records. The default
-    /// size (3000) takes about 5 ms in an optimised build (about 50 ms unoptimised).
+    /// size (3000) takes a few milliseconds in an optimised build; 1,000,000 about a second.
     ///
     /// ```
     /// use conversations_sandbox::Dataset;
@@ -146,39 +373,58 @@ impl Dataset {
     /// assert_eq!(data.asapp().len() + data.autocalls().len(), 10);
     /// ```
     pub fn generate(seed: u64, size: usize) -> Dataset {
-        let mut root = SplitMix64::new(seed);
-        let mut asapp_rng = SplitMix64::new(root.next_u64());
-        let mut autocalls_rng = SplitMix64::new(root.next_u64());
-        let asapp_size = size / 3;
-        let autocalls_size = size - asapp_size;
+        Self::with_drift(seed, size, false)
+    }
 
-        let assistants = generate_assistants(&mut autocalls_rng);
-        let autocalls_records = generate_autocalls(&mut autocalls_rng, autocalls_size, &assistants);
-        // A business tracks the same CRM case in both providers: some ASAPP externalIds are
-        // Autocalls external_identifiers, so one `--external-id` finds conversations in both.
-        let mut seen_leads = HashSet::new();
-        let shared_ids: Vec<String> = autocalls_records
-            .iter()
-            .filter_map(|r| r.external_identifier.clone())
-            .filter(|lead| seen_leads.insert(lead.clone()))
-            .collect();
-        let asapp_records = generate_asapp(&mut asapp_rng, asapp_size, &shared_ids);
+    /// Like [`generate`](Self::generate), with every third record of each provider served off
+    /// its documented types (see [`SandboxConfig::drift`](crate::SandboxConfig::drift)). The
+    /// other records are byte-identical to [`generate`](Self::generate)'s.
+    ///
+    /// ```
+    /// use conversations_sandbox::Dataset;
+    ///
+    /// let plain = Dataset::generate(7, 30);
+    /// let drifted = Dataset::generate_drifted(7, 30);
+    /// assert!(drifted.drifts());
+    /// assert_eq!(drifted.autocalls()[0], plain.autocalls()[0]);
+    /// assert_ne!(drifted.autocalls()[2], plain.autocalls()[2]);
+    /// assert_eq!(drifted.autocalls()[2]["id"], plain.autocalls()[2]["id"]);
+    /// ```
+    pub fn generate_drifted(seed: u64, size: usize) -> Dataset {
+        Self::with_drift(seed, size, true)
+    }
 
-        let mut seen = HashSet::new();
-        let asapp_external_ids: Vec<String> = asapp_records
-            .iter()
-            .filter(|r| seen.insert(r.external_id.as_str()))
-            .map(|r| r.external_id.clone())
-            .collect();
-
+    pub(crate) fn with_drift(seed: u64, size: usize, drift: bool) -> Dataset {
+        let base = crate::generate::base(seed, size, drift);
+        let delta = Delta {
+            rng: SplitMix64::new(seed ^ MUTATION_STREAM),
+            clock: base.newest_update,
+            lead_counter: base.lead_counter,
+            leads: Vec::new(),
+            added: Vec::new(),
+            added_index: AddedIndex::default(),
+            touched: HashMap::new(),
+            asapp_touched: HashMap::new(),
+        };
         Dataset {
             seed,
+            drift,
+            base: Arc::new(base),
+            delta,
             asapp: OnceLock::new(),
             autocalls: OnceLock::new(),
-            assistants,
-            asapp_external_ids,
-            asapp_records,
-            autocalls_records,
+        }
+    }
+
+    /// A copy to change: shares the base, copies the (small) delta, drops parsed caches.
+    pub(crate) fn next_version(&self) -> Dataset {
+        Dataset {
+            seed: self.seed,
+            drift: self.drift,
+            base: Arc::clone(&self.base),
+            delta: self.delta.clone(),
+            asapp: OnceLock::new(),
+            autocalls: OnceLock::new(),
         }
     }
 
@@ -189,6 +435,15 @@ impl Dataset {
     /// ```
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Whether drift mode is on (see [`generate_drifted`](Self::generate_drifted)).
+    ///
+    /// ```
+    /// assert!(!conversations_sandbox::Dataset::generate(9, 3).drifts());
+    /// ```
+    pub fn drifts(&self) -> bool {
+        self.drift
     }
 
     /// Every ASAPP conversation item exactly as `GET /conversation/v1/conversations` serves it.
@@ -203,7 +458,7 @@ impl Dataset {
     /// ```
     pub fn asapp(&self) -> &[Value] {
         self.asapp
-            .get_or_init(|| self.asapp_records.iter().map(|r| parse(&r.json)).collect())
+            .get_or_init(|| self.served_asapp().map(|r| parse(&r.json)).collect())
     }
 
     /// Every Autocalls conversation exactly as `GET /api/user/conversations` serves it, in
@@ -216,9 +471,8 @@ impl Dataset {
     /// ```
     pub fn autocalls(&self) -> &[Value] {
         self.autocalls.get_or_init(|| {
-            self.autocalls_records
-                .iter()
-                .map(|r| parse(&r.json))
+            self.served_autocalls()
+                .map(|(_, json)| parse(json))
                 .collect()
         })
     }
@@ -231,7 +485,7 @@ impl Dataset {
     /// assert!(data.autocalls_assistants().len() >= 2);
     /// ```
     pub fn autocalls_assistants(&self) -> &[Assistant] {
-        &self.assistants
+        &self.base.assistants
     }
 
     /// The distinct ASAPP `externalId`s, in order of first appearance. Some of them are shared
@@ -243,7 +497,111 @@ impl Dataset {
     /// assert!(ids.len() < data.asapp().len(), "some externalIds are shared");
     /// ```
     pub fn asapp_external_ids(&self) -> Vec<&str> {
-        self.asapp_external_ids.iter().map(String::as_str).collect()
+        self.base
+            .asapp_distinct
+            .iter()
+            .filter_map(|g| self.base.asapp_group_ids.get(*g as usize))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The Autocalls conversations served off their documented types, in served order, with
+    /// the field that drifted. Empty unless drift mode is on.
+    ///
+    /// ```
+    /// let data = conversations_sandbox::Dataset::generate_drifted(3, 90);
+    /// let fields: Vec<&str> = data.drifted_autocalls().map(|d| d.field).take(4).collect();
+    /// assert_eq!(fields, ["assistant_id", "variables", "total_cost", "message_count"]);
+    /// assert_eq!(conversations_sandbox::Dataset::generate(3, 90).drifted_autocalls().count(), 0);
+    /// ```
+    pub fn drifted_autocalls(&self) -> impl Iterator<Item = DriftedRecord<'_>> + '_ {
+        self.served_autocalls()
+            .enumerate()
+            .filter_map(|(index, (record, _))| {
+                record.drift.map(|d| DriftedRecord {
+                    index,
+                    id: record.id.as_str(),
+                    field: d.field(),
+                })
+            })
+    }
+
+    /// The ASAPP items served off their documented types, in served order, with the field
+    /// that drifted. Empty unless drift mode is on.
+    ///
+    /// ```
+    /// let data = conversations_sandbox::Dataset::generate_drifted(3, 90);
+    /// let first = data.drifted_asapp().next().expect("drifted");
+    /// assert_eq!((first.index, first.field), (2, "metadata"));
+    /// assert!(data.asapp()[2]["metadata"].is_null());
+    /// ```
+    pub fn drifted_asapp(&self) -> impl Iterator<Item = DriftedRecord<'_>> + '_ {
+        self.served_asapp()
+            .enumerate()
+            .filter_map(|(index, record)| {
+                record.drift.map(|d| DriftedRecord {
+                    index,
+                    id: AsappRecord::id(&record.json),
+                    field: d.field(),
+                })
+            })
+    }
+
+    /// How many Autocalls conversations are served.
+    pub(crate) fn autocalls_len(&self) -> usize {
+        self.delta.added.len() + self.base.autocalls.len()
+    }
+
+    /// The bytes served for the base Autocalls record at `position`.
+    pub(crate) fn base_autocalls_json(&self, position: usize) -> Option<&str> {
+        let record = self.base.autocalls.get(position)?;
+        if self.delta.touched.is_empty() {
+            return Some(&record.json);
+        }
+        let touched = u32::try_from(position)
+            .ok()
+            .and_then(|p| self.delta.touched.get(&p));
+        Some(touched.unwrap_or(&record.json))
+    }
+
+    /// Every Autocalls record with the bytes served for it, in served order.
+    pub(crate) fn served_autocalls(&self) -> impl Iterator<Item = (&AutocallsRecord, &str)> + '_ {
+        let added = self.delta.added.iter().rev().map(|r| (r, &*r.json));
+        let base = self
+            .base
+            .autocalls
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r, self.base_autocalls_json(i).unwrap_or(&r.json)));
+        added.chain(base)
+    }
+
+    /// The ASAPP item at `position` as served (touched or not).
+    pub(crate) fn asapp_record(&self, position: usize) -> Option<&AsappRecord> {
+        let touched = if self.delta.asapp_touched.is_empty() {
+            None
+        } else {
+            u32::try_from(position)
+                .ok()
+                .and_then(|p| self.delta.asapp_touched.get(&p))
+        };
+        touched.or_else(|| self.base.asapp.get(position))
+    }
+
+    /// Every ASAPP item as served, in order.
+    pub(crate) fn served_asapp(&self) -> impl Iterator<Item = &AsappRecord> + '_ {
+        (0..self.base.asapp.len()).filter_map(|i| self.asapp_record(i))
+    }
+
+    /// The lead index of `lead`, among the base's leads and those added at runtime.
+    pub(crate) fn lead(&self, lead: &str) -> Option<u32> {
+        self.base.lead(lead).or_else(|| {
+            self.delta
+                .leads
+                .iter()
+                .position(|l| l == lead)
+                .and_then(|i| u32::try_from(self.base.leads.len() + i).ok())
+        })
     }
 }
 
@@ -251,480 +609,13 @@ fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or(Value::Null)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Serializing these plain structs (strings, integers, finite floats) cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
-}
-
-/// A string-to-string JSON object that keeps insertion order (the docs' key order).
-#[derive(Debug, Clone, Default)]
-struct StringMap(Vec<(&'static str, String)>);
-
-impl StringMap {
-    fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.0.push((key, value.into()));
-        self
-    }
-}
-
-impl Serialize for StringMap {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-const FIRST_NAMES: &[&str] = &[
-    "Jane", "John", "Maria", "Wei", "Aisha", "Carlos", "Priya", "Liam", "Sofia", "Noah", "Fatima",
-    "Mateo", "Yuki", "Olivia", "Ahmed", "Emma", "Lucas", "Chloe", "Kwame", "Isabella", "Ravi",
-    "Mia", "Diego", "Hannah",
-];
-const LAST_NAMES: &[&str] = &[
-    "Smith",
-    "Doe",
-    "Garcia",
-    "Chen",
-    "Khan",
-    "Rodriguez",
-    "Patel",
-    "Murphy",
-    "Rossi",
-    "Kim",
-    "Haddad",
-    "Silva",
-    "Tanaka",
-    "Johnson",
-    "Hassan",
-    "Brown",
-    "Martin",
-    "Dubois",
-    "Mensah",
-    "Lopez",
-    "Sharma",
-    "Nguyen",
-    "Costa",
-    "Weber",
-];
-
-fn person_name(rng: &mut SplitMix64) -> String {
-    let first = rng.pick(FIRST_NAMES).copied().unwrap_or("Alex");
-    let last = rng.pick(LAST_NAMES).copied().unwrap_or("Taylor");
-    format!("{first} {last}")
-}
-
-// ---------------------------------------------------------------------------------------------
-// ASAPP
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Serialize)]
-struct AsappParty {
-    #[serde(rename = "externalId")]
-    external_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-}
-
-#[derive(Serialize)]
-struct AsappItem {
-    id: String,
-    #[serde(rename = "externalId")]
-    external_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent: Option<AsappParty>,
-    customer: AsappParty,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<StringMap>,
-}
-
-const ORGANIZATIONAL_GROUPS: &[&str] = &["consumer", "business", "enterprise", "care"];
-const SUBDIVISIONS: &[&str] = &["north", "south", "east", "west", "central"];
-const QUEUES: &[&str] = &[
-    "billing",
-    "tech-support",
-    "sales",
-    "retention",
-    "general",
-    "escalations",
-];
-const CHANNELS: &[&str] = &["voice", "chat", "messaging"];
-const LANGUAGES: &[&str] = &["en-US", "es-US", "fr-CA"];
-
-/// Crockford's base-32 alphabet, as ULIDs use.
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A 26-character ULID: 48-bit millisecond timestamp, then 80 random bits.
-fn ulid(millis: u64, rng: &mut SplitMix64) -> String {
-    let random = (u128::from(rng.next_u64()) << 16) | u128::from(rng.next_u64() & 0xFFFF);
-    let value = (u128::from(millis & 0xFFFF_FFFF_FFFF) << 80) | random;
-    (0..26)
-        .rev()
-        .map(|i| char::from(CROCKFORD[((value >> (i * 5)) & 0x1F) as usize]))
-        .collect()
-}
-
-fn generate_asapp(rng: &mut SplitMix64, size: usize, shared_ids: &[String]) -> Vec<AsappRecord> {
-    let agents: Vec<(String, Option<String>)> = (1..=24)
-        .map(|i| {
-            let name = if rng.chance(85) {
-                Some(person_name(rng))
-            } else {
-                None
-            };
-            (format!("agent-{i:03}"), name)
-        })
-        .collect();
-    let customer_pool = (size / 2).max(4) as u64;
-
-    let mut records = Vec::with_capacity(size.min(1 << 16));
-    let mut millis: u64 = 1_735_804_800_000; // 2025-01-02 08:00:00 UTC
-    let mut ext_counter: u64 = 100;
-    let mut groups: usize = 0;
-    while records.len() < size {
-        // The first is always `ext-000101`, so examples can name it.
-        ext_counter += if records.is_empty() {
-            1
-        } else {
-            rng.range(1, 3)
-        };
-        // Every fifth group from the second on takes the next id shared with Autocalls, in
-        // Autocalls' served order.
-        let external_id = match shared_ids.get(groups / 5) {
-            Some(shared) if groups % 5 == 1 => shared.clone(),
-            _ => format!("ext-{ext_counter:06}"),
-        };
-        groups += 1;
-        let group = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4];
-        let copies = rng.pick(&group).copied().unwrap_or(1);
-        for _ in 0..copies {
-            if records.len() >= size {
-                break;
-            }
-            millis += rng.range(20_000, 2_400_000);
-            let agent = if rng.chance(88) {
-                rng.pick(&agents).map(|(id, name)| AsappParty {
-                    external_id: id.clone(),
-                    name: name.clone(),
-                })
-            } else {
-                None
-            };
-            let customer_no = rng.below(customer_pool).min(rng.below(customer_pool)) + 1;
-            let customer = AsappParty {
-                external_id: format!("customer-{customer_no:05}"),
-                name: if rng.chance(65) {
-                    Some(person_name(rng))
-                } else {
-                    None
-                },
-            };
-            let metadata = match rng.below(20) {
-                0..=2 => None,
-                3..=4 => Some(StringMap::default().with("queue", pick_str(rng, QUEUES))),
-                5..=15 => Some(
-                    StringMap::default()
-                        .with("organizationalGroup", pick_str(rng, ORGANIZATIONAL_GROUPS))
-                        .with("subdivision", pick_str(rng, SUBDIVISIONS))
-                        .with("queue", pick_str(rng, QUEUES)),
-                ),
-                _ => Some(
-                    StringMap::default()
-                        .with("organizationalGroup", pick_str(rng, ORGANIZATIONAL_GROUPS))
-                        .with("subdivision", pick_str(rng, SUBDIVISIONS))
-                        .with("queue", pick_str(rng, QUEUES))
-                        .with("channel", pick_str(rng, CHANNELS))
-                        .with("language", pick_str(rng, LANGUAGES)),
-                ),
-            };
-            let item = AsappItem {
-                id: ulid(millis, rng),
-                external_id: external_id.clone(),
-                agent,
-                customer,
-                metadata,
-            };
-            records.push(AsappRecord {
-                external_id: external_id.clone(),
-                json: to_json(&item),
-            });
-        }
-    }
-    records
-}
-
-fn pick_str(rng: &mut SplitMix64, items: &[&'static str]) -> &'static str {
-    rng.pick(items).copied().unwrap_or("")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Autocalls
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Serialize)]
-struct Sender {
-    name: &'static str,
-    phone: &'static str,
-}
-
-#[derive(Serialize)]
-struct Customer {
-    /// `None`: key absent; `Some(None)`: JSON null; `Some(Some(_))`: a name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<Option<String>>,
-    phone: String,
-}
-
-#[derive(Serialize)]
-struct AutocallsConversation {
-    id: String,
-    assistant_id: String,
-    assistant_name: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    variables: Option<StringMap>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_identifier: Option<String>,
-    message_count: u64,
-    total_cost: f64,
-    ai_enabled: bool,
-    created_at: String,
-    updated_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    whatsapp_sender: Option<Sender>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    customer: Option<Customer>,
-}
-
-const ASSISTANT_NAMES: &[&str] = &[
-    "Support Assistant",
-    "Sales Qualifier",
-    "Appointment Scheduler",
-    "WhatsApp Concierge",
-    "Billing Helper",
-    "Legacy IVR Assistant",
-];
-/// Relative share of conversations per assistant; the last assistant has none.
-const ASSISTANT_WEIGHTS: &[u64] = &[30, 20, 15, 25, 10, 0];
-
-/// The user's WhatsApp business numbers (the first is the docs' example).
-const SENDERS: &[(&str, &str)] = &[
-    ("Acme Corp Support", "+14155551234"),
-    ("Acme Corp Sales", "+14155550100"),
-    ("Acme Billing", "+12125550199"),
-    ("Acme Europe", "+447700900123"),
-];
-
-const AREA_CODES: &[u32] = &[415, 212, 312, 646, 305, 617, 206, 512];
-
-/// Distinct customer phone numbers: the docs' example customer first, then numbers from the
-/// ranges reserved for fiction (US 555-01xx, UK 07700 900xxx).
-fn customer_phone(index: usize) -> String {
-    if index == 0 {
-        return String::from("+14155559876");
-    }
-    let q = index - 1;
-    if q.is_multiple_of(2) {
-        let j = q / 2;
-        let area = AREA_CODES[j % AREA_CODES.len()];
-        format!("+1{area}55501{:02}", (j / AREA_CODES.len()) % 100)
-    } else {
-        format!("+447700900{:03}", (q / 2) % 1000)
-    }
-}
-
-fn generate_assistants(rng: &mut SplitMix64) -> Vec<Assistant> {
-    let mut id = 1800;
-    ASSISTANT_NAMES
-        .iter()
-        .map(|name| {
-            id += rng.range(1, 57);
-            Assistant {
-                id,
-                uuid: rng.uuid(),
-                name: (*name).to_owned(),
-            }
-        })
-        .collect()
-}
-
-fn generate_autocalls(
-    rng: &mut SplitMix64,
-    size: usize,
-    assistants: &[Assistant],
-) -> Vec<AutocallsRecord> {
-    // At most 1 + 2 * 800 distinct numbers exist (see `customer_phone`).
-    let pool = (size / 10).clamp(8, 1601);
-    let customers: Vec<(String, Option<String>)> = (0..pool)
-        .map(|i| {
-            let name = if i == 0 {
-                Some(String::from("John Doe"))
-            } else if rng.chance(80) {
-                Some(person_name(rng))
-            } else {
-                None
-            };
-            (customer_phone(i), name)
-        })
-        .collect();
-
-    let mut records = Vec::with_capacity(size.min(1 << 16));
-    let mut created: i64 = 1_751_305_512; // 2025-06-30 17:45:12 UTC, the newest conversation
-    let mut lead_counter: u64 = 12_300;
-    let mut leads: Vec<String> = Vec::new();
-    for _ in 0..size {
-        let assistant_index = rng.weighted(ASSISTANT_WEIGHTS);
-        let Some(assistant) = assistants.get(assistant_index) else {
-            break;
-        };
-        let kind = ConversationType::ALL[rng.weighted(&[7, 27, 40, 26])];
-        let message_count = match kind {
-            ConversationType::Test => rng.range(1, 10),
-            ConversationType::Widget => rng.range(2, 40),
-            ConversationType::Whatsapp => rng.range(2, 60),
-            ConversationType::Api => rng.range(1, 30),
-        };
-        // Cost in units of 1/10000 USD, so the served number is a short decimal like 0.0045.
-        let cost_units = (message_count * rng.range(25, 55) / 10).max(1);
-        let total_cost = cost_units as f64 / 10_000.0;
-        let variables = variables_for(rng, kind);
-        let external_identifier = if kind == ConversationType::Api && rng.chance(70) {
-            if !leads.is_empty() && rng.chance(20) {
-                rng.pick(&leads).cloned()
-            } else {
-                lead_counter += rng.range(1, 40);
-                let lead = format!("crm-lead-{lead_counter:05}");
-                leads.push(lead.clone());
-                Some(lead)
-            }
-        } else {
-            None
-        };
-        let (whatsapp_sender, customer) = if kind == ConversationType::Whatsapp {
-            let sender_index = if rng.chance(85) {
-                assistant_index % SENDERS.len()
-            } else {
-                rng.index(SENDERS.len())
-            };
-            let (sender_name, sender_phone) = SENDERS[sender_index];
-            // min of two draws skews towards low indexes: some customers talk a lot.
-            let c = rng.index(customers.len()).min(rng.index(customers.len()));
-            let (phone, known_name) = &customers[c];
-            let name = match known_name {
-                Some(n) => Some(Some(n.clone())),
-                None if rng.chance(60) => Some(None),
-                None => None,
-            };
-            (
-                Some(Sender {
-                    name: sender_name,
-                    phone: sender_phone,
-                }),
-                Some(Customer {
-                    name,
-                    phone: phone.clone(),
-                }),
-            )
-        } else {
-            (None, None)
-        };
-        let updated = created + (message_count * rng.range(15, 90) + rng.range(0, 59)) as i64;
-        let conversation = AutocallsConversation {
-            id: rng.uuid(),
-            assistant_id: assistant.uuid.clone(),
-            assistant_name: assistant.name.clone(),
-            kind: kind.as_str(),
-            variables,
-            external_identifier: external_identifier.clone(),
-            message_count,
-            total_cost,
-            ai_enabled: kind == ConversationType::Test || rng.chance(88),
-            created_at: format_timestamp(created),
-            updated_at: format_timestamp(updated),
-            whatsapp_sender,
-            customer,
-        };
-        records.push(AutocallsRecord {
-            created_at: conversation.created_at.clone(),
-            id: conversation.id.clone(),
-            kind,
-            assistant_id: assistant.id,
-            customer_phone: conversation.customer.as_ref().map(|c| c.phone.clone()),
-            sender_phone: conversation
-                .whatsapp_sender
-                .as_ref()
-                .map(|s| s.phone.to_owned()),
-            external_identifier,
-            json: to_json(&conversation),
-        });
-        // Strictly older each time, so served order (newest first) has no ties.
-        created -= rng.range(37, 2400) as i64;
-    }
-    records
-}
-
-const PLANS: &[&str] = &["free", "basic", "premium", "enterprise"];
-const PAGES: &[&str] = &["/", "/pricing", "/support", "/checkout", "/account/billing"];
-const SOURCES: &[&str] = &["website", "crm", "import", "referral", "landing-page"];
-const CAMPAIGNS: &[&str] = &[
-    "spring-promo",
-    "renewal-2025",
-    "winback",
-    "webinar-followup",
-];
-const CHAT_LANGUAGES: &[&str] = &["en", "es", "pt", "fr", "de"];
-
-fn variables_for(rng: &mut SplitMix64, kind: ConversationType) -> Option<StringMap> {
-    match kind {
-        ConversationType::Widget => match rng.below(10) {
-            0..=1 => None,
-            2..=5 => Some(
-                StringMap::default()
-                    .with("user_name", person_name(rng))
-                    .with("plan", pick_str(rng, PLANS)),
-            ),
-            6..=7 => Some(StringMap::default().with("page", pick_str(rng, PAGES))),
-            _ => Some(
-                StringMap::default()
-                    .with("user_name", person_name(rng))
-                    .with("plan", pick_str(rng, PLANS))
-                    .with("locale", "en-US"),
-            ),
-        },
-        ConversationType::Api => match rng.below(10) {
-            0 => None,
-            1..=6 => Some(
-                StringMap::default()
-                    .with("lead_id", rng.range(10_000, 99_999).to_string())
-                    .with("source", pick_str(rng, SOURCES)),
-            ),
-            _ => Some(
-                StringMap::default()
-                    .with("lead_id", rng.range(10_000, 99_999).to_string())
-                    .with("source", pick_str(rng, SOURCES))
-                    .with("campaign", pick_str(rng, CAMPAIGNS)),
-            ),
-        },
-        ConversationType::Whatsapp => {
-            if rng.chance(55) {
-                None
-            } else {
-                Some(StringMap::default().with("language", pick_str(rng, CHAT_LANGUAGES)))
-            }
-        }
-        ConversationType::Test => match rng.below(3) {
-            0 => None,
-            1 => Some(StringMap::default()),
-            _ => Some(StringMap::default().with("debug", "true")),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::datetime::is_timestamp;
+    use crate::generate::{CROCKFORD, customer_phone};
 
     #[test]
     fn split_and_determinism() {
@@ -733,10 +624,11 @@ mod tests {
         assert_eq!(a.asapp().len(), 1000);
         assert_eq!(a.autocalls().len(), 2000);
         let bytes = |d: &Dataset| -> Vec<String> {
-            d.asapp_records
+            d.base
+                .asapp
                 .iter()
-                .map(|r| r.json.clone())
-                .chain(d.autocalls_records.iter().map(|r| r.json.clone()))
+                .map(|r| r.json.to_string())
+                .chain(d.base.autocalls.iter().map(|r| r.json.to_string()))
                 .collect()
         };
         assert_eq!(bytes(&a), bytes(&b));
@@ -811,9 +703,20 @@ mod tests {
     fn autocalls_conversations_follow_the_docs() {
         let d = Dataset::generate(11, 3000);
         let all = d.autocalls();
-        for w in d.autocalls_records.windows(2) {
-            assert!((&w[0].created_at, &w[0].id) > (&w[1].created_at, &w[1].id));
-            assert!(w[0].created_at > w[1].created_at, "no ties");
+        for w in d.base.autocalls.windows(2) {
+            assert!(
+                (w[0].created_at.as_str(), w[0].id.as_str())
+                    > (w[1].created_at.as_str(), w[1].id.as_str())
+            );
+            assert!(
+                w[0].created_at.as_str() > w[1].created_at.as_str(),
+                "no ties"
+            );
+        }
+        // The inline sort keys are the served ones.
+        for (r, v) in d.base.autocalls.iter().zip(all) {
+            assert_eq!(v["created_at"], r.created_at.as_str());
+            assert_eq!(v["id"], r.id.as_str());
         }
         let mut null_variables = 0;
         let mut null_customer_names = 0;

@@ -89,8 +89,14 @@ mod config;
 mod cursor;
 mod dataset;
 mod datetime;
+mod drift;
 pub mod faults;
+mod fields;
+mod generate;
+mod index;
 mod limits;
+mod listing;
+mod mutate;
 mod prng;
 mod query;
 mod server;
@@ -102,9 +108,10 @@ pub use config::{
     Credentials, DEFAULT_ASAPP_API_ID, DEFAULT_ASAPP_API_SECRET, DEFAULT_AUTOCALLS_API_KEY,
     DEFAULT_DATASET_SIZE, DEFAULT_SEED, SandboxConfig,
 };
-pub use dataset::{Assistant, Dataset};
+pub use dataset::{Assistant, Dataset, DriftedRecord};
 pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};
 pub use limits::RateLimit;
+pub use mutate::Mutator;
 pub use server::Sandbox;
 
 /// One of the two fake providers.

@@ -70,18 +70,27 @@ impl SplitMix64 {
 
     /// A lowercase RFC 4122 version-4-shaped UUID string.
     pub(crate) fn uuid(&mut self) -> String {
+        self.uuid_bytes().iter().map(|b| char::from(*b)).collect()
+    }
+
+    /// [`uuid`](Self::uuid) without allocating: the 36 ASCII bytes.
+    pub(crate) fn uuid_bytes(&mut self) -> [u8; 36] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let hi = self.next_u64();
         let lo = self.next_u64();
         let hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000; // version 4
         let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000; // RFC 4122 variant
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            hi >> 32,
-            (hi >> 16) & 0xFFFF,
-            hi & 0xFFFF,
-            lo >> 48,
-            lo & 0xFFFF_FFFF_FFFF
-        )
+        let value = (u128::from(hi) << 64) | u128::from(lo);
+        let mut out = [b'-'; 36];
+        let mut nibble = 32;
+        for (i, slot) in out.iter_mut().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            nibble -= 1;
+            *slot = HEX[((value >> (nibble * 4)) & 0xF) as usize];
+        }
+        out
     }
 }
 
@@ -116,6 +125,25 @@ mod tests {
         assert_eq!(r.below(0), 0);
         assert_eq!(r.range(4, 4), 4);
         assert_eq!(r.pick::<u8>(&[]), None);
+    }
+
+    #[test]
+    fn uuid_text_is_the_classic_format() {
+        let mut a = SplitMix64::new(11);
+        let mut b = SplitMix64::new(11);
+        for _ in 0..200 {
+            let hi = (b.next_u64() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
+            let lo = (b.next_u64() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+            let classic = format!(
+                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                hi >> 32,
+                (hi >> 16) & 0xFFFF,
+                hi & 0xFFFF,
+                lo >> 48,
+                lo & 0xFFFF_FFFF_FFFF
+            );
+            assert_eq!(a.uuid(), classic);
+        }
     }
 
     #[test]

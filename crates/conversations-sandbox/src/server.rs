@@ -3,8 +3,8 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -22,6 +22,8 @@ use tokio::task::JoinHandle;
 use crate::config::{Credentials, SandboxConfig};
 use crate::dataset::Dataset;
 use crate::faults::{Fault, Faults, RetryAfter};
+use crate::limits::ProviderLimits;
+use crate::mutate::Mutator;
 use crate::prng::SplitMix64;
 use crate::{Provider, asapp, autocalls};
 
@@ -32,7 +34,10 @@ pub(crate) const AUTOCALLS_PATH: &str = "/api/user/conversations";
 
 /// Everything request handlers share.
 pub(crate) struct AppState {
-    pub(crate) dataset: Dataset,
+    /// The data set as generated at start ([`Sandbox::dataset`]).
+    initial: Arc<Dataset>,
+    /// The data set being served: replaced, never changed in place, by each mutation.
+    current: RwLock<Arc<Dataset>>,
     pub(crate) credentials: Credentials,
     pub(crate) faults: Faults,
     /// `<autocalls base URL>/user/conversations`, served in the `path` field.
@@ -41,7 +46,7 @@ pub(crate) struct AppState {
     autocalls_requests: AtomicU64,
     request_ids: AtomicU64,
     seed: u64,
-    pub(crate) limits: crate::limits::ProviderLimits,
+    pub(crate) limits: ProviderLimits,
 }
 
 impl AppState {
@@ -55,6 +60,28 @@ impl AppState {
             Provider::Asapp => &self.asapp_requests,
             Provider::Autocalls => &self.autocalls_requests,
         }
+    }
+
+    /// The data set being served now. Cheap (a reference count); a request holds its snapshot
+    /// to the end, so a concurrent mutation never changes a page being cut.
+    pub(crate) fn snapshot(&self) -> Arc<Dataset> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Applies `change` to a new version of the data set and serves that version from then on
+    /// if `changed` says the result changed something.
+    pub(crate) fn change<R>(
+        &self,
+        change: impl FnOnce(&mut Dataset) -> R,
+        changed: impl FnOnce(&R) -> bool,
+    ) -> R {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = current.next_version();
+        let result = change(&mut next);
+        if changed(&result) {
+            *current = Arc::new(next);
+        }
+        result
     }
 
     /// A fresh UUID-shaped request id (deterministic per sandbox seed and request number).
@@ -93,7 +120,7 @@ impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sandbox")
             .field("addr", &self.addr)
-            .field("dataset", &self.state.dataset)
+            .field("dataset", &self.state.snapshot())
             .finish_non_exhaustive()
     }
 }
@@ -105,13 +132,18 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
-        let dataset = Dataset::generate(config.seed, config.dataset_size);
+        let dataset = Arc::new(Dataset::with_drift(
+            config.seed,
+            config.dataset_size,
+            config.drift,
+        ));
         let faults = Faults::new();
         for spec in &config.faults {
             spec.apply_to(&faults);
         }
         let state = Arc::new(AppState {
-            dataset,
+            current: RwLock::new(Arc::clone(&dataset)),
+            initial: dataset,
             credentials: config.credentials,
             faults,
             autocalls_path: format!("{}/user/conversations", autocalls_base_url(addr)),
@@ -119,7 +151,7 @@ impl Sandbox {
             autocalls_requests: AtomicU64::new(0),
             request_ids: AtomicU64::new(0),
             seed: config.seed,
-            limits: crate::limits::ProviderLimits::default(),
+            limits: ProviderLimits::default(),
         });
         for (provider, latency) in &config.latency {
             state.limits.of(*provider).set_latency(*latency);
@@ -167,9 +199,37 @@ impl Sandbox {
         &self.state.credentials
     }
 
-    /// The data set being served.
+    /// The data set as generated when the sandbox started: what it serves until the first
+    /// [`mutate`](Self::mutate) call. For the data set served now, changes included, see
+    /// [`snapshot`](Self::snapshot).
     pub fn dataset(&self) -> &Dataset {
-        &self.state.dataset
+        &self.state.initial
+    }
+
+    /// The data set being served right now, [`mutate`](Self::mutate) changes included. A
+    /// snapshot never changes; take another one after a change. Cheap: it shares the records.
+    ///
+    /// ```
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// assert_eq!(sandbox.snapshot().autocalls(), sandbox.dataset().autocalls());
+    /// sandbox.mutate().add_autocalls(1);
+    /// assert_eq!(sandbox.snapshot().autocalls().len(), 21);
+    /// assert_eq!(sandbox.dataset().autocalls().len(), 20);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn snapshot(&self) -> Arc<Dataset> {
+        self.state.snapshot()
+    }
+
+    /// Changes the data being served: add Autocalls conversations, update existing ones,
+    /// revise ASAPP metadata (see [`Mutator`]). Requests arriving afterwards see the change.
+    pub fn mutate(&self) -> Mutator<'_> {
+        Mutator::new(&self.state)
     }
 
     /// The fault plan, switchable while the server runs.
