@@ -131,8 +131,8 @@ pub(crate) enum ProviderChoice {
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     /// Provider to list.
-    #[arg(long, value_enum)]
-    pub(crate) provider: ProviderChoice,
+    #[arg(long, value_enum, required_unless_present = "accounts")]
+    pub(crate) provider: Option<ProviderChoice>,
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
     /// Look up every id of FILE (one per line; `-` reads stdin; blank lines and surrounding
@@ -171,6 +171,14 @@ pub(crate) struct ListArgs {
     /// goes to stderr.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// List from this account of the config file (repeatable: several accounts, even of one
+    /// provider, at once); records (in JSON) and errors say which account. Without it, the
+    /// provider(s) of --provider from the environment.
+    #[arg(long = "account", value_name = "NAME", conflicts_with = "provider")]
+    pub(crate) accounts: Vec<String>,
+    /// The accounts config file (see `conversations accounts`).
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
     /// With --format csv, write cells exactly as received, even those a spreadsheet would run
     /// as formulas.
     #[arg(long)]

@@ -538,3 +538,38 @@ fn validate(name: String, raw: RawAccount, line: usize) -> Result<Account, (Stri
 
 #[cfg(test)]
 mod tests;
+
+/// A source with the name it is listed under.
+pub(crate) type NamedSource = (
+    std::sync::Arc<str>,
+    std::sync::Arc<dyn conversations_core::ConversationSource>,
+);
+
+/// The sources of the accounts `names`, each named after its account, from the config file
+/// at `explicit` (or `CONVERSATIONS_CONFIG`, or the default path) and the environment; an
+/// error is printed and its exit code returned.
+pub(crate) fn sources_for(
+    names: &[String],
+    explicit: Option<&Path>,
+) -> Result<Vec<NamedSource>, std::process::ExitCode> {
+    let accounts = Accounts::load(explicit, &process_env).map_err(|e| {
+        eprintln!("error: {e}");
+        std::process::ExitCode::from(crate::exit::USAGE)
+    })?;
+    let mut sources = Vec::new();
+    for name in names {
+        let account = accounts.find(name).map_err(|e| {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(crate::exit::USAGE)
+        })?;
+        let source = account
+            .resolve(&process_env)
+            .and_then(secret::ResolvedAccount::into_source)
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                std::process::ExitCode::from(e.exit_code())
+            })?;
+        sources.push((std::sync::Arc::from(name.as_str()), source));
+    }
+    Ok(sources)
+}

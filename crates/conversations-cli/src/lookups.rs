@@ -98,7 +98,7 @@ pub(crate) async fn run(
             Ok(conversations) => {
                 answered += 1;
                 for conversation in &conversations {
-                    if let Err(e) = writer.write_asked(conversation, &result.id) {
+                    if let Err(e) = writer.write_with(conversation, &[("asked_id", &result.id)]) {
                         return broken_output(&progress, &e);
                     }
                     progress.record(&source);

@@ -109,25 +109,41 @@ async fn list(args: ListArgs) -> ExitCode {
     if let Some(rate) = args.rate {
         options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
     }
-    // The sandbox, when asked for, lives until the listing is done.
-    let (_sandbox, sources) =
-        match providers::setup(args.sandbox, args.provider, &args.credentials, &options).await {
-            Ok(setup) => setup,
+    // Named accounts of the config file, or the providers of --provider from the environment
+    // (the sandbox, when asked for, lives until the listing is done).
+    let named = !args.accounts.is_empty();
+    let (_sandbox, sources): (_, Vec<(std::sync::Arc<str>, _)>) = if named {
+        match config::sources_for(&args.accounts, args.config.as_deref()) {
+            Ok(sources) => (None, sources),
             Err(code) => return code,
-        };
+        }
+    } else {
+        let choice = args.provider.unwrap_or(cli::ProviderChoice::All);
+        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
+            Ok((sandbox, sources)) => (
+                sandbox,
+                sources
+                    .into_iter()
+                    .map(|s| (std::sync::Arc::from(s.provider()), s))
+                    .collect(),
+            ),
+            Err(code) => return code,
+        }
+    };
 
     if let Some(path) = &args.external_ids_from {
+        let sources = sources.into_iter().map(|(_, s)| s).collect();
         return lookups::run(&args, path, &base, sources).await;
     }
 
     let mut federation = Federation::new();
-    for source in sources {
+    for (name, source) in sources {
         // A page size only goes to sources that page; a one-page source would refuse it.
         let mut query = base.clone();
         if source.capabilities().page_size().is_none() {
             query.page_size = None;
         }
-        federation = federation.source(source, query);
+        federation = federation.named_source(name, source, query);
     }
     // A query a source cannot take is known before any request: list from the others, say
     // which were left out and why, and fail before any output only if none can take it.
@@ -211,7 +227,12 @@ async fn list(args: ListArgs) -> ExitCode {
         let Some(item) = item else { break };
         match item.result {
             Ok(conversation) => {
-                if let Err(e) = writer.write(&conversation) {
+                let result = if named {
+                    writer.write_with(&conversation, &[("account", &item.source)])
+                } else {
+                    writer.write(&conversation)
+                };
+                if let Err(e) = result {
                     return broken_output(&progress, &e);
                 }
                 written += 1;
@@ -226,7 +247,11 @@ async fn list(args: ListArgs) -> ExitCode {
                 }
             }
             Err(error) => {
-                progress.println(&format!("error: {error}"));
+                if named {
+                    progress.println(&format!("error: account {}: {error}", item.source));
+                } else {
+                    progress.println(&format!("error: {error}"));
+                }
                 codes.push(exit::code_for(&error));
             }
         }

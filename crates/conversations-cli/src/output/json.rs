@@ -51,18 +51,26 @@ impl RecordWriter for JsonWriter<'_> {
         Ok(())
     }
 
-    fn write_asked(&mut self, conversation: &Conversation, asked: &str) -> io::Result<()> {
+    fn write_with(
+        &mut self,
+        conversation: &Conversation,
+        extra: &[(&str, &str)],
+    ) -> io::Result<()> {
         self.line.clear();
         if self.array {
             self.line
                 .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
         }
         serde_json::to_writer(&mut self.line, conversation)?;
-        // The record is an object: add the id asked before its closing brace.
+        // The record is an object: add the fields before its closing brace.
         if self.line.last() == Some(&b'}') {
             self.line.pop();
-            self.line.extend_from_slice(b",\"asked_id\":");
-            serde_json::to_writer(&mut self.line, asked)?;
+            for (key, value) in extra {
+                self.line.push(b',');
+                serde_json::to_writer(&mut self.line, key)?;
+                self.line.push(b':');
+                serde_json::to_writer(&mut self.line, value)?;
+            }
             self.line.push(b'}');
         }
         if !self.array {

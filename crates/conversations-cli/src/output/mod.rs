@@ -19,10 +19,15 @@ pub(crate) use csv::FormulaGuard;
 pub(crate) trait RecordWriter {
     /// Writes one record.
     fn write(&mut self, conversation: &Conversation) -> io::Result<()>;
-    /// Writes one record found by looking up `asked`. JSON formats add `"asked_id"`; in
-    /// tables and CSV the `external_id` column is the id asked (lookups match it exactly).
-    fn write_asked(&mut self, conversation: &Conversation, asked: &str) -> io::Result<()> {
-        let _ = asked;
+    /// Writes one record with extra fields: JSON formats add them to the object (`asked_id`
+    /// of a lookup, `account` of a named account); tables and CSV keep their columns (the
+    /// `external_id` column is the id a lookup asked, which it matches exactly).
+    fn write_with(
+        &mut self,
+        conversation: &Conversation,
+        extra: &[(&str, &str)],
+    ) -> io::Result<()> {
+        let _ = extra;
         self.write(conversation)
     }
     /// Writes whatever closes the output (e.g. `]`) and flushes.

@@ -1,0 +1,75 @@
+//! `list --account NAME` (repeatable): several accounts of one provider at once, records and
+//! errors saying which account.
+#![allow(clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use conversations_sandbox::{Sandbox, SandboxConfig};
+
+#[test]
+fn two_accounts_of_one_provider_are_told_apart() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime
+        .block_on(Sandbox::start(
+            SandboxConfig::new()
+                .dataset_size(90)
+                .autocalls_api_key("good-k3y"),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let base = sandbox.autocalls_base_url();
+    std::fs::write(
+        &config,
+        format!(
+            "[accounts.acme-eu]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"EU_KEY\"\n\n\
+             [accounts.acme-us]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"US_KEY\"\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("conversations")
+        .unwrap()
+        .env_remove("RUST_LOG")
+        .env("EU_KEY", "good-k3y")
+        .env("US_KEY", "revoked-k3y")
+        .args([
+            "list",
+            "--account",
+            "acme-eu",
+            "--account",
+            "acme-us",
+            "--format",
+            "ndjson",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "the revoked account fails");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        records.len() > 15,
+        "every record of the good account, over several pages"
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| r["account"] == "acme-eu" && r["provider"] == "autocalls")
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("error: account acme-us: autocalls: unauthorized"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("k3y") && !stdout.contains("k3y"),
+        "no secret printed"
+    );
+}
