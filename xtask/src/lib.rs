@@ -107,6 +107,10 @@ pub const DERIVED: &[Derived] = &[
         path: "crates/conversations-cli/man/conversations-accounts.1",
         render: man::render_accounts,
     },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-check.1",
+        render: man::render_check,
+    },
 ];
 
 /// The workspace root (the parent of `xtask/`).

@@ -106,5 +106,6 @@ pages! {
     render_sandbox => ["sandbox"];
     render_sandbox_serve => ["sandbox", "serve"];
     render_completions => ["completions"];
+    render_check => ["check"];
     render_accounts => ["accounts"];
 }

@@ -56,6 +56,9 @@ pub(crate) enum Command {
     /// provider, base URL, and where each one's secret comes from (never the secret).
     #[command(after_long_help = ACCOUNTS_HELP)]
     Accounts(AccountsArgs),
+    /// Send one minimal request per configured account: reachable or not, authenticated or
+    /// not, latency and the provider's request id.
+    Check(CheckArgs),
 }
 
 /// The config file's shape, under `conversations accounts --help`.
@@ -91,6 +94,16 @@ pub(crate) struct AccountsArgs {
     #[arg(long)]
     pub(crate) check: bool,
     /// Only these accounts.
+    #[arg(value_name = "NAME")]
+    pub(crate) names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The accounts config file (see `conversations accounts`).
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Only these accounts (default: every configured one).
     #[arg(value_name = "NAME")]
     pub(crate) names: Vec<String>,
 }

@@ -2,6 +2,7 @@
 //! through one normalized model. Built only on the public APIs of `conversations-core`,
 //! `asapp-gen`, `autocalls-api` and `conversations-sandbox`.
 
+mod check;
 mod cli;
 mod config;
 mod exit;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
             Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
             Command::Completions(args) => completions(&args),
             Command::Accounts(args) => config::accounts_command(&args),
+            Command::Check(args) => check::run(&args).await,
         }
     })
 }

@@ -1,0 +1,99 @@
+//! `conversations check`: one minimal request per configured account — reachable or not,
+//! authenticated or not, latency, and the provider's request id when it sends one — so a
+//! user can see whether credentials work without running a listing.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use conversations_core::{ConversationQuery, Error};
+
+use crate::cli::CheckArgs;
+use crate::config::{self, Accounts, process_env, secret::ResolvedAccount};
+use crate::exit;
+
+/// The smallest request a provider answers: ASAPP needs an external id (this one matches
+/// nothing), Autocalls pages (one record).
+fn probe(provider: &str) -> ConversationQuery {
+    match provider {
+        "asapp" => ConversationQuery::new().external_id("conversations-check"),
+        _ => ConversationQuery::new().page_size(1).limit(1),
+    }
+}
+
+/// Runs the checks and prints one line per account; exit 0 when every account answered and
+/// accepted its credentials, 3 when one was refused, 1 when one could not be reached.
+pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
+    let accounts = match Accounts::load(args.config.as_deref(), &process_env) {
+        Ok(accounts) => accounts,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let chosen: Vec<&config::Account> = if args.names.is_empty() {
+        accounts.accounts.iter().collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.names {
+            match accounts.find(name) {
+                Ok(account) => chosen.push(account),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(exit::USAGE);
+                }
+            }
+        }
+        chosen
+    };
+    if chosen.is_empty() {
+        eprintln!("error: no account is configured (see `conversations accounts`)");
+        return ExitCode::from(exit::AUTH);
+    }
+    println!(
+        "{:<20} {:<10} {:<10} {:<14} {:>9}  REQUEST ID",
+        "ACCOUNT", "PROVIDER", "REACHABLE", "AUTHENTICATED", "LATENCY"
+    );
+    let mut codes = Vec::new();
+    for account in chosen {
+        let source = match account
+            .resolve(&process_env)
+            .and_then(ResolvedAccount::into_source)
+        {
+            Ok(source) => source,
+            Err(e) => {
+                println!(
+                    "{:<20} {:<10} error: {e}",
+                    account.name,
+                    account.provider.name()
+                );
+                codes.push(e.exit_code());
+                continue;
+            }
+        };
+        let started = Instant::now();
+        let result = source.fetch_page(&probe(source.provider()), None).await;
+        let latency = format!("{} ms", started.elapsed().as_millis());
+        let (reachable, authenticated, request_id, code) = match &result {
+            Ok(_) => ("yes", "yes", None, exit::OK),
+            Err(e @ (Error::Unauthorized { .. } | Error::Forbidden { .. })) => {
+                ("yes", "no", e.request_id(), exit::AUTH)
+            }
+            Err(e @ Error::Transport { .. }) => ("no", "unknown", None, exit::code_for(e)),
+            Err(e) => ("yes", "unknown", e.request_id(), exit::code_for(e)),
+        };
+        println!(
+            "{:<20} {:<10} {:<10} {:<14} {:>9}  {}",
+            account.name,
+            source.provider(),
+            reachable,
+            authenticated,
+            latency,
+            request_id.unwrap_or("-")
+        );
+        if let Err(e) = &result {
+            eprintln!("{}: {e}", account.name);
+        }
+        codes.push(code);
+    }
+    exit::worst(codes)
+}
