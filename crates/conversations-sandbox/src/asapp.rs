@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::Provider;
-use crate::faults::Fault;
+use crate::faults::{Fault, RetryAfter};
 use crate::query::Query;
 use crate::server::{
     AppState, FaultOutcome, draw_fault, gateway_page, json_response, method_not_allowed_response,
@@ -66,6 +66,12 @@ pub(crate) async fn list(
     let request_id = state.next_request_id();
     let mut response = match draw_fault(&state, Provider::Asapp).await {
         FaultOutcome::Fail(fault) => fault_response(&request_id, fault),
+        FaultOutcome::Limited(limited) => fault_response(
+            &request_id,
+            Fault::RateLimited {
+                retry_after: RetryAfter::Seconds(limited.retry_after),
+            },
+        ),
         FaultOutcome::Proceed | FaultOutcome::CursorLoop => {
             answer(&state, &headers, &uri, &request_id)
         }

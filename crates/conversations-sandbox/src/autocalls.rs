@@ -60,7 +60,15 @@ pub(crate) async fn list(
 ) -> Response {
     state.count(Provider::Autocalls);
     let cursor_loop = match draw_fault(&state, Provider::Autocalls).await {
-        FaultOutcome::Fail(fault) => return fault_response(fault),
+        FaultOutcome::Fail(fault) => return fault_response(fault, DEFAULT_RATE_LIMIT),
+        FaultOutcome::Limited(limited) => {
+            return fault_response(
+                Fault::RateLimited {
+                    retry_after: RetryAfter::Seconds(limited.retry_after),
+                },
+                limited.per_minute,
+            );
+        }
         FaultOutcome::CursorLoop => true,
         FaultOutcome::Proceed => false,
     };
@@ -160,7 +168,11 @@ fn authorized(headers: &HeaderMap, key: &str) -> bool {
     })
 }
 
-fn fault_response(fault: Fault) -> Response {
+/// `X-RateLimit-Limit` of an injected 429: Laravel's default API throttle, 60 a minute.
+const DEFAULT_RATE_LIMIT: u64 = 60;
+
+/// The answer to a fault; `limit` is the requests a minute a 429 reports.
+fn fault_response(fault: Fault, limit: u64) -> Response {
     match fault {
         Fault::RateLimited { retry_after } => {
             let mut response =
@@ -169,7 +181,7 @@ fn fault_response(fault: Fault) -> Response {
             set_retry_after(headers, retry_after);
             headers.insert(
                 HeaderName::from_static("x-ratelimit-limit"),
-                HeaderValue::from(60u32),
+                HeaderValue::from(limit),
             );
             headers.insert(
                 HeaderName::from_static("x-ratelimit-remaining"),

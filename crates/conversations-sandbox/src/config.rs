@@ -1,8 +1,12 @@
-//! How a sandbox is set up before it starts: data set, address, credentials, initial faults.
+//! How a sandbox is set up before it starts: data set (size, seed, drift), address,
+//! credentials, initial faults, latency and rate limits.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
+use crate::Provider;
 use crate::faults::FaultSpec;
+use crate::limits::{LatencySpec, RateLimit, RateLimitSpec};
 
 /// The fixed seed used when [`SandboxConfig::seed`] is not called.
 pub const DEFAULT_SEED: u64 = 20_250_125;
@@ -71,8 +75,8 @@ pub struct SandboxConfig {
     pub(crate) addr: SocketAddr,
     pub(crate) credentials: Credentials,
     pub(crate) faults: Vec<FaultSpec>,
-    pub(crate) latency: Vec<(crate::Provider, std::time::Duration)>,
-    pub(crate) rate_limits: Vec<(crate::Provider, crate::limits::RateLimit)>,
+    pub(crate) latency: Vec<(Provider, Duration)>,
+    pub(crate) rate_limits: Vec<(Provider, RateLimit)>,
     pub(crate) drift: bool,
 }
 
@@ -139,31 +143,93 @@ impl SandboxConfig {
         self
     }
 
-    /// Adds `latency` before each answer of `provider`.
+    /// Waits `latency` before each answer of `provider`'s list endpoint (errors, faults and
+    /// 429s included), on Tokio's clock. The last call for a provider wins; change it while
+    /// running with [`Sandbox::set_latency`](crate::Sandbox::set_latency).
     ///
     /// ```
     /// use conversations_sandbox::{Provider, SandboxConfig};
     /// let config = SandboxConfig::new().latency(Provider::Asapp, std::time::Duration::from_millis(50));
     /// # let _ = config;
     /// ```
-    pub fn latency(mut self, provider: crate::Provider, latency: std::time::Duration) -> Self {
+    pub fn latency(mut self, provider: Provider, latency: Duration) -> Self {
         self.latency.push((provider, latency));
         self
     }
 
-    /// Limits `provider` to `limit` (a token bucket; beyond it, 429 with `Retry-After`).
+    /// [`latency`](Self::latency) from its text form, e.g. `asapp:50ms` (see [`LatencySpec`]).
+    ///
+    /// ```
+    /// use conversations_sandbox::SandboxConfig;
+    /// let config = SandboxConfig::new().latency_spec("all:20ms".parse()?);
+    /// # let _ = config;
+    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// ```
+    pub fn latency_spec(self, spec: LatencySpec) -> Self {
+        spec.providers()
+            .iter()
+            .fold(self, |config, p| config.latency(*p, spec.latency))
+    }
+
+    /// Limits `provider` to `limit`, a token bucket: beyond it the provider answers 429 in its
+    /// own error format with `Retry-After` in whole seconds (the wait for the next token,
+    /// rounded up, at least 1), and [`Sandbox::rate_limited`](crate::Sandbox::rate_limited)
+    /// counts it. The last call for a provider wins; change it while running with
+    /// [`Sandbox::set_rate_limit`](crate::Sandbox::set_rate_limit).
     ///
     /// ```
     /// use conversations_sandbox::{Provider, RateLimit, SandboxConfig};
     /// let config = SandboxConfig::new().rate_limit(Provider::Asapp, RateLimit::per_second(100));
     /// # let _ = config;
     /// ```
-    pub fn rate_limit(
-        mut self,
-        provider: crate::Provider,
-        limit: crate::limits::RateLimit,
-    ) -> Self {
+    pub fn rate_limit(mut self, provider: Provider, limit: RateLimit) -> Self {
         self.rate_limits.push((provider, limit));
+        self
+    }
+
+    /// [`rate_limit`](Self::rate_limit) from its text form, e.g. `asapp:100/s,burst=20` (see
+    /// [`RateLimitSpec`]). Without a provider, each provider gets its own bucket.
+    ///
+    /// ```
+    /// use conversations_sandbox::SandboxConfig;
+    /// let config = SandboxConfig::new().rate_limit_spec("autocalls:30/m".parse()?);
+    /// # let _ = config;
+    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// ```
+    pub fn rate_limit_spec(self, spec: RateLimitSpec) -> Self {
+        spec.providers()
+            .iter()
+            .fold(self, |config, p| config.rate_limit(*p, spec.limit))
+    }
+
+    /// Drift mode: serves a deterministic third of each provider's records off their
+    /// documented types, the way real servers drift from their docs (default: off, and then
+    /// every byte is as without this option).
+    ///
+    /// The `k`-th record in served order (from 0) drifts when `k % 3 == 2`; slot `(k / 3) % 7`
+    /// (Autocalls) or `(k / 3) % 4` (ASAPP) picks the field:
+    ///
+    /// | slot | Autocalls | ASAPP |
+    /// |------|-----------|-------|
+    /// | 0 | `assistant_id`: the assistant's integer id (a number, not a UUID string) | `metadata`: `null` |
+    /// | 1 | `variables`: `[]` | `agent`: `null` |
+    /// | 2 | `total_cost`: a numeric string (`"0.0021"`) | `metadata.priority`: an extra entry `2` (a number) |
+    /// | 3 | `message_count`: a numeric string (`"12"`) | `new_field`: an extra unknown field |
+    /// | 4 | `customer`: `null` (WhatsApp records, which have a customer: `ai_enabled` instead) | |
+    /// | 5 | `ai_enabled`: `null` | |
+    /// | 6 | `new_field`: an extra unknown field `{"kind":"unannounced","version":2}` | |
+    ///
+    /// Ids, `created_at`, filters and cursors are unaffected. Same seed and size, same
+    /// drifted records; [`Dataset::drifted_autocalls`](crate::Dataset::drifted_autocalls) and
+    /// [`Dataset::drifted_asapp`](crate::Dataset::drifted_asapp) list them.
+    ///
+    /// ```
+    /// use conversations_sandbox::SandboxConfig;
+    /// let config = SandboxConfig::new().drift(true);
+    /// # let _ = config;
+    /// ```
+    pub fn drift(mut self, on: bool) -> Self {
+        self.drift = on;
         self
     }
 }

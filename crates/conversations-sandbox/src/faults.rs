@@ -306,7 +306,7 @@ fn parse_retry_after(s: &str) -> Result<RetryAfter, FaultSpecError> {
     s.parse().map(RetryAfter::Seconds).map_err(|_| invalid())
 }
 
-fn parse_duration(s: &str) -> Result<Duration, FaultSpecError> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, FaultSpecError> {
     let invalid = || FaultSpecError::InvalidDuration(s.to_owned());
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);

@@ -110,7 +110,7 @@ pub use config::{
 };
 pub use dataset::{Assistant, Dataset, DriftedRecord};
 pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};
-pub use limits::RateLimit;
+pub use limits::{LatencySpec, LimitSpecError, RateLimit, RateLimitSpec};
 pub use mutate::Mutator;
 pub use server::Sandbox;
 

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Credentials, SandboxConfig};
 use crate::dataset::Dataset;
 use crate::faults::{Fault, Faults, RetryAfter};
-use crate::limits::ProviderLimits;
+use crate::limits::{Limited, ProviderLimits, RateLimit};
 use crate::mutate::Mutator;
 use crate::prng::SplitMix64;
 use crate::{Provider, asapp, autocalls};
@@ -244,22 +244,31 @@ impl Sandbox {
         self.state.counter(provider).load(Ordering::SeqCst)
     }
 
-    /// Adds `latency` before each answer of `provider` from now on (zero: none).
+    /// Waits `latency` before each answer of `provider` from now on (zero: none), whatever
+    /// the answer (429s, faults and errors included). Requests already waiting keep the
+    /// latency they started with.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+    /// use conversations_sandbox::{LatencySpec, Provider, Sandbox, SandboxConfig};
     /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(10)).await?;
     /// sandbox.set_latency(Provider::Asapp, std::time::Duration::from_millis(50));
+    /// // From text, e.g. a command line's `autocalls:20ms`:
+    /// let spec: LatencySpec = "autocalls:20ms".parse()?;
+    /// for provider in spec.providers() {
+    ///     sandbox.set_latency(*provider, spec.latency);
+    /// }
     /// # Ok(()) }
     /// ```
-    pub fn set_latency(&self, provider: Provider, latency: std::time::Duration) {
+    pub fn set_latency(&self, provider: Provider, latency: Duration) {
         self.state.limits.of(provider).set_latency(latency);
     }
 
-    /// Limits `provider` to `limit` from now on (`None`: no limit). Beyond it the provider
-    /// answers 429 in its own format with `Retry-After` in whole seconds.
+    /// Limits `provider` to `limit` from now on (`None`: no limit), with a full bucket. Beyond
+    /// it the provider answers 429 in its own format (ASAPP `429-01 Too Many Requests`,
+    /// Autocalls `{"message":"Too Many Attempts."}`) with `Retry-After` in whole seconds: the
+    /// wait for the next token, rounded up, at least 1.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -270,11 +279,13 @@ impl Sandbox {
     /// assert_eq!(sandbox.rate_limited(Provider::Asapp), 0);
     /// # Ok(()) }
     /// ```
-    pub fn set_rate_limit(&self, provider: Provider, limit: Option<crate::limits::RateLimit>) {
+    pub fn set_rate_limit(&self, provider: Provider, limit: Option<RateLimit>) {
         self.state.limits.of(provider).set_rate_limit(limit);
     }
 
-    /// How many requests of `provider` the rate limit answered with 429.
+    /// How many requests of `provider` the rate limit answered with 429 (injected
+    /// [`Fault::RateLimited`] answers are not counted here). They are also counted by
+    /// [`requests`](Self::requests).
     pub fn rate_limited(&self, provider: Provider) -> u64 {
         self.state.limits.of(provider).limited()
     }
@@ -472,27 +483,30 @@ pub(crate) fn http_date_range(at: SystemTime) -> SystemTime {
     }
 }
 
-/// What a handler should do about the fault it drew, once any delay has elapsed.
+/// What a handler should do about the request, once any latency or delay has elapsed.
 pub(crate) enum FaultOutcome {
     /// Answer normally.
     Proceed,
     /// Answer normally, but loop the cursor (Autocalls).
     CursorLoop,
+    /// The rate limit turned the request away: answer 429.
+    Limited(Limited),
     /// Answer with this fault instead.
     Fail(Fault),
 }
 
-/// Draws the fault for a request to `provider`, sleeping first for [`Fault::Delay`].
+/// Decides the fate of a request to `provider`: the rate limit judges it on arrival, the
+/// provider's latency then passes (whatever the answer), then the fault plan is drawn (unless
+/// the limit turned it away), sleeping for [`Fault::Delay`].
 pub(crate) async fn draw_fault(state: &AppState, provider: Provider) -> FaultOutcome {
     let limits = state.limits.of(provider);
-    if let Err(seconds) = limits.admit() {
-        return FaultOutcome::Fail(Fault::RateLimited {
-            retry_after: RetryAfter::Seconds(seconds),
-        });
-    }
+    let admitted = limits.admit();
     let latency = limits.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if let Err(limited) = admitted {
+        return FaultOutcome::Limited(limited);
     }
     match state.faults.take(provider) {
         None => FaultOutcome::Proceed,
