@@ -586,21 +586,11 @@ async fn walk(
 /// assert_eq!(err.to_string(), "--external-ids-from: line 2: a control character in the id");
 /// ```
 pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
-    let mut ids = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let id = line.trim();
-        if id.is_empty() {
-            continue;
-        }
-        if id.chars().any(char::is_control) {
-            return Err(SyncError::BadIds {
-                line: i + 1,
-                reason: "a control character in the id",
-            });
-        }
-        ids.push(id.to_owned());
-    }
-    Ok(ids)
+    // One parser for every id list, in core: list and sync read ids the same way.
+    conversations_core::lookup::parse_ids(text).map_err(|e| SyncError::BadIds {
+        line: e.line,
+        reason: e.reason,
+    })
 }
 
 /// Looks each of `ids` up on `source` (with `query`'s other filters), eight at a time, and
