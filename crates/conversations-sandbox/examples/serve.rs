@@ -4,13 +4,15 @@
 //! cargo run -p conversations-sandbox --example serve -- --port 8080 --fault autocalls:429*2
 //! ```
 //!
-//! Options: `--port N` (default 8080; 0 picks a free port), `--size N`, `--seed N`,
-//! `--fault SPEC` (repeatable; see the `faults` module for the syntax).
+//! Options: `--port N` (default 8080; 0 picks a free port), `--size N`, `--seed N`, `--drift`,
+//! and, repeatable: `--fault SPEC` (e.g. `autocalls:429*2`), `--latency SPEC` (e.g.
+//! `asapp:50ms`), `--rate-limit SPEC` (e.g. `autocalls:100/s,burst=20`); see the crate README
+//! for the syntax.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
-use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
+use conversations_sandbox::{FaultSpec, LatencySpec, RateLimitSpec, Sandbox, SandboxConfig};
 
 fn parse_args() -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::new().addr(SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)));
@@ -31,6 +33,17 @@ fn parse_args() -> Result<SandboxConfig, String> {
                     .parse::<FaultSpec>()
                     .map_err(|e| format!("--fault: {e}"))?,
             ),
+            "--latency" => config.latency_spec(
+                value()?
+                    .parse::<LatencySpec>()
+                    .map_err(|e| format!("--latency: {e}"))?,
+            ),
+            "--rate-limit" => config.rate_limit_spec(
+                value()?
+                    .parse::<RateLimitSpec>()
+                    .map_err(|e| format!("--rate-limit: {e}"))?,
+            ),
+            "--drift" => config.drift(true),
             other => return Err(format!("unknown option {other}")),
         };
     }

@@ -14,6 +14,21 @@
 //! text with [`FaultSpec`] (`autocalls:429*2`). [`Sandbox::requests`] counts what each
 //! provider received, so tests can assert that a client sent nothing, or retried.
 //!
+//! Servers that behave like real ones:
+//! - a latency per provider ([`SandboxConfig::latency`], [`Sandbox::set_latency`],
+//!   [`LatencySpec`] for `asapp:50ms`) and a real token-bucket rate limit per provider
+//!   ([`SandboxConfig::rate_limit`], [`Sandbox::set_rate_limit`], [`RateLimitSpec`] for
+//!   `asapp:100/s,burst=20`), both on Tokio's clock, so paused-time tests control them;
+//!   [`Sandbox::rate_limited`] counts the 429s;
+//! - drift mode ([`SandboxConfig::drift`]): a deterministic third of the records served off
+//!   their documented types, listed by [`Dataset::drifted_autocalls`] and
+//!   [`Dataset::drifted_asapp`];
+//! - data that changes while it runs ([`Sandbox::mutate`]): new conversations on top, updated
+//!   ones, revised ASAPP metadata; [`Sandbox::snapshot`] is the data set served now.
+//!
+//! A page costs the same at any data set size: filters are served from posting lists built
+//! once, and the cursor is found by binary search.
+//!
 //! The crate speaks only the providers' wire formats and depends on no other crate of the
 //! workspace.
 //!

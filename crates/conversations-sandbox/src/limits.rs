@@ -155,7 +155,10 @@ fn provider_prefix(provider: Option<Provider>) -> &'static str {
 
 /// A latency and the provider(s) it applies to: the parsed form of `asapp:50ms`.
 ///
-/// See the [module syntax](self).
+/// ```text
+/// latency  = [provider ":"] duration      provider: asapp | autocalls | all (omitted: both)
+/// duration = N "ms" | N "s" | N "m" | N    a bare number is milliseconds
+/// ```
 ///
 /// ```
 /// use std::time::Duration;
@@ -218,7 +221,13 @@ impl fmt::Display for LatencySpec {
 
 /// A rate limit and the provider(s) it applies to: the parsed form of `asapp:100/s,burst=20`.
 ///
-/// See the [module syntax](self). With no provider, each provider gets its own bucket.
+/// ```text
+/// rate-limit = [provider ":"] rate ["," "burst=" N]   provider: asapp | autocalls | all
+/// rate       = X ["/s" | "/m" | "/min" | "/h"]        X > 0, decimals allowed; bare: per second
+/// N          = a positive whole number                default: the rate a second, rounded up
+/// ```
+///
+/// With no provider (or `all`), each provider gets its own bucket.
 ///
 /// ```
 /// use conversations_sandbox::{Provider, RateLimit, RateLimitSpec, SandboxConfig};
