@@ -758,11 +758,11 @@ mod tests {
     }
 
     #[test]
-    fn default_size_is_fast_enough() {
-        let start = std::time::Instant::now();
+    fn default_size_generates() {
+        // Speed is measured by hand (`examples/measure.rs`), never by a test: a wall-clock
+        // bound only measures the machine the test happens to run on.
         let d = Dataset::generate(crate::DEFAULT_SEED, crate::DEFAULT_DATASET_SIZE);
         assert_eq!(d.autocalls().len(), 2000);
-        // Generous bound for unoptimised test builds on a busy machine.
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(d.asapp().len(), 1000);
     }
 }

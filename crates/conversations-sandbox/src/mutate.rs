@@ -193,14 +193,15 @@ impl Dataset {
         write(
             &mut fields,
             "message_count",
-            (count + more).to_string(),
+            count.saturating_add(more).to_string(),
             count_is_string,
         );
         let (cost, cost_is_string) = text(&fields, "total_cost")
             .and_then(|(t, s)| t.parse::<f64>().ok().map(|c| (c, s)))
             .unwrap_or((0.0, false));
         // Costs are whole units of 1/10000 USD (see the generator).
-        let units = (cost * 10_000.0).round().max(0.0) as u64 + (more * per_message / 10).max(1);
+        let units = ((cost * 10_000.0).round().max(0.0) as u64)
+            .saturating_add((more * per_message / 10).max(1));
         let cost = serde_json::to_string(&(units as f64 / 10_000.0)).ok()?;
         write(&mut fields, "total_cost", cost, cost_is_string);
         Some(fields.render())
