@@ -58,6 +58,11 @@ impl RateLimit {
     }
 
     /// `n` requests a minute (at least 1), with a burst of the rate a second rounded up.
+    ///
+    /// ```
+    /// use conversations_sandbox::RateLimit;
+    /// assert_eq!(RateLimit::per_minute(120), RateLimit::per_second(2));
+    /// ```
     pub fn per_minute(n: u32) -> Self {
         Self::rate(f64::from(n.max(1)) / 60.0)
     }
@@ -98,6 +103,13 @@ fn default_burst(per_second: f64) -> u32 {
 }
 
 /// Why a [`LatencySpec`] or [`RateLimitSpec`] string was rejected.
+///
+/// ```
+/// use conversations_sandbox::{LimitSpecError, RateLimitSpec};
+/// let err = "sms:5/s".parse::<RateLimitSpec>().unwrap_err();
+/// assert_eq!(err, LimitSpecError::UnknownProvider("sms".into()));
+/// assert_eq!(err.to_string(), "unknown provider `sms` (expected `asapp`, `autocalls` or `all`)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitSpecError {
     /// The string was empty (or only whitespace).
@@ -191,6 +203,13 @@ pub struct LatencySpec {
 
 impl LatencySpec {
     /// The providers this spec applies to.
+    ///
+    /// ```
+    /// use conversations_sandbox::{LatencySpec, Provider};
+    /// let spec: LatencySpec = "autocalls:5ms".parse()?;
+    /// assert_eq!(spec.providers(), &[Provider::Autocalls]);
+    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// ```
     pub fn providers(&self) -> &'static [Provider] {
         targets(self.provider)
     }
@@ -258,6 +277,13 @@ pub struct RateLimitSpec {
 
 impl RateLimitSpec {
     /// The providers this spec applies to.
+    ///
+    /// ```
+    /// use conversations_sandbox::{Provider, RateLimitSpec};
+    /// let spec: RateLimitSpec = "all:10/s".parse()?;
+    /// assert_eq!(spec.providers(), &Provider::ALL);
+    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// ```
     pub fn providers(&self) -> &'static [Provider] {
         targets(self.provider)
     }

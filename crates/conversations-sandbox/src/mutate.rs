@@ -69,6 +69,19 @@ impl<'a> Mutator<'a> {
     /// added tops the newest-first listing), with content drawn like the generated ones (and
     /// drifted like them in drift mode: the 3rd added, the 6th, …). Returns their ids in
     /// creation order: the last is the newest.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// let ids = sandbox.mutate().add_autocalls(3);
+    /// let now = sandbox.snapshot();
+    /// let top: Vec<&str> = now.autocalls()[..3].iter().filter_map(|c| c["id"].as_str()).collect();
+    /// assert_eq!(top, [ids[2].as_str(), ids[1].as_str(), ids[0].as_str()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_autocalls(&self, n: usize) -> Vec<String> {
         self.state
             .change(|data| data.add_autocalls(n), |ids| !ids.is_empty())
@@ -78,6 +91,20 @@ impl<'a> Mutator<'a> {
     /// clock), `message_count` grows by 1 to 6 and `total_cost` with it (a drifted numeric
     /// string stays a string). Its position, filters and other fields do not change. Returns
     /// whether `id` exists.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// let before = sandbox.dataset().autocalls()[0].clone();
+    /// assert!(sandbox.mutate().touch_autocalls(before["id"].as_str().unwrap_or_default()));
+    /// assert!(!sandbox.mutate().touch_autocalls("no-such-id"));
+    /// let now = sandbox.snapshot();
+    /// assert!(now.autocalls()[0]["updated_at"].as_str() > before["updated_at"].as_str());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn touch_autocalls(&self, id: &str) -> bool {
         // The id index is built on first use: build it before taking the lock requests wait on.
         let _ = self.state.snapshot().base.autocalls_position(id);
@@ -89,6 +116,19 @@ impl<'a> Mutator<'a> {
     /// string) counts up from `"1"`, other entries are kept. A missing or `null` `metadata`
     /// becomes `{"revision":"1"}` (which ends a `metadata` drift). Returns how many items
     /// changed (0 for an unknown `externalId`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// assert_eq!(sandbox.mutate().touch_asapp("ext-000101"), 1);
+    /// assert_eq!(sandbox.mutate().touch_asapp("ext-000101"), 1);
+    /// assert_eq!(sandbox.snapshot().asapp()[0]["metadata"]["revision"], "2");
+    /// assert_eq!(sandbox.mutate().touch_asapp("unknown"), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn touch_asapp(&self, external_id: &str) -> usize {
         self.state
             .change(|data| data.touch_asapp(external_id), |n| *n > 0)

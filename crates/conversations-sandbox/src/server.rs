@@ -228,6 +228,17 @@ impl Sandbox {
 
     /// Changes the data being served: add Autocalls conversations, update existing ones,
     /// revise ASAPP metadata (see [`Mutator`]). Requests arriving afterwards see the change.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// let ids = sandbox.mutate().add_autocalls(1);
+    /// assert!(sandbox.mutate().touch_autocalls(&ids[0]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn mutate(&self) -> Mutator<'_> {
         Mutator::new(&self.state)
     }
@@ -286,6 +297,27 @@ impl Sandbox {
     /// How many requests of `provider` the rate limit answered with 429 (injected
     /// [`Fault::RateLimited`] answers are not counted here). They are also counted by
     /// [`requests`](Self::requests).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conversations_sandbox::{Provider, RateLimit, Sandbox, SandboxConfig};
+    /// let config = SandboxConfig::new().dataset_size(30);
+    /// let sandbox = Sandbox::start(config.rate_limit(Provider::Autocalls, RateLimit::per_second(1))).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// let http = reqwest::Client::new();
+    /// let mut statuses = Vec::new();
+    /// for _ in 0..3 {
+    ///     statuses.push(http.get(&url).bearer_auth(key).send().await?.status().as_u16());
+    /// }
+    /// // One token, then turned away (unless this machine took a whole second in between).
+    /// assert_eq!(statuses[0], 200);
+    /// let limited = statuses.iter().filter(|s| **s == 429).count() as u64;
+    /// assert_eq!(sandbox.rate_limited(Provider::Autocalls), limited);
+    /// assert_eq!(sandbox.requests(Provider::Autocalls), 3);
+    /// # Ok(()) }
+    /// ```
     pub fn rate_limited(&self, provider: Provider) -> u64 {
         self.state.limits.of(provider).limited()
     }
