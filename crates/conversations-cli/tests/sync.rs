@@ -395,3 +395,51 @@ fn bad_targets_and_id_files_are_usage_errors_without_secrets() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("line 4: a control character"), "{stderr}");
 }
+
+#[test]
+fn a_rerun_picks_up_exactly_what_the_sandbox_gained_and_changed() {
+    let env = Env::start(3000);
+    let db = Db::sqlite("d.db");
+    let first = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
+    assert!(first.status.success());
+    let before = env.sandbox().requests(Provider::Autocalls);
+    let rows_before = db.rows().len();
+
+    // Between runs the server gains conversations and changes recent ones.
+    let all = env.sandbox().dataset().autocalls().to_vec();
+    let added = env.sandbox().mutate().add_autocalls(7);
+    assert_eq!(added.len(), 7);
+    for record in &all[..3] {
+        assert!(
+            env.sandbox()
+                .mutate()
+                .touch_autocalls(record["id"].as_str().unwrap())
+        );
+    }
+
+    let again = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(stdout.contains("7 inserted, 3 updated"), "{stdout}");
+    assert_eq!(db.rows().len(), rows_before + 7);
+
+    // No more pages than the lookback needs: the records within 3 days of the last run's
+    // newest, plus the seven new ones, in pages of 20, and the page past the floor.
+    let newest = all[0]["created_at"].as_str().unwrap().to_owned();
+    let floor = chrono::NaiveDateTime::parse_from_str(&newest, "%Y-%m-%d %H:%M:%S").unwrap()
+        - chrono::Duration::days(3);
+    let floor = floor.format("%Y-%m-%d %H:%M:%S").to_string();
+    let within = all
+        .iter()
+        .take_while(|c| c["created_at"].as_str().unwrap() >= floor.as_str())
+        .count();
+    let pages = env.sandbox().requests(Provider::Autocalls) - before;
+    assert!(
+        pages <= ((within + 7) / 20 + 1) as u64,
+        "{pages} pages for {within} + 7 records"
+    );
+}
