@@ -311,7 +311,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             buffer: VecDeque::new(),
             mark: PageMark::default(),
             delivered_in_page: 0,
-            position: Some(position),
+            before_first_page: Some(position),
         }
     }
 
@@ -431,7 +431,9 @@ pub struct Items<'a, T> {
     /// The page the buffered items came from, and how many of its items were delivered.
     mark: PageMark,
     delivered_in_page: u64,
-    position: Option<Position>,
+    /// Where the walk starts, until its first page is taken; then the position is derived from
+    /// `mark`, `delivered_in_page` and what is still buffered (nothing is computed per item).
+    before_first_page: Option<Position>,
 }
 
 impl<T> Items<'_, T> {
@@ -456,7 +458,12 @@ impl<T> Items<'_, T> {
     /// # });
     /// ```
     pub fn position(&self) -> Option<Position> {
-        self.position.clone()
+        match &self.before_first_page {
+            Some(start) => Some(start.clone()),
+            None => self
+                .mark
+                .position(self.delivered_in_page, self.buffer.len()),
+        }
     }
 }
 
@@ -477,9 +484,6 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
         loop {
             if let Some(item) = this.buffer.pop_front() {
                 this.delivered_in_page += 1;
-                this.position = this
-                    .mark
-                    .position(this.delivered_in_page, this.buffer.len());
                 // Keep the prefetch moving while the caller works through this page (every
                 // few items: a poll of an in-flight request is cheap, not free).
                 if this.buffer.len().is_multiple_of(8) {
@@ -491,9 +495,7 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                 Poll::Ready(Some(Ok(page))) => {
                     this.mark = this.pages.last.clone();
                     this.delivered_in_page = 0;
-                    if page.items.is_empty() {
-                        this.position = this.mark.position(0, 0);
-                    }
+                    this.before_first_page = None;
                     this.buffer.extend(page.items);
                 }
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),

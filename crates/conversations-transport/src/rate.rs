@@ -4,6 +4,7 @@
 //! aws-sdk-rust's adaptive retry mode do), and a `Retry-After` pauses the whole client, not
 //! just the call that saw it.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -102,8 +103,9 @@ struct State {
     pacer: Option<Arc<DefaultDirectRateLimiter>>,
     successes: u32,
     paused_until: Option<Instant>,
-    /// Requests started, for a rate to halve from when none is configured.
-    started: Vec<Instant>,
+    /// Requests started in the last second (oldest first), for a rate to cut from when none
+    /// is configured.
+    started: VecDeque<Instant>,
 }
 
 /// Held while a request is in flight.
@@ -121,7 +123,7 @@ impl Limiter {
                 pacer: base.per_second.map(|r| pacer(r, base.burst)),
                 successes: 0,
                 paused_until: None,
-                started: Vec::new(),
+                started: VecDeque::new(),
             }),
             in_flight: base.in_flight.map(|n| Arc::new(Semaphore::new(n))),
         }
@@ -146,10 +148,15 @@ impl Limiter {
         }
         let mut state = self.lock();
         let now = Instant::now();
-        state
+        // Times arrive in order: drop the expired ones from the front, not a scan of all.
+        while state
             .started
-            .retain(|t| now.duration_since(*t) < Duration::from_secs(1));
-        state.started.push(now);
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            state.started.pop_front();
+        }
+        state.started.push_back(now);
         Slot { _permit: permit }
     }
 
