@@ -14,7 +14,7 @@ use futures::StreamExt;
 
 use crate::cli::ListArgs;
 use crate::progress::Progress;
-use crate::{broken_output, exit, formula_guard, offspec, output, terminal_width};
+use crate::{broken_output, exit, offspec, record_writer};
 
 /// Reads the ids of `path` (`-`: stdin), naming the line of a bad one.
 fn read_ids(path: &Path) -> Result<Vec<String>, String> {
@@ -80,13 +80,7 @@ pub(crate) async fn run(
         return ExitCode::from(exit::USAGE);
     }
 
-    let stdout = io::stdout();
-    let mut writer = output::writer(
-        args.format,
-        formula_guard(args),
-        Box::new(io::BufWriter::with_capacity(256 * 1024, stdout.lock())),
-        terminal_width(),
-    );
+    let mut writer = record_writer(args, Box::new(io::stdout().lock()));
     let mut progress = Progress::new();
     let mut tally = offspec::Tally::default();
     let mut failed = BTreeSet::new();

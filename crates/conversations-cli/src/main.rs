@@ -182,13 +182,7 @@ async fn list(args: ListArgs) -> ExitCode {
         },
         None => Box::new(io::stdout().lock()),
     };
-    let mut writer = output::writer(
-        args.format,
-        formula_guard(&args),
-        // A large buffer: a few hundred write calls for a hundred thousand records, not thousands.
-        Box::new(io::BufWriter::with_capacity(256 * 1024, sink)),
-        terminal_width(),
-    );
+    let mut writer = record_writer(&args, sink);
     let mut progress = Progress::new();
     let mut tally = offspec::Tally::default();
     let mut codes = Vec::new();
@@ -312,6 +306,20 @@ fn parse_millis(text: &str) -> Option<std::time::Duration> {
         .ok()
         .and_then(|n| n.checked_mul(scale))
         .map(std::time::Duration::from_millis)
+}
+
+/// The writer for `args.format` over `sink`, with the formula guard and the terminal's width.
+pub(crate) fn record_writer<'a>(
+    args: &ListArgs,
+    sink: Box<dyn io::Write + 'a>,
+) -> Box<dyn output::RecordWriter + 'a> {
+    output::writer(
+        args.format,
+        formula_guard(args),
+        // A large buffer: a few hundred write calls for a hundred thousand records, not thousands.
+        Box::new(io::BufWriter::with_capacity(256 * 1024, sink)),
+        terminal_width(),
+    )
 }
 
 /// Whether CSV cells that spreadsheets would run as formulas are neutralised (`--csv-raw`: not).
