@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use conversations_core::{ConversationQuery, Error};
+use conversations_transport::ClientOptions;
 
 use crate::cli::CheckArgs;
-use crate::config::{self, Accounts, process_env, secret::ResolvedAccount};
+use crate::config::{self, Accounts, process_env};
 use crate::exit;
 
 /// The smallest request a provider answers: ASAPP needs an external id (this one matches
@@ -57,7 +58,7 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
     for account in chosen {
         let source = match account
             .resolve(&process_env)
-            .and_then(ResolvedAccount::into_source)
+            .and_then(|account| account.into_source(&ClientOptions::new()))
         {
             Ok(source) => source,
             Err(e) => {

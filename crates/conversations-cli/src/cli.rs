@@ -268,9 +268,13 @@ pub(crate) struct ServeArgs {
 /// `conversations sync`: see `sync_cmd`.
 #[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
-    /// Provider to sync (required unless --status).
-    #[arg(long, value_enum, required_unless_present = "status")]
+    /// Provider to sync (required unless --status or --account).
+    #[arg(long, value_enum, required_unless_present_any = ["status", "accounts"])]
     pub(crate) provider: Option<ProviderChoice>,
+    #[command(flatten)]
+    pub(crate) accounts: AccountArgs,
+    #[command(flatten)]
+    pub(crate) pace: PaceArgs,
     /// Where to write: sqlite:PATH or postgres://user@host:port/database.
     #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
     pub(crate) to: String,
@@ -324,4 +328,30 @@ pub(crate) struct FilterArgs {
     /// Only conversations from this WhatsApp business number (exact match).
     #[arg(long, value_name = "P")]
     pub(crate) whatsapp_sender_phone: Option<String>,
+}
+
+/// `--account NAME` (repeatable) and the config file that names the accounts.
+#[derive(Debug, Args)]
+pub(crate) struct AccountArgs {
+    /// Use this account of the config file (repeatable: several accounts, even of one
+    /// provider, at once). Listed records (in JSON) and errors say which account; a sync
+    /// files each account's rows and stream under its name. Without it, the provider(s) of
+    /// --provider from the environment.
+    #[arg(long = "account", value_name = "NAME", conflicts_with_all = ["provider", "sandbox"])]
+    pub(crate) accounts: Vec<String>,
+    /// The accounts config file (see `conversations accounts`).
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+/// How hard a run may press a provider: lookups in flight and requests per second.
+#[derive(Debug, Args)]
+pub(crate) struct PaceArgs {
+    /// Lookups in flight at once per provider, with --external-ids-from (default 32).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) concurrency: Option<u32>,
+    /// Requests per second per provider (default: each provider's documented limit, 100 for
+    /// ASAPP; 429s slow a provider down further on their own).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate: Option<u32>,
 }

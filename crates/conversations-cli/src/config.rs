@@ -545,12 +545,13 @@ pub(crate) type NamedSource = (
     std::sync::Arc<dyn conversations_core::ConversationSource>,
 );
 
-/// The sources of the accounts `names`, each named after its account, from the config file
-/// at `explicit` (or `CONVERSATIONS_CONFIG`, or the default path) and the environment; an
-/// error is printed and its exit code returned.
+/// The sources of the accounts `names`, each named after its account and built with
+/// `options`, from the config file at `explicit` (or `CONVERSATIONS_CONFIG`, or the default
+/// path) and the environment; an error is printed and its exit code returned.
 pub(crate) fn sources_for(
     names: &[String],
     explicit: Option<&Path>,
+    options: &conversations_transport::ClientOptions,
 ) -> Result<Vec<NamedSource>, std::process::ExitCode> {
     let accounts = Accounts::load(explicit, &process_env).map_err(|e| {
         eprintln!("error: {e}");
@@ -564,7 +565,7 @@ pub(crate) fn sources_for(
         })?;
         let source = account
             .resolve(&process_env)
-            .and_then(secret::ResolvedAccount::into_source)
+            .and_then(|account| account.into_source(options))
             .map_err(|e| {
                 eprintln!("error: {e}");
                 std::process::ExitCode::from(e.exit_code())

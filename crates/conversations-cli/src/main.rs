@@ -115,7 +115,7 @@ async fn list(args: ListArgs) -> ExitCode {
     // (the sandbox, when asked for, lives until the listing is done).
     let named = !args.accounts.is_empty();
     let (_sandbox, sources): (_, Vec<(std::sync::Arc<str>, _)>) = if named {
-        match config::sources_for(&args.accounts, args.config.as_deref()) {
+        match config::sources_for(&args.accounts, args.config.as_deref(), &options) {
             Ok(sources) => (None, sources),
             Err(code) => return code,
         }

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use conversations_core::{ConversationQuery, ConversationSource, Filter};
 use conversations_sync::{
     Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError, SyncOptions,
-    Target,
+    SyncSource, Target,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{ProviderChoice, SyncArgs};
+use crate::cli::SyncArgs;
 use crate::exit::INTERRUPTED;
 use crate::filters::WithFilters;
-use crate::{exit, providers};
+use crate::{config, exit, providers};
 
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {
@@ -38,10 +38,6 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     if args.status {
         return status(&store, &target).await;
     }
-    let Some(choice) = args.provider else {
-        eprintln!("error: --provider is required");
-        return ExitCode::from(exit::USAGE);
-    };
     let ids = match &args.external_ids_from {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match conversations_sync::read_ids(&text) {
@@ -55,12 +51,41 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         },
         None => None,
     };
-    let options = conversations_transport::ClientOptions::new();
-    let (sandbox, sources) =
-        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
-            Ok(setup) => setup,
+    let mut options = conversations_transport::ClientOptions::new();
+    if let Some(rate) = args.pace.rate {
+        options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
+    }
+    // Named accounts of the config file (each filed under its name), or the providers of
+    // --provider from the environment (the sandbox, when asked for, lives until the end).
+    let named = !args.accounts.accounts.is_empty();
+    let (sandbox, sources): (_, Vec<SyncSource>) = if named {
+        match config::sources_for(
+            &args.accounts.accounts,
+            args.accounts.config.as_deref(),
+            &options,
+        ) {
+            Ok(sources) => (
+                None,
+                sources
+                    .into_iter()
+                    .map(|(name, source)| SyncSource::named(name, source))
+                    .collect(),
+            ),
             Err(code) => return code,
+        }
+    } else {
+        let Some(choice) = args.provider else {
+            eprintln!("error: --provider or --account is required");
+            return ExitCode::from(exit::USAGE);
         };
+        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
+            Ok((sandbox, sources)) => (sandbox, sources.into_iter().map(SyncSource::new).collect()),
+            Err(code) => return code,
+        }
+    };
+    // With several sources, one without a listing is skipped (with a note) when no ids are
+    // given; alone, it is an error.
+    let several = sources.len() > 1;
 
     let (stop, interrupt) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -69,16 +94,19 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
             let _ = stop.send(true);
         }
     });
-    let options = SyncOptions::default()
+    let mut options = SyncOptions::default()
         .batch_size(args.batch_size)
         .lookback(args.lookback)
         .full_refresh(args.full_refresh);
+    if let Some(n) = args.pace.concurrency {
+        options = options.lookup_concurrency(n as usize);
+    }
     let mut observer = CliObserver::new(args.progress_lines);
     let mut codes = Vec::new();
     let base = args.query();
     for source in sources {
         let mut query = base.clone();
-        if source.capabilities().page_size().is_none() {
+        if source.source().capabilities().page_size().is_none() {
             query.page_size = None;
         }
         let result = match &ids {
@@ -95,10 +123,10 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                 .await
             }
             None => {
-                if choice == ProviderChoice::All && needs_ids(source.as_ref(), &query) {
+                if several && needs_ids(source.source().as_ref(), &query) {
                     observer.println(&format!(
                         "{}: skipped: it has no listing; pass --external-ids-from FILE",
-                        source.provider()
+                        source.name()
                     ));
                     continue;
                 }

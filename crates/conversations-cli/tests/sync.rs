@@ -47,6 +47,14 @@ impl Env {
 
     /// `conversations sync --provider autocalls --to <to>` against this sandbox.
     fn sync(&self, to: &str, extra: &[&str]) -> Command {
+        let mut cmd = self.conversations();
+        cmd.args(["sync", "--provider", "autocalls", "--to", to])
+            .args(extra);
+        cmd
+    }
+
+    /// `conversations` with the environment pointing Autocalls at this sandbox.
+    fn conversations(&self) -> Command {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("conversations"));
         for var in [
             "ASAPP_API_ID",
@@ -57,9 +65,7 @@ impl Env {
             cmd.env_remove(var);
         }
         cmd.env("AUTOCALLS_API_KEY", KEY)
-            .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url())
-            .args(["sync", "--provider", "autocalls", "--to", to])
-            .args(extra);
+            .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url());
         cmd
     }
 }
@@ -102,6 +108,23 @@ impl Db {
             Db::Sqlite(dir, name) => format!("sqlite:{}", dir.path().join(name).display()),
             Db::Postgres(schema) => {
                 format!("{}?options=-csearch_path%3D{schema}", pg_url())
+            }
+        }
+    }
+
+    /// The first column of every row of `sql`, as text (`{t}` names the table).
+    fn texts(&self, sql: &str) -> Vec<String> {
+        match self {
+            Db::Sqlite(dir, name) => {
+                let conn = rusqlite::Connection::open(dir.path().join(name)).unwrap();
+                let mut stmt = conn.prepare(&sql.replace("{t}", "conversations")).unwrap();
+                stmt.query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Db::Postgres(schema) => {
+                pg_rows(&sql.replace("{t}", &format!("{schema}.conversations")))
             }
         }
     }
@@ -442,4 +465,80 @@ fn a_rerun_picks_up_exactly_what_the_sandbox_gained_and_changed() {
         pages <= ((within + 7) / 20 + 1) as u64,
         "{pages} pages for {within} + 7 records"
     );
+}
+
+/// `sync --account A --account B`: two accounts of one provider, each in a stream of its own
+/// and its rows filed under its name, the provider beside it.
+fn accounts_sync_into_streams_of_their_own(db: Db) {
+    let env = Env::start(150);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let base = env.sandbox().autocalls_base_url();
+    std::fs::write(
+        &config,
+        format!(
+            "[accounts.acme-eu]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"EU_KEY\"\n\n\
+             [accounts.acme-us]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"US_KEY\"\n"
+        ),
+    )
+    .unwrap();
+    let sync = |extra: &[&str]| {
+        env.conversations()
+            .env("EU_KEY", KEY)
+            .env("US_KEY", KEY)
+            .args(["sync", "--to", &db.to(), "--config"])
+            .arg(&config)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = sync(&["--account", "acme-eu", "--account", "acme-us"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n = env.sandbox().dataset().autocalls().len();
+    for account in ["acme-eu", "acme-us"] {
+        assert!(
+            stdout.contains(&format!("{account} (all): complete: {n} records")),
+            "{stdout}"
+        );
+    }
+    assert_eq!(
+        db.texts(
+            "SELECT source || '|' || provider || '|' || count(*) FROM {t}
+             GROUP BY source, provider ORDER BY source"
+        ),
+        [
+            format!("acme-eu|autocalls|{n}"),
+            format!("acme-us|autocalls|{n}")
+        ]
+    );
+    let status = sync(&["--status"]);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.contains("acme-eu (all)") && status.contains("acme-us (all)"),
+        "{status}"
+    );
+    // The streams are the accounts': a rerun of one is incremental, the other untouched.
+    let again = sync(&["--account", "acme-us"]);
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.contains("acme-us (all): complete") && again.contains("0 inserted"),
+        "{again}"
+    );
+    assert!(!again.contains("acme-eu"), "{again}");
+    assert!(!again.contains(KEY), "no secret printed");
+}
+
+#[test]
+fn sqlite_accounts_sync_into_streams_of_their_own() {
+    accounts_sync_into_streams_of_their_own(Db::sqlite("accounts.db"));
+}
+
+#[test]
+fn postgres_accounts_sync_into_streams_of_their_own() {
+    accounts_sync_into_streams_of_their_own(Db::postgres("accounts"));
 }

@@ -20,9 +20,10 @@
 //!
 //! ## Lookups
 //!
-//! A lookup stream (ids from a file) looks the ids up in chunks of a batch, eight at a time
-//! ([`lookup`]), and commits each chunk with the count of ids done (the first failed id and
-//! everything after it are looked up again on resume; upserts make that harmless).
+//! A lookup stream (ids from a file) looks each distinct id up once through core's
+//! [`Lookup`] (bounded concurrency; the client's rate limit sets the pace), taking the
+//! answers in the order of the ids, and commits every batch with the count of ids done. The
+//! first failed id ends the run; the rerun starts at it (upserts make re-reading harmless).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -30,16 +31,17 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use conversations_core::{
-    Conversation, ConversationQuery, ConversationSource, Cursor, Error as SourceError, Page,
-    Position,
+    Conversation, ConversationQuery, ConversationSource, Cursor, DEFAULT_LOOKUP_CONCURRENCY,
+    Error as SourceError, Lookup, Page, Position,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::error::SyncError;
 use crate::row::{Row, time_text};
+use crate::source::SyncSource;
 use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
 
 /// How a sync runs.
@@ -59,6 +61,9 @@ pub struct SyncOptions {
     pub lookback: Duration,
     /// Walk everything, ignoring the high-water mark (an unfinished full walk still resumes).
     pub full_refresh: bool,
+    /// Lookups in flight at once in a lookup sync ([`sync_lookup`]); the client's rate limit
+    /// still sets the pace.
+    pub lookup_concurrency: usize,
 }
 
 impl Default for SyncOptions {
@@ -67,6 +72,7 @@ impl Default for SyncOptions {
             batch_size: 5000,
             lookback: Duration::from_secs(3 * 86_400),
             full_refresh: false,
+            lookup_concurrency: DEFAULT_LOOKUP_CONCURRENCY,
         }
     }
 }
@@ -91,6 +97,17 @@ impl SyncOptions {
     /// ```
     pub fn lookback(mut self, lookback: Duration) -> Self {
         self.lookback = lookback;
+        self
+    }
+
+    /// Sets [`lookup_concurrency`](Self::lookup_concurrency) (at least 1).
+    ///
+    /// ```
+    /// let o = conversations_sync::SyncOptions::default().lookup_concurrency(0);
+    /// assert_eq!(o.lookup_concurrency, 1);
+    /// ```
+    pub fn lookup_concurrency(mut self, n: usize) -> Self {
+        self.lookup_concurrency = n.max(1);
         self
     }
 
@@ -183,6 +200,8 @@ struct Walk {
 /// A run in progress: the stream's state as saved, and what is not committed yet.
 struct Run<'a> {
     store: &'a Store,
+    /// The name rows are filed under.
+    name: Arc<str>,
     state: StreamState,
     observer: &'a mut dyn Observer,
     notices: Vec<String>,
@@ -195,6 +214,7 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     async fn start(
         store: &'a Store,
+        name: Arc<str>,
         key: StreamKey,
         observer: &'a mut dyn Observer,
     ) -> Result<(Self, Option<Resume>), SyncError> {
@@ -222,6 +242,7 @@ impl<'a> Run<'a> {
         Ok((
             Self {
                 store,
+                name,
                 state,
                 observer,
                 notices: Vec::new(),
@@ -243,7 +264,7 @@ impl<'a> Run<'a> {
         if conversation.has_notes() {
             self.state.counts.with_notes += 1;
         }
-        self.rows.push(Row::new(conversation));
+        self.rows.push(Row::new(conversation, &self.name));
     }
 
     /// Commits the pending rows with `resume` as the stream's position: waits for the
@@ -372,13 +393,19 @@ async fn interrupted(interrupt: &mut Interrupt) {
 /// ```
 pub async fn sync_listing(
     store: &Store,
-    source: Arc<dyn ConversationSource>,
+    source: impl Into<SyncSource>,
     query: ConversationQuery,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let key = StreamKey::listing(source.provider(), &query);
+    let source = source.into();
+    // A query the source cannot take is refused before anything is written.
+    source
+        .source()
+        .capabilities()
+        .validate(source.provider(), &query)?;
+    let key = StreamKey::listing(source.name(), &query);
     let lock = store.lock(&key).await?;
     let result = walk(store, key, source, query, options, observer, interrupt).await;
     lock.release().await;
@@ -388,14 +415,16 @@ pub async fn sync_listing(
 async fn walk(
     store: &Store,
     key: StreamKey,
-    source: Arc<dyn ConversationSource>,
+    source: SyncSource,
     query: ConversationQuery,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
     let provider = source.provider().to_owned();
-    let (mut run, resume) = Run::start(store, key, observer).await?;
+    let name = Arc::from(source.name());
+    let source = Arc::clone(source.source());
+    let (mut run, resume) = Run::start(store, name, key, observer).await?;
     let high_water = run
         .state
         .high_water
@@ -593,29 +622,13 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
     })
 }
 
-/// Looks each of `ids` up on `source` (with `query`'s other filters), eight at a time, and
-/// returns each id's index in `ids` with its records or its error, in no particular order.
+/// Syncs the conversations of `ids` (external ids) from `source` into `store`, through core's
+/// [`Lookup`] (bounded concurrency, the client's rate limit): each distinct id once, in the
+/// order given, committing every batch of rows with the count of ids done, so a rerun with
+/// the same ids resumes after them (different ids start over).
 ///
-/// The one place lookups are made: a bulk-lookup API can replace it without touching the
-/// rest of the sync.
-pub async fn lookup(
-    source: &Arc<dyn ConversationSource>,
-    query: &ConversationQuery,
-    ids: &[String],
-) -> Vec<(usize, Result<Vec<Conversation>, SourceError>)> {
-    futures::stream::iter(ids.iter().enumerate())
-        .map(|(i, id)| {
-            let q = query.clone().external_id(id.clone());
-            async move { (i, source.list(q).try_collect::<Vec<_>>().await) }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await
-}
-
-/// Syncs the conversations of `ids` (external ids) from `source` into `store`: looks them up
-/// a batch at a time, committing each batch with the count of ids done, so a rerun with the
-/// same ids resumes after them (different ids start over).
+/// The first id whose lookup fails (after its retries) ends the run as
+/// [`Outcome::Failed`]: what was fetched before it is committed, and the rerun starts at it.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -643,32 +656,58 @@ pub async fn lookup(
 /// ```
 pub async fn sync_lookup(
     store: &Store,
-    source: Arc<dyn ConversationSource>,
+    source: impl Into<SyncSource>,
     query: ConversationQuery,
     ids: Vec<String>,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let key = StreamKey::lookup(source.provider(), &query);
+    let source = source.into();
+    let mut query = query;
+    query.external_id = None;
+    query.page_size = None;
+    query.limit = None;
+    // The whole query is checked (with a stand-in id) before anything is written.
+    let probe = query.clone().external_id("id");
+    source
+        .source()
+        .capabilities()
+        .validate(source.provider(), &probe)?;
+    let lookup = Lookup::new(Arc::clone(source.source()))?
+        .query(query.clone())
+        .concurrency(options.lookup_concurrency)
+        .in_input_order(true);
+    let key = StreamKey::lookup(source.name(), &query);
     let lock = store.lock(&key).await?;
-    let result = look_up(store, key, source, query, ids, options, observer, interrupt).await;
+    let name = Arc::from(source.name());
+    let result = look_up(store, name, key, lookup, ids, options, observer, interrupt).await;
     lock.release().await;
     result
+}
+
+/// `ids` without repeats, in the order of their first appearance.
+fn distinct(ids: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn look_up(
     store: &Store,
+    name: Arc<str>,
     key: StreamKey,
-    source: Arc<dyn ConversationSource>,
-    query: ConversationQuery,
+    lookup: Lookup,
     ids: Vec<String>,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let (mut run, resume) = Run::start(store, key, observer).await?;
+    let (mut run, resume) = Run::start(store, name, key, observer).await?;
+    // The position counts ids done, so each id has one place: repeats go before counting.
+    let ids = distinct(ids);
     let ids_sha256 = {
         let digest = Sha256::digest(ids.join("\n").as_bytes());
         digest
@@ -686,50 +725,36 @@ async fn look_up(
         }
         _ => 0,
     };
-    let mut query = query;
-    query.external_id = None;
-    query.page_size = None;
-    query.limit = None;
     let state = |done| Resume::Lookup {
         ids_sha256: ids_sha256.clone(),
         done,
     };
     run.commit(Some(&state(done))).await?;
+    // In input order: the count of answers taken is the count of ids done.
+    let mut answers = lookup.run(futures::stream::iter(ids[done..].to_vec()));
+    let mut committed = done;
     let outcome = loop {
-        if done >= ids.len() {
-            break Outcome::Complete;
-        }
-        let chunk = &ids[done..(done + options.batch_size).min(ids.len())];
-        let results = tokio::select! {
-            results = lookup(&source, &query, chunk) => results,
+        let answer = tokio::select! {
+            answer = answers.next() => answer,
             _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
         };
-        let mut first_failure: Option<(usize, SourceError)> = None;
-        for (i, result) in results {
-            run.state.counts.pages += 1;
-            match result {
-                Ok(records) => records.iter().for_each(|c| run.add(c)),
-                Err(e) => {
-                    if first_failure.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first_failure = Some((i, e));
-                    }
-                }
-            }
+        let Some(answer) = answer else {
+            break Outcome::Complete;
+        };
+        run.state.counts.pages += 1;
+        match answer.result {
+            Ok(records) => records.iter().for_each(|c| run.add(c)),
+            Err(e) => break Outcome::Failed(e.into()),
         }
+        done += 1;
         run.observer.fetched(&run.state.key, &run.state.counts);
-        match first_failure {
-            Some((i, e)) => {
-                done += i;
-                break Outcome::Failed(e.into());
-            }
-            None => {
-                done += chunk.len();
-                if done < ids.len() {
-                    run.commit(Some(&state(done))).await?;
-                }
-            }
+        // A batch of rows, or of ids (a lookup may find nothing: the position still moves).
+        if run.rows.len() >= options.batch_size || done - committed >= options.batch_size {
+            run.commit(Some(&state(done))).await?;
+            committed = done;
         }
     };
+    drop(answers);
     match outcome {
         Outcome::Complete => run.finish(None, Outcome::Complete).await,
         other => run.finish(Some(&state(done)), other).await,

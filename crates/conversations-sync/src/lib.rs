@@ -38,14 +38,15 @@
 pub mod engine;
 pub mod error;
 pub mod row;
+pub mod source;
 pub mod store;
 pub mod target;
 
 pub use engine::{
-    Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, lookup, read_ids, sync_listing,
-    sync_lookup,
+    Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, read_ids, sync_listing, sync_lookup,
 };
 pub use error::SyncError;
 pub use row::row_key;
+pub use source::SyncSource;
 pub use store::{RunCounts, SCHEMA_VERSION, Store, StreamKey, StreamLock, StreamState, Written};
 pub use target::{PostgresUrl, Target};

@@ -37,9 +37,10 @@ fn hex_sha256(text: &str) -> String {
 
 /// The `conversations` table's columns, in the order [`Row`] binds them (the seen times are
 /// bound separately).
-pub(crate) const COLUMNS: [&str; 24] = [
+pub(crate) const COLUMNS: [&str; 25] = [
     "source",
     "key",
+    "provider",
     "id",
     "external_id",
     "channel",
@@ -69,6 +70,7 @@ pub(crate) const COLUMNS: [&str; 24] = [
 pub(crate) struct Row {
     pub(crate) source: String,
     pub(crate) key: String,
+    pub(crate) provider: String,
     pub(crate) id: Option<String>,
     pub(crate) external_id: Option<String>,
     pub(crate) channel: Option<String>,
@@ -114,8 +116,8 @@ impl Person {
 }
 
 impl Row {
-    /// The row for `conversation`.
-    pub(crate) fn new(conversation: &Conversation) -> Self {
+    /// The row for `conversation`, filed under `source` (the provider's or an account's name).
+    pub(crate) fn new(conversation: &Conversation, source: &str) -> Self {
         let raw = conversation.raw.get().to_owned();
         let raw_hash = hex_sha256(&raw);
         let key = match conversation.id.as_deref().filter(|id| !id.is_empty()) {
@@ -123,8 +125,9 @@ impl Row {
             None => format!("sha256:{raw_hash}"),
         };
         Self {
-            source: conversation.provider.to_string(),
+            source: source.to_owned(),
             key,
+            provider: conversation.provider.to_string(),
             id: conversation.id.clone(),
             external_id: conversation.external_id.clone(),
             channel: conversation.channel.as_ref().map(|c| c.as_str().to_owned()),
@@ -178,13 +181,13 @@ mod tests {
         let a = Conversation::new("p", RawJson::parse(r#"{"x": 1}"#).unwrap_or_default());
         let b = Conversation::new("p", RawJson::parse(r#"{"x": 1}"#).unwrap_or_default());
         let c = Conversation::new("p", RawJson::parse(r#"{"x":1}"#).unwrap_or_default());
-        assert_eq!(Row::new(&a).key, Row::new(&b).key);
+        assert_eq!(Row::new(&a, "p").key, Row::new(&b, "p").key);
         assert_ne!(
-            Row::new(&a).key,
-            Row::new(&c).key,
+            Row::new(&a, "p").key,
+            Row::new(&c, "p").key,
             "the bytes, not the value"
         );
-        assert_eq!(Row::new(&a).key, row_key(&a));
+        assert_eq!(Row::new(&a, "p").key, row_key(&a));
     }
 
     #[test]
@@ -193,7 +196,7 @@ mod tests {
         for (id, n) in [("a", 1), ("b", 1), ("a", 2)] {
             let mut c = Conversation::new("p", serde_json::json!({"n": n}));
             c.id = Some(id.into());
-            rows.push(Row::new(&c));
+            rows.push(Row::new(&c, "p"));
         }
         let kept = dedupe(rows);
         assert_eq!(kept.len(), 2);

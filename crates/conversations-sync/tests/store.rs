@@ -12,7 +12,9 @@ use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, MemorySource,
     Page, RawJson, Result as SourceResult,
 };
-use conversations_sync::{Outcome, Quiet, Store, SyncError, SyncOptions, Target, sync_listing};
+use conversations_sync::{
+    Outcome, Quiet, Store, SyncError, SyncOptions, Target, sync_listing, sync_lookup,
+};
 
 /// Where the tests' PostgreSQL is.
 fn pg_url() -> String {
@@ -283,6 +285,102 @@ async fn failure_commits_and_resumes(db: Db) {
     );
 }
 
+/// A lookup source over `MemorySource::demo`: counts each id's lookups and the most in
+/// flight at once, and fails the lookup of `fail_id` while `failing` is set.
+struct Lookups {
+    demo: MemorySource,
+    fail_id: String,
+    failing: std::sync::atomic::AtomicBool,
+    asked: std::sync::Mutex<Vec<String>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+#[conversations_core::async_trait]
+impl ConversationSource for Lookups {
+    fn provider(&self) -> &str {
+        "lookups"
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new().supports(conversations_core::Filter::ExternalId)
+    }
+    fn retry_policy(&self) -> conversations_core::RetryPolicy {
+        conversations_core::RetryPolicy::none()
+    }
+    async fn list_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> SourceResult<Page<Conversation>> {
+        let id = query.external_id.clone().unwrap_or_default();
+        self.asked.lock().unwrap().push(id.clone());
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        // Let the other lookups start before this one answers.
+        tokio::task::yield_now().await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if id == self.fail_id && self.failing.load(Ordering::SeqCst) {
+            return Err(Error::pagination("lookups", "the server is down"));
+        }
+        self.demo.list_page(query, cursor).await
+    }
+}
+
+async fn lookup_failure_commits_and_resumes_each_id_once(db: Db) {
+    let store = db.open().await;
+    // demo(14): two conversations for each of ext-0 … ext-6; ext-7 … ext-9 find nothing.
+    let ids: Vec<String> = [0, 1, 2, 1, 3, 4, 5, 6, 0, 7, 8, 9]
+        .iter()
+        .map(|i| format!("ext-{i}"))
+        .collect();
+    let source = Arc::new(Lookups {
+        demo: MemorySource::demo(14),
+        fail_id: "ext-6".to_owned(),
+        failing: true.into(),
+        asked: Default::default(),
+        in_flight: AtomicUsize::new(0),
+        most_in_flight: AtomicUsize::new(0),
+    });
+    let dyn_source: Arc<dyn ConversationSource> = source.clone();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let options = SyncOptions::default().batch_size(2).lookup_concurrency(3);
+    let run = || async {
+        sync_lookup(
+            &store,
+            dyn_source.clone(),
+            ConversationQuery::new(),
+            ids.clone(),
+            &options,
+            &mut Quiet,
+            rx.clone(),
+        )
+        .await
+    };
+    let first = run().await.unwrap();
+    assert!(matches!(first.outcome, Outcome::Failed(_)), "{first:?}");
+    assert_eq!(
+        first.counts.inserted, 12,
+        "ext-0 … ext-5, before the failed id, are committed"
+    );
+    assert!(source.most_in_flight.load(Ordering::SeqCst) <= 3);
+    source.failing.store(false, Ordering::SeqCst);
+    source.asked.lock().unwrap().clear();
+    let second = run().await.unwrap();
+    assert!(matches!(second.outcome, Outcome::Complete), "{second:?}");
+    assert_eq!((second.counts.inserted, second.counts.pages), (2, 4));
+    let mut asked = source.asked.lock().unwrap().clone();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["ext-6", "ext-7", "ext-8", "ext-9"],
+        "the rerun starts at the failed id and asks each id once"
+    );
+    assert!(
+        source.most_in_flight.load(Ordering::SeqCst) > 1,
+        "lookups run side by side"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -309,6 +407,7 @@ both!(
     migrations_are_idempotent,
     one_sync_per_stream,
     failure_commits_and_resumes,
+    lookup_failure_commits_and_resumes_each_id_once,
 );
 
 #[test]

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use conversations_transport::ClientOptions;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Account, Accounts, ConfigFile, EnvLookup, Origin, SecretSource, process_env};
@@ -59,16 +60,19 @@ pub(crate) fn accounts_command(args: &AccountsArgs) -> ExitCode {
     let checks: Option<Vec<bool>> = args.check.then(|| {
         selected
             .iter()
-            .map(
-                |account| match account.resolve(env).and_then(|r| r.into_source()) {
+            .map(|account| {
+                match account
+                    .resolve(env)
+                    .and_then(|r| r.into_source(&ClientOptions::new()))
+                {
                     Ok(_) => true,
                     Err(e) => {
                         eprintln!("error: {e}");
                         codes.push(e.exit_code());
                         false
                     }
-                },
-            )
+                }
+            })
             .collect()
     });
     let text = render(&selected, env, checks.as_deref());

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use asapp_gen::AsappClient;
 use autocalls_api::{AutocallsClient, AutocallsSource};
 use conversations_core::ConversationSource;
+use conversations_transport::ClientOptions;
 use secrecy::SecretString;
 
 use super::{Account, EnvLookup, Provider, SecretSource, shell_words};
@@ -216,8 +217,12 @@ impl Account {
 }
 
 impl ResolvedAccount {
-    /// The account's `ConversationSource`, built with its provider crate's public builder.
-    pub(crate) fn into_source(self) -> Result<Arc<dyn ConversationSource>, AccountError> {
+    /// The account's `ConversationSource`, built with its provider crate's public builder and
+    /// `options` (a `--rate`, say).
+    pub(crate) fn into_source(
+        self,
+        options: &ClientOptions,
+    ) -> Result<Arc<dyn ConversationSource>, AccountError> {
         let name = self.name;
         let refused = |e: &dyn std::fmt::Display| AccountError::Build {
             account: name.clone(),
@@ -227,7 +232,8 @@ impl ResolvedAccount {
             Provider::Asapp => {
                 let mut builder = AsappClient::builder()
                     .api_id(self.api_id.unwrap_or_default())
-                    .api_secret(self.secret);
+                    .api_secret(self.secret)
+                    .options(options.clone());
                 if let Some(url) = self.base_url {
                     builder = builder.base_url(url);
                 }
@@ -235,7 +241,9 @@ impl ResolvedAccount {
                 Ok(Arc::new(client.into_source()))
             }
             Provider::Autocalls => {
-                let mut builder = AutocallsClient::builder().api_key(self.secret);
+                let mut builder = AutocallsClient::builder()
+                    .api_key(self.secret)
+                    .options(options.clone());
                 if let Some(url) = self.base_url {
                     builder = builder.base_url(url);
                 }

@@ -354,11 +354,19 @@ fn no_secret_in_debug_errors_or_the_listing() {
 fn a_resolved_account_builds_its_providers_source() {
     let vars = env(&[("K", SECRET)]);
     let autocalls = one("[accounts.a]\nprovider = \"autocalls\"\napi_key_env = \"K\"\n");
-    let source = autocalls.resolve(&vars).unwrap().into_source().unwrap();
+    let source = autocalls
+        .resolve(&vars)
+        .unwrap()
+        .into_source(&conversations_transport::ClientOptions::new())
+        .unwrap();
     assert!(source.capabilities().page_size().is_some());
 
     let asapp = one("[accounts.b]\nprovider = \"asapp\"\napi_id = \"i\"\napi_secret_env = \"K\"\n");
-    asapp.resolve(&vars).unwrap().into_source().unwrap();
+    asapp
+        .resolve(&vars)
+        .unwrap()
+        .into_source(&conversations_transport::ClientOptions::new())
+        .unwrap();
 
     let insecure = one(
         "[accounts.c]\nprovider = \"autocalls\"\nbase_url = \"http://example.com\"\napi_key_env = \"K\"\n",
@@ -366,7 +374,7 @@ fn a_resolved_account_builds_its_providers_source() {
     let err = insecure
         .resolve(&vars)
         .unwrap()
-        .into_source()
+        .into_source(&conversations_transport::ClientOptions::new())
         .err()
         .unwrap();
     assert!(err.to_string().starts_with("account `c`: "), "{err}");

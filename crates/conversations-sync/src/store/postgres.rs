@@ -18,10 +18,11 @@ use crate::row::{COLUMNS, Row};
 use crate::target::PostgresUrl;
 
 /// The migrations, in order: `(version, what, SQL)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "conversations, sync_streams, sync_locks",
-    "CREATE TABLE conversations (
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "conversations, sync_streams, sync_locks",
+        "CREATE TABLE conversations (
         source text NOT NULL,
         key text NOT NULL,
         id text,
@@ -76,7 +77,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         since text NOT NULL,
         PRIMARY KEY (source, query)
     );",
-)];
+    ),
+    (
+        2,
+        "conversations.provider: rows filed under an account's name say their provider",
+        "ALTER TABLE conversations ADD COLUMN provider text;
+         UPDATE conversations SET provider = source;",
+    ),
+];
 
 /// The advisory lock every migration runs under, so two machines migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
@@ -171,7 +179,7 @@ impl PgStore {
             });
         }
         let mut client = connect(url, schema).await?;
-        migrate(&mut client, url).await?;
+        migrate(&mut client, url, super::SCHEMA_VERSION).await?;
         let scope_row = client
             .query_one(
                 "SELECT current_database()::text, current_schema()::text",
@@ -393,9 +401,10 @@ async fn commit(
     Ok(written)
 }
 
-async fn migrate(client: &mut Client, url: &PostgresUrl) -> Result<(), SyncError> {
+/// Applies the migrations up to version `up_to` that are not applied yet.
+async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(), SyncError> {
     let err = db_error(url, "migrating the tables");
-    for (version, description, sql) in MIGRATIONS {
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 <= up_to) {
         let tx = client.transaction().await.map_err(&err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
@@ -435,7 +444,8 @@ const BATCH_TABLE: &str = "pg_temp.sync_batch";
 
 /// The column types of [`BATCH_TABLE`], in [`COLUMNS`] order (the JSON columns as text,
 /// made `jsonb` by the merge).
-const BATCH_TYPES: [Type; 24] = [
+const BATCH_TYPES: [Type; 25] = [
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -517,9 +527,10 @@ async fn copy_rows(
     let writer = BinaryCopyInWriter::new(sink, &BATCH_TYPES);
     futures::pin_mut!(writer);
     for r in rows {
-        let values: [&(dyn ToSql + Sync); 24] = [
+        let values: [&(dyn ToSql + Sync); 25] = [
             &r.source,
             &r.key,
+            &r.provider,
             &r.id,
             &r.external_id,
             &r.channel,
@@ -547,4 +558,66 @@ async fn copy_rows(
     }
     writer.finish().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_last_migration_is_the_schema_version() {
+        assert_eq!(
+            MIGRATIONS.last().map(|m| m.0),
+            Some(super::super::SCHEMA_VERSION)
+        );
+    }
+
+    /// The test server of every machine (`CONVERSATIONS_TEST_PG`), like the other tests.
+    fn test_url() -> PostgresUrl {
+        let url = std::env::var("CONVERSATIONS_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        match url.parse::<crate::Target>().unwrap() {
+            crate::Target::Postgres(url) => url,
+            crate::Target::Sqlite(_) => panic!("CONVERSATIONS_TEST_PG is not a postgres:// URL"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_version_1_database_gets_its_provider_column_filled() {
+        let url = test_url();
+        let schema = format!("unit_migrate_{}", std::process::id());
+        let client = connect(&url, None).await.unwrap();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .unwrap();
+        let mut client_in = connect(&url, Some(&schema)).await.unwrap();
+        migrate(&mut client_in, &url, 1).await.unwrap();
+        client_in
+            .batch_execute(
+                "INSERT INTO conversations (source, key, metadata, raw, raw_hash, first_seen, last_seen)
+                 VALUES ('autocalls', 'c-1', '{}', '{}', 'h', now(), now())",
+            )
+            .await
+            .unwrap();
+        migrate(&mut client_in, &url, super::super::SCHEMA_VERSION)
+            .await
+            .unwrap();
+        let row = client_in
+            .query_one(
+                "SELECT provider, (SELECT count(*) FROM sync_migrations) FROM conversations",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "autocalls");
+        assert_eq!(row.get::<_, i64>(1), super::super::SCHEMA_VERSION);
+        client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
+        drop(client_in);
+    }
 }

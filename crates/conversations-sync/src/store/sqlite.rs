@@ -14,10 +14,11 @@ use crate::error::SyncError;
 use crate::row::{COLUMNS, Row, time_text};
 
 /// The migrations, in order: `(version, what, SQL)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "conversations, sync_streams, sync_locks",
-    "CREATE TABLE conversations (
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "conversations, sync_streams, sync_locks",
+        "CREATE TABLE conversations (
         source TEXT NOT NULL,
         key TEXT NOT NULL,
         id TEXT,
@@ -64,7 +65,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         last_message TEXT,
         PRIMARY KEY (source, query)
     );",
-)];
+    ),
+    (
+        2,
+        "conversations.provider: rows filed under an account's name say their provider",
+        "ALTER TABLE conversations ADD COLUMN provider TEXT;
+         UPDATE conversations SET provider = source;",
+    ),
+];
 
 pub(super) struct SqliteStore {
     path: PathBuf,
@@ -109,7 +117,7 @@ impl SqliteStore {
                 .map_err(connect)?;
             conn.pragma_update(None, "journal_size_limit", 67_108_864)
                 .map_err(connect)?;
-            migrate(&mut conn, &opened)?;
+            migrate(&mut conn, &opened, super::SCHEMA_VERSION)?;
             Ok(conn)
         })
         .await
@@ -265,11 +273,12 @@ impl SqliteStore {
     }
 }
 
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), SyncError> {
+/// Applies the migrations up to version `up_to` that are not applied yet.
+fn migrate(conn: &mut Connection, path: &Path, up_to: i64) -> Result<(), SyncError> {
     let err = db_error(path, "migrating the tables");
     // Up to date already: read only, so a sync writing (or frozen mid-batch) elsewhere does
     // not hold this one up before it even reaches the stream's lock.
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let latest = up_to;
     let current: Option<i64> = conn
         .query_row("SELECT max(version) FROM sync_migrations", [], |r| r.get(0))
         .ok()
@@ -285,7 +294,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), SyncError> {
         )",
     )
     .map_err(&err)?;
-    for (version, description, sql) in MIGRATIONS {
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 <= up_to) {
         // IMMEDIATE: two processes migrating at once apply each version once.
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -343,9 +352,10 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
     for row in rows {
         let created = row.created_at.as_ref().map(time_text);
         let updated = row.updated_at.as_ref().map(time_text);
-        let values: [&dyn rusqlite::ToSql; 25] = [
+        let values: [&dyn rusqlite::ToSql; 26] = [
             &row.source,
             &row.key,
+            &row.provider,
             &row.id,
             &row.external_id,
             &row.channel,
@@ -418,4 +428,42 @@ fn save_state(
         state.message,
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_last_migration_is_the_schema_version() {
+        assert_eq!(
+            MIGRATIONS.last().map(|m| m.0),
+            Some(super::super::SCHEMA_VERSION)
+        );
+    }
+
+    #[test]
+    fn a_version_1_database_gets_its_provider_column_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, 1).unwrap();
+        conn.execute(
+            "INSERT INTO conversations (source, key, metadata, raw, raw_hash, first_seen, last_seen)
+             VALUES ('autocalls', 'c-1', '{}', '{}', 'h', 't', 't')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, &path, super::super::SCHEMA_VERSION).unwrap();
+        let provider: String = conn
+            .query_row("SELECT provider FROM conversations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(provider, "autocalls");
+        let versions: i64 = conn
+            .query_row("SELECT count(*) FROM sync_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(versions, super::super::SCHEMA_VERSION);
+    }
 }
