@@ -258,6 +258,27 @@ pub enum ParticipantRole {
     Business,
 }
 
+impl ParticipantRole {
+    /// The role as it is spelled in JSON.
+    ///
+    /// ```
+    /// use conversations_core::ParticipantRole;
+    /// assert_eq!(ParticipantRole::HumanAgent.as_str(), "human_agent");
+    /// assert_eq!(
+    ///     serde_json::to_value(ParticipantRole::Customer).unwrap(),
+    ///     ParticipantRole::Customer.as_str()
+    /// );
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ParticipantRole::HumanAgent => "human_agent",
+            ParticipantRole::AiAssistant => "ai_assistant",
+            ParticipantRole::Customer => "customer",
+            ParticipantRole::Business => "business",
+        }
+    }
+}
+
 /// Where a conversation took place.
 ///
 /// An open set: the four channels providers document today have variants, and any other

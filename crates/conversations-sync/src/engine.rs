@@ -259,7 +259,7 @@ impl<'a> Run<'a> {
         self.notices.push(text);
     }
 
-    fn add(&mut self, conversation: &Conversation) {
+    fn add(&mut self, conversation: Conversation) {
         self.state.counts.records += 1;
         if conversation.has_notes() {
             self.state.counts.with_notes += 1;
@@ -519,7 +519,9 @@ async fn walk(
         }
         run.observer.fetched(&run.state.key, &run.state.counts);
         let mut stopped = false;
-        for (i, conversation) in page.items.iter().enumerate().skip(offset) {
+        // The records move into rows; their times stay behind for looking ahead.
+        let times: Vec<Option<DateTime<Utc>>> = page.items.iter().map(|c| c.created_at).collect();
+        for (i, conversation) in page.items.into_iter().enumerate().skip(offset) {
             if let Some(t) = conversation.created_at {
                 if last_created.is_some_and(|prev| t > prev) && !walk.order_broken {
                     walk.order_broken = true;
@@ -534,7 +536,7 @@ async fn walk(
                 if walk.floor.is_some_and(|floor| t < floor) {
                     // Below the floor: stop, unless the rest of this page (fetched already)
                     // shows the order broken, in which case this record proves nothing.
-                    let mut newer = page.items[i + 1..].iter().filter_map(|c| c.created_at);
+                    let mut newer = times[i + 1..].iter().flatten().copied();
                     let mut prev = t;
                     if newer.all(|next| {
                         let ok = next <= prev;
@@ -743,7 +745,7 @@ async fn look_up(
         };
         run.state.counts.pages += 1;
         match answer.result {
-            Ok(records) => records.iter().for_each(|c| run.add(c)),
+            Ok(records) => records.into_iter().for_each(|c| run.add(c)),
             Err(e) => break Outcome::Failed(e.into()),
         }
         done += 1;

@@ -65,89 +65,130 @@ pub(crate) const COLUMNS: [&str; 25] = [
     "raw_hash",
 ];
 
-/// A conversation ready to write.
-#[derive(Debug, Clone)]
+/// A conversation ready to write: the record itself (moved in, not copied) and what the row
+/// adds to it — the name it is filed under, the key of a record without an id, the metadata
+/// and notes as JSON text, and the hash of the raw bytes.
+#[derive(Debug)]
 pub(crate) struct Row {
-    pub(crate) source: String,
-    pub(crate) key: String,
-    pub(crate) provider: String,
-    pub(crate) id: Option<String>,
-    pub(crate) external_id: Option<String>,
-    pub(crate) channel: Option<String>,
-    pub(crate) agent: Person,
-    pub(crate) customer: Person,
-    pub(crate) business: Person,
+    source: std::sync::Arc<str>,
+    conversation: Conversation,
+    /// `sha256:…` for a record without a provider id.
+    derived_key: Option<String>,
+    metadata: String,
+    notes: Option<String>,
+    raw_hash: String,
+}
+
+/// One row's column values, borrowed from its [`Row`], in [`COLUMNS`] order.
+pub(crate) struct Values<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) provider: &'a str,
+    pub(crate) id: Option<&'a str>,
+    pub(crate) external_id: Option<&'a str>,
+    pub(crate) channel: Option<&'a str>,
+    pub(crate) agent: Person<'a>,
+    pub(crate) customer: Person<'a>,
+    pub(crate) business: Person<'a>,
     pub(crate) message_count: Option<i64>,
     pub(crate) total_cost: Option<f64>,
     pub(crate) ai_enabled: Option<bool>,
     pub(crate) created_at: Option<DateTime<Utc>>,
     pub(crate) updated_at: Option<DateTime<Utc>>,
-    pub(crate) metadata: String,
-    pub(crate) raw: String,
-    pub(crate) notes: Option<String>,
-    pub(crate) raw_hash: String,
+    pub(crate) metadata: &'a str,
+    pub(crate) raw: &'a str,
+    pub(crate) notes: Option<&'a str>,
+    pub(crate) raw_hash: &'a str,
 }
 
 /// The columns of one participant.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Person {
-    pub(crate) role: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) external_id: Option<String>,
-    pub(crate) name: Option<String>,
-    pub(crate) phone: Option<String>,
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Person<'a> {
+    pub(crate) role: Option<&'static str>,
+    pub(crate) id: Option<&'a str>,
+    pub(crate) external_id: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) phone: Option<&'a str>,
 }
 
-impl Person {
-    fn of(participant: Option<&Participant>) -> Self {
+impl<'a> Person<'a> {
+    fn of(participant: Option<&'a Participant>) -> Self {
         let Some(p) = participant else {
             return Self::default();
         };
         Self {
-            role: serde_json::to_value(p.role)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned)),
-            id: p.id.clone(),
-            external_id: p.external_id.clone(),
-            name: p.name.clone(),
-            phone: p.phone.clone(),
+            role: Some(p.role.as_str()),
+            id: p.id.as_deref(),
+            external_id: p.external_id.as_deref(),
+            name: p.name.as_deref(),
+            phone: p.phone.as_deref(),
         }
     }
 }
 
 impl Row {
     /// The row for `conversation`, filed under `source` (the provider's or an account's name).
-    pub(crate) fn new(conversation: &Conversation, source: &str) -> Self {
-        let raw = conversation.raw.get().to_owned();
-        let raw_hash = hex_sha256(&raw);
-        let key = match conversation.id.as_deref().filter(|id| !id.is_empty()) {
-            Some(id) => id.to_owned(),
-            None => format!("sha256:{raw_hash}"),
+    pub(crate) fn new(conversation: Conversation, source: &std::sync::Arc<str>) -> Self {
+        let raw_hash = hex_sha256(conversation.raw.get());
+        let derived_key = match conversation.id.as_deref() {
+            Some(id) if !id.is_empty() => None,
+            _ => Some(format!("sha256:{raw_hash}")),
         };
+        let metadata = if conversation.metadata.is_empty() {
+            "{}".to_owned()
+        } else {
+            serde_json::to_string(&conversation.metadata).unwrap_or_else(|_| "{}".to_owned())
+        };
+        let notes = (!conversation.notes.is_empty())
+            .then(|| serde_json::to_string(&conversation.notes).ok())
+            .flatten();
         Self {
-            source: source.to_owned(),
-            key,
-            provider: conversation.provider.to_string(),
-            id: conversation.id.clone(),
-            external_id: conversation.external_id.clone(),
-            channel: conversation.channel.as_ref().map(|c| c.as_str().to_owned()),
-            agent: Person::of(conversation.agent.as_ref()),
-            customer: Person::of(conversation.customer.as_ref()),
-            business: Person::of(conversation.business.as_ref()),
-            message_count: conversation
+            source: std::sync::Arc::clone(source),
+            conversation,
+            derived_key,
+            metadata,
+            notes,
+            raw_hash,
+        }
+    }
+
+    /// The name the row is filed under.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The row's key: the provider's id, or `sha256:…` of the raw bytes.
+    pub(crate) fn key(&self) -> &str {
+        match &self.derived_key {
+            Some(key) => key,
+            None => self.conversation.id.as_deref().unwrap_or_default(),
+        }
+    }
+
+    /// The column values.
+    pub(crate) fn values(&self) -> Values<'_> {
+        let c = &self.conversation;
+        Values {
+            source: &self.source,
+            key: self.key(),
+            provider: &c.provider,
+            id: c.id.as_deref(),
+            external_id: c.external_id.as_deref(),
+            channel: c.channel.as_ref().map(|ch| ch.as_str()),
+            agent: Person::of(c.agent.as_ref()),
+            customer: Person::of(c.customer.as_ref()),
+            business: Person::of(c.business.as_ref()),
+            message_count: c
                 .message_count
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
-            total_cost: conversation.total_cost.filter(|c| c.is_finite()),
-            ai_enabled: conversation.ai_enabled,
-            created_at: conversation.created_at,
-            updated_at: conversation.updated_at,
-            metadata: serde_json::to_string(&conversation.metadata)
-                .unwrap_or_else(|_| "{}".to_owned()),
-            raw,
-            notes: (!conversation.notes.is_empty())
-                .then(|| serde_json::to_string(&conversation.notes).ok())
-                .flatten(),
-            raw_hash,
+            total_cost: c.total_cost.filter(|v| v.is_finite()),
+            ai_enabled: c.ai_enabled,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            metadata: &self.metadata,
+            raw: c.raw.get(),
+            notes: self.notes.as_deref(),
+            raw_hash: &self.raw_hash,
         }
     }
 }
@@ -159,15 +200,20 @@ pub(crate) fn time_text(t: &DateTime<Utc>) -> String {
 
 /// Keeps the last row of each key: a batch never writes one key twice (PostgreSQL refuses
 /// that in one `INSERT … ON CONFLICT`), and a later copy is the newer one.
-pub(crate) fn dedupe(rows: Vec<Row>) -> Vec<Row> {
+pub(crate) fn dedupe(mut rows: Vec<Row>) -> Vec<Row> {
     let mut seen = std::collections::HashSet::with_capacity(rows.len());
-    let mut kept: Vec<Row> = rows
-        .into_iter()
+    // From the end: the first sighting of a key is its last copy.
+    let keep: Vec<bool> = rows
+        .iter()
         .rev()
-        .filter(|r| seen.insert((r.source.clone(), r.key.clone())))
+        .map(|r| seen.insert((r.source(), r.key())))
         .collect();
-    kept.reverse();
-    kept
+    if keep.iter().all(|k| *k) {
+        return rows;
+    }
+    let mut flags = keep.into_iter().rev();
+    rows.retain(|_| flags.next().unwrap_or(true));
+    rows
 }
 
 #[cfg(test)]
@@ -181,13 +227,11 @@ mod tests {
         let a = Conversation::new("p", RawJson::parse(r#"{"x": 1}"#).unwrap_or_default());
         let b = Conversation::new("p", RawJson::parse(r#"{"x": 1}"#).unwrap_or_default());
         let c = Conversation::new("p", RawJson::parse(r#"{"x":1}"#).unwrap_or_default());
-        assert_eq!(Row::new(&a, "p").key, Row::new(&b, "p").key);
-        assert_ne!(
-            Row::new(&a, "p").key,
-            Row::new(&c, "p").key,
-            "the bytes, not the value"
-        );
-        assert_eq!(Row::new(&a, "p").key, row_key(&a));
+        let p: std::sync::Arc<str> = "p".into();
+        let key = |c: &Conversation| Row::new(c.clone(), &p).key().to_owned();
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c), "the bytes, not the value");
+        assert_eq!(key(&a), row_key(&a));
     }
 
     #[test]
@@ -196,11 +240,11 @@ mod tests {
         for (id, n) in [("a", 1), ("b", 1), ("a", 2)] {
             let mut c = Conversation::new("p", serde_json::json!({"n": n}));
             c.id = Some(id.into());
-            rows.push(Row::new(&c, "p"));
+            rows.push(Row::new(c, &"p".into()));
         }
         let kept = dedupe(rows);
         assert_eq!(kept.len(), 2);
-        assert_eq!(kept[0].key, "b");
-        assert_eq!(kept[1].raw, r#"{"n":2}"#);
+        assert_eq!(kept[0].key(), "b");
+        assert_eq!(kept[1].values().raw, r#"{"n":2}"#);
     }
 }

@@ -348,8 +348,8 @@ async fn commit(
                 returned.iter().map(|r| r.get::<_, &str>(0)).collect();
             let (sources, keys): (Vec<&str>, Vec<&str>) = rows
                 .iter()
-                .filter(|r| !changed.contains(r.key.as_str()))
-                .map(|r| (r.source.as_str(), r.key.as_str()))
+                .filter(|r| !changed.contains(r.key()))
+                .map(|r| (r.source(), r.key()))
                 .unzip();
             let seen = tx
                 .execute(
@@ -526,7 +526,8 @@ async fn copy_rows(
         .await?;
     let writer = BinaryCopyInWriter::new(sink, &BATCH_TYPES);
     futures::pin_mut!(writer);
-    for r in rows {
+    for row in rows {
+        let r = row.values();
         let values: [&(dyn ToSql + Sync); 25] = [
             &r.source,
             &r.key,

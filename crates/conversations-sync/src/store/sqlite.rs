@@ -13,6 +13,10 @@ use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
 use crate::error::SyncError;
 use crate::row::{COLUMNS, Row, time_text};
 
+mod checkpoint;
+
+use checkpoint::Checkpointer;
+
 /// The migrations, in order: `(version, what, SQL)`.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -75,6 +79,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 
 pub(super) struct SqliteStore {
+    /// Declared first: dropped (its thread ended) before the writer's connection closes.
+    checkpointer: Option<Checkpointer>,
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
 }
@@ -92,13 +98,20 @@ impl SqliteStore {
     pub(super) async fn open(path: &Path) -> Result<Self, SyncError> {
         let path = path.to_path_buf();
         let opened = path.clone();
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, SyncError> {
+        let (conn, checkpointer) = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
             let connect = |e: rusqlite::Error| SyncError::Connect {
                 target: format!("sqlite:{}", opened.display()),
                 message: e.to_string(),
             };
             let mut conn = Connection::open(&opened).map_err(connect)?;
             conn.busy_timeout(std::time::Duration::from_secs(30))
+                .map_err(connect)?;
+            // 64 KiB pages (for a new database; an existing one keeps its own): a sync writes
+            // rows of about 1 KB by the thousand, and every page a batch dirties is written
+            // to the WAL and back; with 16 times fewer, larger pages a batch costs a third
+            // less (BENCHMARKS.md). Readers scan whole tables for reports, which big pages
+            // suit too.
+            conn.pragma_update(None, "page_size", 65_536)
                 .map_err(connect)?;
             // WAL: readers never block the sync; NORMAL: every commit survives a process
             // kill (only a power cut may lose the last ones, never half of one).
@@ -107,18 +120,15 @@ impl SqliteStore {
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(connect)?;
             // The primary key's index takes random keys (provider ids): a batch touches
-            // pages all over it. A page cache that holds it spares re-reading them, and a
-            // checkpoint every 64 MB of WAL (instead of 4 MB) writes each page back to the
-            // database once for many batches rather than after almost every batch. The WAL
-            // is truncated back to that size after a checkpoint.
+            // pages all over it. A page cache that holds it spares re-reading them. The WAL
+            // is truncated back to 64 MB after a checkpoint.
             conn.pragma_update(None, "cache_size", -65_536)
-                .map_err(connect)?;
-            conn.pragma_update(None, "wal_autocheckpoint", 16_384)
                 .map_err(connect)?;
             conn.pragma_update(None, "journal_size_limit", 67_108_864)
                 .map_err(connect)?;
             migrate(&mut conn, &opened, super::SCHEMA_VERSION)?;
-            Ok(conn)
+            let checkpointer = Checkpointer::start(&opened, &conn);
+            Ok((conn, checkpointer))
         })
         .await
         .map_err(|e| SyncError::Connect {
@@ -126,6 +136,7 @@ impl SqliteStore {
             message: e.to_string(),
         })??;
         Ok(Self {
+            checkpointer,
             path,
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -246,7 +257,8 @@ impl SqliteStore {
     pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
         let conn = Arc::clone(&self.conn);
         let path = self.path.clone();
-        let handle = tokio::task::spawn_blocking(move || {
+        let nudge = self.checkpointer.as_ref().and_then(Checkpointer::nudge);
+        let handle = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
             let err = db_error(&path, "writing a batch");
             let mut conn = conn.lock().map_err(|_| SyncError::Database {
                 target: format!("sqlite:{}", path.display()),
@@ -260,15 +272,22 @@ impl SqliteStore {
             let written = upsert(&tx, &rows, &now).map_err(&err)?;
             save_state(&tx, &state, plus(state.counts, written)).map_err(&err)?;
             tx.commit().map_err(&err)?;
-            Ok(written)
+            if let Some(nudge) = nudge {
+                nudge.committed();
+            }
+            // The rows go back to be freed by the caller, off this thread: the writer is the
+            // slowest stage of a sync.
+            Ok((written, rows))
         });
         let target = format!("sqlite:{}", self.path.display());
         Box::pin(async move {
-            handle.await.map_err(|e| SyncError::Database {
+            let (written, rows) = handle.await.map_err(|e| SyncError::Database {
                 target,
                 doing: "writing a batch",
                 message: e.to_string(),
-            })?
+            })??;
+            drop(rows);
+            Ok(written)
         })
     }
 }
@@ -350,34 +369,35 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
         .prepare_cached("UPDATE conversations SET last_seen = ?3 WHERE source = ?1 AND key = ?2")?;
     let mut written = Written::default();
     for row in rows {
-        let created = row.created_at.as_ref().map(time_text);
-        let updated = row.updated_at.as_ref().map(time_text);
+        let r = row.values();
+        let created = r.created_at.as_ref().map(time_text);
+        let updated = r.updated_at.as_ref().map(time_text);
         let values: [&dyn rusqlite::ToSql; 26] = [
-            &row.source,
-            &row.key,
-            &row.provider,
-            &row.id,
-            &row.external_id,
-            &row.channel,
-            &row.agent.role,
-            &row.agent.id,
-            &row.agent.external_id,
-            &row.agent.name,
-            &row.customer.id,
-            &row.customer.external_id,
-            &row.customer.name,
-            &row.customer.phone,
-            &row.business.id,
-            &row.business.phone,
-            &row.message_count,
-            &row.total_cost,
-            &row.ai_enabled,
+            &r.source,
+            &r.key,
+            &r.provider,
+            &r.id,
+            &r.external_id,
+            &r.channel,
+            &r.agent.role,
+            &r.agent.id,
+            &r.agent.external_id,
+            &r.agent.name,
+            &r.customer.id,
+            &r.customer.external_id,
+            &r.customer.name,
+            &r.customer.phone,
+            &r.business.id,
+            &r.business.phone,
+            &r.message_count,
+            &r.total_cost,
+            &r.ai_enabled,
             &created,
             &updated,
-            &row.metadata,
-            &row.raw,
-            &row.notes,
-            &row.raw_hash,
+            &r.metadata,
+            &r.raw,
+            &r.notes,
+            &r.raw_hash,
             &now,
         ];
         if insert.execute(&values[..])? == 1 {
@@ -385,7 +405,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
         } else if update.execute(&values[..])? == 1 {
             written.updated += 1;
         } else {
-            seen.execute(params![row.source, row.key, now])?;
+            seen.execute(params![r.source, r.key, now])?;
             written.unchanged += 1;
         }
     }
@@ -442,6 +462,27 @@ mod tests {
             MIGRATIONS.last().map(|m| m.0),
             Some(super::super::SCHEMA_VERSION)
         );
+    }
+
+    #[tokio::test]
+    async fn a_new_database_has_large_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |path: &Path| -> i64 {
+            Connection::open(path)
+                .unwrap()
+                .pragma_query_value(None, "page_size", |r| r.get(0))
+                .unwrap()
+        };
+        let new = dir.path().join("new.db");
+        drop(SqliteStore::open(&new).await.unwrap());
+        assert_eq!(page_size(&new), 65_536);
+        let old = dir.path().join("old.db");
+        Connection::open(&old)
+            .unwrap()
+            .execute_batch("CREATE TABLE other (x)")
+            .unwrap();
+        drop(SqliteStore::open(&old).await.unwrap());
+        assert_eq!(page_size(&old), 4096);
     }
 
     #[test]
