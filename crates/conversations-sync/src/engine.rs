@@ -207,8 +207,10 @@ struct Run<'a> {
     notices: Vec<String>,
     rows: Vec<Row>,
     started: Instant,
-    /// The batch committing now, and its record count.
-    pending: Option<(u64, crate::store::Commit)>,
+    /// Whether a batch of this run was started already.
+    began: bool,
+    /// The batches committing now, oldest first, with their record counts.
+    pending: std::collections::VecDeque<(u64, crate::store::Commit)>,
 }
 
 impl<'a> Run<'a> {
@@ -248,7 +250,8 @@ impl<'a> Run<'a> {
                 notices: Vec::new(),
                 rows: Vec::new(),
                 started: Instant::now(),
-                pending: None,
+                began: false,
+                pending: std::collections::VecDeque::new(),
             },
             resume,
         ))
@@ -267,10 +270,13 @@ impl<'a> Run<'a> {
         self.rows.push(Row::new(conversation, &self.name));
     }
 
-    /// Commits the pending rows with `resume` as the stream's position: waits for the
-    /// previous batch's transaction, then starts this one, which runs while the walk goes on.
+    /// Commits the pending rows with `resume` as the stream's position: once fewer batches
+    /// than the store takes at once are committing (waiting for the oldest otherwise), starts
+    /// this one, which runs while the walk goes on.
     async fn commit(&mut self, resume: Option<&Resume>) -> Result<(), SyncError> {
-        self.settle().await?;
+        while self.pending.len() >= self.store.in_flight() {
+            self.settle_oldest().await?;
+        }
         self.state.resume = match resume {
             Some(r) => Some(serde_json::to_string(r).map_err(|e| SyncError::BadState {
                 target: String::new(),
@@ -281,17 +287,28 @@ impl<'a> Run<'a> {
         };
         let rows = std::mem::take(&mut self.rows);
         let records = rows.len() as u64;
-        self.pending = Some((records, self.store.spawn_commit(rows, &self.state)));
+        let first = !self.began;
+        self.began = true;
+        self.pending
+            .push_back((records, self.store.spawn_commit(rows, &self.state, first)));
         Ok(())
     }
 
-    /// Waits for the batch committing now, if any.
-    async fn settle(&mut self) -> Result<(), SyncError> {
-        if let Some((records, commit)) = self.pending.take() {
+    /// Waits for the oldest batch committing now, if any.
+    async fn settle_oldest(&mut self) -> Result<(), SyncError> {
+        if let Some((records, commit)) = self.pending.pop_front() {
             let written = commit.await?;
             self.state.counts = plus(self.state.counts, written);
             self.observer
                 .committed(&self.state.key, records, &self.state.counts);
+        }
+        Ok(())
+    }
+
+    /// Waits for every batch committing now.
+    async fn settle(&mut self) -> Result<(), SyncError> {
+        while !self.pending.is_empty() {
+            self.settle_oldest().await?;
         }
         Ok(())
     }
@@ -314,6 +331,8 @@ impl<'a> Run<'a> {
         } else if !self.notices.is_empty() {
             self.state.message = Some(self.notices.join("; "));
         }
+        // Every batch before settled first: the last state saved carries the run's counts.
+        self.settle().await?;
         self.commit(resume).await?;
         self.settle().await?;
         Ok(Summary {

@@ -381,6 +381,125 @@ async fn lookup_failure_commits_and_resumes_each_id_once(db: Db) {
     );
 }
 
+/// A client on the test PostgreSQL, its `search_path` set to `schema`.
+async fn pg_in(schema: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("SET search_path TO \"{schema}\""))
+        .await
+        .unwrap();
+    client
+}
+
+/// Batches are written two at a time into PostgreSQL, yet commit in order: when one fails,
+/// the one after it (already written, waiting for its turn) rolls back, so the saved position
+/// never passes rows that are not in the table; the rerun resumes there and ends complete.
+#[tokio::test]
+async fn postgres_a_failed_batch_stops_the_ones_after_it() {
+    let db = Db::postgres("ordered");
+    let store = db.open().await;
+    let schema = db.schema.clone().unwrap();
+    let sql = pg_in(&schema).await;
+    // The third batch (r10 … r14) fails in the server.
+    sql.batch_execute(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON conversations
+         FOR EACH ROW WHEN (NEW.key = 'r12') EXECUTE FUNCTION refuse();",
+    )
+    .await
+    .unwrap();
+    let records: Vec<Conversation> = (0..30)
+        .map(|i| record(Some(&format!("r{i}")), &format!(r#"{{"id":"r{i}"}}"#)))
+        .collect();
+    let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::new("memory", records));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let options = SyncOptions::default().batch_size(5);
+    let failed = sync_listing(
+        &store,
+        source.clone(),
+        ConversationQuery::new().page_size(5),
+        &options,
+        &mut Quiet,
+        rx.clone(),
+    )
+    .await;
+    let error = failed.expect_err("the database refused a batch");
+    assert!(
+        error.to_string().contains("refused for the test"),
+        "{error}"
+    );
+    let keys: Vec<String> = sql
+        .query("SELECT key FROM conversations ORDER BY key", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("r{i}")).collect();
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "the batches before the failed one, none after"
+    );
+    sql.batch_execute("DROP TRIGGER refuse ON conversations")
+        .await
+        .unwrap();
+    let again = sync_listing(
+        &store,
+        source,
+        ConversationQuery::new().page_size(5),
+        &options,
+        &mut Quiet,
+        rx,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(again.outcome, Outcome::Complete), "{again:?}");
+    assert_eq!(again.counts.inserted, 20, "resumed after r9: {again:?}");
+    let count: i64 = sql
+        .query_one("SELECT count(*) FROM conversations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 30);
+}
+
+/// A record with NUL characters (in a name, and as `\u0000` in its raw JSON) is stored like
+/// any other: PostgreSQL, which stores no NUL, gets U+FFFD in their place; SQLite keeps them.
+async fn nul_characters_do_not_stop_a_sync(db: Db) {
+    let store = db.open().await;
+    let mut odd = record(Some("nul-1"), r#"{"id":"nul-1","name":"Ana\u0000Lee"}"#);
+    odd.agent = Some(
+        conversations_core::Participant::new(conversations_core::ParticipantRole::HumanAgent)
+            .with_name("Ana\0Lee"),
+    );
+    odd.metadata
+        .insert("note".into(), serde_json::json!("a\u{0}b"));
+    let plain = record(Some("plain-1"), r#"{"id":"plain-1"}"#);
+    let summary = sync(&store, vec![odd, plain]).await;
+    assert_eq!(summary.counts.inserted, 2);
+    // Again, unchanged: the stored hash is of the bytes received, whatever was stored.
+    let again = sync(
+        &store,
+        vec![{
+            let mut c = record(Some("nul-1"), r#"{"id":"nul-1","name":"Ana\u0000Lee"}"#);
+            c.agent = Some(
+                conversations_core::Participant::new(
+                    conversations_core::ParticipantRole::HumanAgent,
+                )
+                .with_name("Ana\0Lee"),
+            );
+            c
+        }],
+    )
+    .await;
+    assert_eq!(again.counts.inserted, 0);
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -408,6 +527,7 @@ both!(
     one_sync_per_stream,
     failure_commits_and_resumes,
     lookup_failure_commits_and_resumes_each_id_once,
+    nul_characters_do_not_stop_a_sync,
 );
 
 #[test]

@@ -215,7 +215,7 @@ enum Backend {
 }
 
 /// The schema version this build migrates to.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A stream's lock, held until dropped (or the process dies: the OS or the server releases it).
 pub struct StreamLock {
@@ -297,15 +297,28 @@ impl Store {
         }
     }
 
+    /// Batches a sync may have in flight at once ([`spawn_commit`](Self::spawn_commit)):
+    /// one for SQLite (one writer), more for PostgreSQL (they still commit in order).
+    pub(crate) fn in_flight(&self) -> usize {
+        match &self.inner {
+            Backend::Sqlite(_) => 1,
+            Backend::Postgres(s) => s.in_flight(),
+        }
+    }
+
     /// Starts, on a task of its own, one transaction that upserts `rows` (keyed by source and
     /// key; a changed record overwrites every column) and saves `state` with the batch's
     /// counts added: either both land or neither does. The caller goes on fetching while it
-    /// runs, and awaits it before starting the next, so batches commit in order.
-    pub(crate) fn spawn_commit(&self, rows: Vec<Row>, state: &StreamState) -> Commit {
+    /// runs, keeps at most [`in_flight`](Self::in_flight) batches going, and awaits them in
+    /// the order it started them; they commit in that order.
+    ///
+    /// `first` marks a run's first batch: it commits after no earlier batch (a failed run
+    /// before it, in the same store, does not hold it back).
+    pub(crate) fn spawn_commit(&self, rows: Vec<Row>, state: &StreamState, first: bool) -> Commit {
         let rows = crate::row::dedupe(rows);
         match &self.inner {
             Backend::Sqlite(s) => s.spawn_commit(rows, state.clone()),
-            Backend::Postgres(s) => s.spawn_commit(rows, state.clone()),
+            Backend::Postgres(s) => s.spawn_commit(rows, state.clone(), first),
         }
     }
 }

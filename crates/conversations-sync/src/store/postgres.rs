@@ -1,21 +1,18 @@
-//! PostgreSQL: one connection for writes; a batch is `COPY`ed (binary) into a temporary
-//! table, then merged by one prepared `INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING`;
-//! `raw`, `notes` and `metadata` as `jsonb`. A stream's lock is a session advisory lock on
+//! PostgreSQL: one connection for writes, each batch in one transaction with the stream's
+//! state ([`batch`]: new keys copied straight in, known ones merged); `raw`, `notes` and
+//! `metadata` as `jsonb`. A stream's lock is a session advisory lock on
 //! a connection of its own, so the server drops it when the holder dies; the holder's host,
 //! pid and start time sit in `sync_locks` for the next contender to read.
 
-use std::sync::Arc;
+use tokio_postgres::{Client, NoTls};
 
-use chrono::Utc;
-use tokio::sync::Mutex;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, Statement};
-
-use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
+use super::{Holder, RunCounts, StreamKey, StreamState};
 use crate::error::SyncError;
-use crate::row::{COLUMNS, Row};
+use crate::row::Row;
 use crate::target::PostgresUrl;
+
+mod batch;
+mod payload;
 
 /// The migrations, in order: `(version, what, SQL)`.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -84,6 +81,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ALTER TABLE conversations ADD COLUMN provider text;
          UPDATE conversations SET provider = source;",
     ),
+    (
+        3,
+        "conversations (source, key) compared byte by byte (COLLATE \"C\")",
+        // The key is an id, not language: byte order finds it as surely as the database's
+        // collation does, without its cost on every comparison of every index insert and
+        // probe (the index is rebuilt once, here).
+        "ALTER TABLE conversations
+             ALTER COLUMN source TYPE text COLLATE \"C\",
+             ALTER COLUMN key TYPE text COLLATE \"C\";",
+    ),
 ];
 
 /// The advisory lock every migration runs under, so two machines migrate one at a time.
@@ -95,9 +102,8 @@ pub(super) struct PgStore {
     /// The database and schema the tables live in: advisory locks are per database, so
     /// this is part of every lock's name (syncs into different schemas never collide).
     scope: String,
-    client: Arc<Mutex<Client>>,
-    /// The batch's merge from the temporary table into `conversations`.
-    merge: Statement,
+    /// The connections batches are written through (the first also reads the state).
+    writers: batch::Writers,
 }
 
 /// A held advisory lock: its own connection, closed (and the lock released) on drop.
@@ -192,25 +198,17 @@ impl PgStore {
             scope_row.get::<_, Option<String>>(0).unwrap_or_default(),
             scope_row.get::<_, Option<String>>(1).unwrap_or_default()
         );
-        client
-            .batch_execute(&batch_table_sql())
-            .await
-            .map_err(db_error(url, "creating the batch's temporary table"))?;
-        let merge = client
-            .prepare(&merge_sql())
-            .await
-            .map_err(db_error(url, "preparing the upsert"))?;
+        let writers = batch::Writers::open(url, schema, client).await?;
         Ok(Self {
             url: url.clone(),
             schema: schema.map(str::to_owned),
             scope,
-            client: Arc::new(Mutex::new(client)),
-            merge,
+            writers,
         })
     }
 
     pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
-        let client = self.client.lock().await;
+        let client = self.writers.reader().await;
         let row = client
             .query_one(
                 "SELECT coalesce(max(version), 0)::bigint FROM sync_migrations",
@@ -264,7 +262,7 @@ impl PgStore {
     }
 
     pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
-        let client = self.client.lock().await;
+        let client = self.writers.reader().await;
         let rows = client
             .query(
                 "SELECT source, query, resume, high_water, last_status, last_started_at,
@@ -303,102 +301,19 @@ impl PgStore {
             .collect())
     }
 
-    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
-        let client = Arc::clone(&self.client);
-        let merge = self.merge.clone();
-        let url = self.url.clone();
-        let handle = tokio::spawn(async move { commit(&client, &merge, &url, rows, &state).await });
-        let target = self.url.to_string();
-        Box::pin(async move {
-            handle.await.map_err(|e| SyncError::Database {
-                target,
-                doing: "writing a batch",
-                message: e.to_string(),
-            })?
-        })
+    pub(super) fn spawn_commit(
+        &self,
+        rows: Vec<Row>,
+        state: StreamState,
+        first: bool,
+    ) -> super::Commit {
+        self.writers.spawn(rows, state, first)
     }
-}
 
-async fn commit(
-    client: &Mutex<Client>,
-    merge: &Statement,
-    url: &PostgresUrl,
-    rows: Vec<Row>,
-    state: &StreamState,
-) -> Result<Written, SyncError> {
-    let err = db_error(url, "writing a batch");
-    let mut client = client.lock().await;
-    let tx = client.transaction().await.map_err(&err)?;
-    let written = if rows.is_empty() {
-        Written::default()
-    } else {
-        copy_rows(&tx, &rows).await.map_err(&err)?;
-        let now = Utc::now();
-        // Inserted and changed rows come back (`xmax = 0`: inserted); an unchanged row is
-        // left as it is by the merge, and only its `last_seen` moves here.
-        let returned = tx.query(merge, &[&now]).await.map_err(&err)?;
-        let inserted = returned.iter().filter(|r| r.get::<_, bool>(1)).count();
-        let mut written = Written {
-            inserted: inserted as u64,
-            updated: (returned.len() - inserted) as u64,
-            unchanged: (rows.len() - returned.len()) as u64,
-        };
-        if written.unchanged > 0 {
-            let changed: std::collections::HashSet<&str> =
-                returned.iter().map(|r| r.get::<_, &str>(0)).collect();
-            let (sources, keys): (Vec<&str>, Vec<&str>) = rows
-                .iter()
-                .filter(|r| !changed.contains(r.key()))
-                .map(|r| (r.source(), r.key()))
-                .unzip();
-            let seen = tx
-                .execute(
-                    "UPDATE conversations c SET last_seen = $1
-                     FROM unnest($2::text[], $3::text[]) AS u(source, key)
-                     WHERE c.source = u.source AND c.key = u.key",
-                    &[&now, &sources, &keys],
-                )
-                .await
-                .map_err(&err)?;
-            written.unchanged = seen;
-        }
-        written
-    };
-    let counts = plus(state.counts, written);
-    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    tx.execute(
-        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
-                 last_started_at, last_finished_at, last_records, last_pages, last_inserted,
-                 last_updated, last_unchanged, last_with_notes, last_message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (source, query) DO UPDATE SET
-                 resume = excluded.resume, high_water = excluded.high_water,
-                 last_status = excluded.last_status, last_started_at = excluded.last_started_at,
-                 last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
-                 last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
-                 last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
-                 last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
-        &[
-            &state.key.source,
-            &state.key.query,
-            &state.resume,
-            &state.high_water,
-            &state.status,
-            &state.started_at,
-            &state.finished_at,
-            &n(counts.records),
-            &n(counts.pages),
-            &n(counts.inserted),
-            &n(counts.updated),
-            &n(counts.unchanged),
-            &n(counts.with_notes),
-            &state.message,
-        ],
-    )
-    .await
-    .map_err(&err)?;
-    tx.commit().await.map_err(&err)?;
-    Ok(written)
+    /// Batches a sync may have in flight at once.
+    pub(super) fn in_flight(&self) -> usize {
+        self.writers.in_flight()
+    }
 }
 
 /// Applies the migrations up to version `up_to` that are not applied yet.
@@ -436,128 +351,6 @@ async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(
         }
         tx.commit().await.map_err(&err)?;
     }
-    Ok(())
-}
-
-/// The temporary table a batch is copied into (per connection, emptied at each commit).
-const BATCH_TABLE: &str = "pg_temp.sync_batch";
-
-/// The column types of [`BATCH_TABLE`], in [`COLUMNS`] order (the JSON columns as text,
-/// made `jsonb` by the merge).
-const BATCH_TYPES: [Type; 25] = [
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::INT8,
-    Type::FLOAT8,
-    Type::BOOL,
-    Type::TIMESTAMPTZ,
-    Type::TIMESTAMPTZ,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-];
-
-fn batch_table_sql() -> String {
-    let columns: Vec<String> = COLUMNS
-        .iter()
-        .zip(&BATCH_TYPES)
-        .map(|(c, t)| format!("{c} {}", t.name()))
-        .collect();
-    format!(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS {BATCH_TABLE} ({}) ON COMMIT DELETE ROWS",
-        columns.join(", ")
-    )
-}
-
-/// The merge: every row of the batch table into `conversations`. A new key is inserted, a
-/// known key with other raw bytes has every column overwritten, a known key with the same
-/// bytes is left alone (the `WHERE` of `DO UPDATE`: not returned). Returns the key of each
-/// row written and whether it was inserted (`xmax = 0`: no earlier version).
-fn merge_sql() -> String {
-    let selected: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| match *c {
-            "metadata" | "raw" | "notes" => format!("{c}::jsonb"),
-            _ => (*c).to_owned(),
-        })
-        .collect();
-    let sets: Vec<String> = COLUMNS
-        .iter()
-        .skip(2)
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    format!(
-        "INSERT INTO conversations ({columns}, first_seen, last_seen)
-         SELECT {selected}, $1, $1 FROM {BATCH_TABLE}
-         ON CONFLICT (source, key) DO UPDATE SET {sets}, last_seen = excluded.last_seen
-         WHERE conversations.raw_hash IS DISTINCT FROM excluded.raw_hash
-         RETURNING key, (xmax = 0)",
-        columns = COLUMNS.join(", "),
-        selected = selected.join(", "),
-        sets = sets.join(", "),
-    )
-}
-
-/// Copies `rows` into the batch table (binary `COPY`: no parsing of numbers and times).
-async fn copy_rows(
-    tx: &tokio_postgres::Transaction<'_>,
-    rows: &[Row],
-) -> Result<(), tokio_postgres::Error> {
-    let sink = tx
-        .copy_in(&format!(
-            "COPY {BATCH_TABLE} ({}) FROM STDIN (FORMAT binary)",
-            COLUMNS.join(", ")
-        ))
-        .await?;
-    let writer = BinaryCopyInWriter::new(sink, &BATCH_TYPES);
-    futures::pin_mut!(writer);
-    for row in rows {
-        let r = row.values();
-        let values: [&(dyn ToSql + Sync); 25] = [
-            &r.source,
-            &r.key,
-            &r.provider,
-            &r.id,
-            &r.external_id,
-            &r.channel,
-            &r.agent.role,
-            &r.agent.id,
-            &r.agent.external_id,
-            &r.agent.name,
-            &r.customer.id,
-            &r.customer.external_id,
-            &r.customer.name,
-            &r.customer.phone,
-            &r.business.id,
-            &r.business.phone,
-            &r.message_count,
-            &r.total_cost,
-            &r.ai_enabled,
-            &r.created_at,
-            &r.updated_at,
-            &r.metadata,
-            &r.raw,
-            &r.notes,
-            &r.raw_hash,
-        ];
-        writer.as_mut().write(&values).await?;
-    }
-    writer.finish().await?;
     Ok(())
 }
 

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ALTER TABLE conversations ADD COLUMN provider TEXT;
          UPDATE conversations SET provider = source;",
     ),
+    (
+        3,
+        "(PostgreSQL only: byte-order keys; SQLite compares text bytewise already)",
+        "",
+    ),
 ];
 
 pub(super) struct SqliteStore {
