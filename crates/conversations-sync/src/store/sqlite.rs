@@ -81,6 +81,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "(PostgreSQL only: byte-order keys; SQLite compares text bytewise already)",
         "",
     ),
+    (4, "(PostgreSQL only: a BRIN index on created_at)", ""),
 ];
 
 pub(super) struct SqliteStore {
