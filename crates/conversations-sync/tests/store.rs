@@ -500,6 +500,45 @@ async fn nul_characters_do_not_stop_a_sync(db: Db) {
     assert_eq!(again.counts.inserted, 0);
 }
 
+/// A record listed twice, in two consecutive batches (in swapped order: a listing that
+/// shifted under the walk): the later copy wins, nothing is counted twice, and batches written
+/// side by side do not wait on each other forever.
+async fn a_record_listed_in_two_batches(db: Db) {
+    let store = db.open().await;
+    let v = |id: &str, n: u32| record(Some(id), &format!(r#"{{"id":"{id}","v":{n}}}"#));
+    let listing = vec![
+        v("a", 1),
+        v("b", 1),
+        v("c", 1),
+        v("d", 1),
+        v("e", 1),
+        // The next batch starts with e and d again, changed.
+        v("e", 2),
+        v("d", 2),
+        v("f", 1),
+        v("g", 1),
+        v("h", 1),
+    ];
+    let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::new("memory", listing));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let summary = sync_listing(
+        &store,
+        source,
+        ConversationQuery::new().page_size(5),
+        &SyncOptions::default().batch_size(5),
+        &mut Quiet,
+        rx,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(summary.outcome, Outcome::Complete), "{summary:?}");
+    assert_eq!(
+        (summary.counts.inserted, summary.counts.updated),
+        (8, 2),
+        "{summary:?}"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -528,6 +567,7 @@ both!(
     failure_commits_and_resumes,
     lookup_failure_commits_and_resumes_each_id_once,
     nul_characters_do_not_stop_a_sync,
+    a_record_listed_in_two_batches,
 );
 
 #[test]

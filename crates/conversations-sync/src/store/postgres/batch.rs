@@ -10,6 +10,7 @@
 //! with the merge again only after a batch wholly new.
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -97,6 +98,19 @@ pub(super) struct Writers {
     route: Arc<std::sync::Mutex<Route>>,
     /// Told when the last batch started has committed (`true`) or failed.
     last: std::sync::Mutex<Option<oneshot::Receiver<bool>>>,
+    /// The keys of the last batch started, as fingerprints.
+    last_keys: std::sync::Mutex<HashSet<u64>>,
+}
+
+/// The fingerprints of `rows`' keys (a collision only makes two batches wait in turn).
+fn fingerprints(rows: &[Row]) -> HashSet<u64> {
+    rows.iter()
+        .map(|r| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            (r.source(), r.key()).hash(&mut hasher);
+            hasher.finish()
+        })
+        .collect()
 }
 
 /// Batches written at once.
@@ -132,6 +146,7 @@ impl Writers {
             next: AtomicUsize::new(0),
             route: Arc::new(std::sync::Mutex::new(Route::Copy)),
             last: std::sync::Mutex::new(None),
+            last_keys: std::sync::Mutex::new(HashSet::new()),
         })
     }
 
@@ -162,8 +177,33 @@ impl Writers {
             .lock()
             .map_or(None, |mut last| last.replace(next_turn))
             .filter(|_| !first);
+        // A key in both this batch and the one before (a record listed twice): this one
+        // must not touch the table before that one commits, or each could wait on the other
+        // (that one on this one's row, this one on that one's turn) where the server cannot
+        // see it.
+        let keys = fingerprints(&rows);
+        let overlaps = self.last_keys.lock().map_or(true, |mut last| {
+            let overlaps = !last.is_disjoint(&keys);
+            *last = keys;
+            overlaps
+        });
         let url = self.url.clone();
         let handle = tokio::spawn(async move {
+            let mut turn = turn;
+            if overlaps
+                && let Some(earlier) = turn.take()
+                && !earlier.await.unwrap_or(false)
+            {
+                let _ = done.send(false);
+                return (
+                    Err(SyncError::Database {
+                        target: url.to_string(),
+                        doing: "writing a batch",
+                        message: "the batch before it failed; rolled back".to_owned(),
+                    }),
+                    rows,
+                );
+            }
             let first = route.lock().map_or(Route::Merge, |r| *r);
             let shape = match first {
                 Route::Copy => Shape::Table(Utc::now()),
