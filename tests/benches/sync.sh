@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `conversations sync` throughput against `conversations list --format ndjson > file`, on one
 # sandbox holding SIZE conversations (2/3 of them Autocalls: 150,000 gives 100,000), release
-# build; then an incremental re-run with nothing new, and the requests (pages) it made.
+# build, RUNS rounds of the three side by side (medians reported); then an incremental re-run
+# with nothing new, and the requests (pages) it made.
 #
-#   tests/benches/sync.sh            # SIZE=150000, PostgreSQL from CONVERSATIONS_TEST_PG
+#   tests/benches/sync.sh            # SIZE=150000, RUNS=5, PostgreSQL from CONVERSATIONS_TEST_PG
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-150000}
@@ -34,21 +35,33 @@ unset ASAPP_API_ID ASAPP_API_SECRET
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-t=$(now)
-"$BIN" list --provider autocalls --page-size 100 --format ndjson >"$WORK/all.ndjson"
-list_s=$(elapsed "$t" "$(now)")
-records=$(wc -l <"$WORK/all.ndjson")
-
-t=$(now)
-"$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" >"$WORK/sqlite.txt"
-sqlite_s=$(elapsed "$t" "$(now)")
-
+# RUNS rounds, the three measured side by side in each (the machine's load moves all three
+# alike); the medians are reported. Each sync starts from an empty database.
+RUNS=${RUNS:-5}
 psql -q "$PG" -c "CREATE SCHEMA $SCHEMA" >/dev/null
 PG_TO="$PG?options=-csearch_path%3D$SCHEMA"
-t=$(now)
-"$BIN" sync --provider autocalls --page-size 100 --to "$PG_TO" >"$WORK/pg.txt"
-pg_s=$(elapsed "$t" "$(now)")
+list_t=(); sqlite_t=(); pg_t=()
+for _ in $(seq "$RUNS"); do
+    t=$(now)
+    "$BIN" list --provider autocalls --page-size 100 --format ndjson >"$WORK/all.ndjson"
+    list_t+=("$(elapsed "$t" "$(now)")")
+
+    rm -f "$WORK"/c.db*
+    t=$(now)
+    "$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" >"$WORK/sqlite.txt"
+    sqlite_t+=("$(elapsed "$t" "$(now)")")
+
+    psql -q "$PG" -c "DROP SCHEMA $SCHEMA CASCADE; CREATE SCHEMA $SCHEMA" >/dev/null
+    t=$(now)
+    "$BIN" sync --provider autocalls --page-size 100 --to "$PG_TO" >"$WORK/pg.txt"
+    pg_t+=("$(elapsed "$t" "$(now)")")
+done
+list_s=$(median "${list_t[@]}")
+sqlite_s=$(median "${sqlite_t[@]}")
+pg_s=$(median "${pg_t[@]}")
+records=$(wc -l <"$WORK/all.ndjson")
 
 t=$(now)
 "$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" >"$WORK/again.txt"
@@ -58,9 +71,9 @@ again_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/again.txt")
 
 rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
 ratio() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
-echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100"
-printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)\n' "$list_s" "$(rate "$list_s")"
-printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)\n' "$sqlite_s" "$(rate "$sqlite_s")" "$(ratio "$sqlite_s")"
-printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)\n' "$pg_s" "$(rate "$pg_s")" "$(ratio "$pg_s")"
+echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100; median of $RUNS rounds"
+printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(rate "$list_s")" "${list_t[*]}"
+printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)  [%s]\n' "$sqlite_s" "$(rate "$sqlite_s")" "$(ratio "$sqlite_s")" "${sqlite_t[*]}"
+printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)  [%s]\n' "$pg_s" "$(rate "$pg_s")" "$(ratio "$pg_s")" "${pg_t[*]}"
 printf 'incremental re-run, nothing new: %s requests (full walk: %s), %.2f s\n' "$again_pages" "$full_pages" "$again_s"
 cat "$WORK/sqlite.txt" "$WORK/pg.txt" "$WORK/again.txt"

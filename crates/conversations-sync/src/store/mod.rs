@@ -323,6 +323,26 @@ impl Store {
     }
 }
 
+/// Every stream's state, in [`StreamState`]'s order of fields (the same SQL for both backends).
+pub(crate) const STATUS_SQL: &str = "SELECT source, query, resume, high_water, last_status,
+        last_started_at, last_finished_at, last_records, last_pages, last_inserted,
+        last_updated, last_unchanged, last_with_notes, last_message
+    FROM sync_streams ORDER BY source, query";
+
+/// Saves one stream's state: `$1` … `$14` in [`STATUS_SQL`]'s order (SQLite numbers `$n`
+/// parameters in order of appearance, as PostgreSQL does).
+pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_streams (source, query, resume,
+        high_water, last_status, last_started_at, last_finished_at, last_records, last_pages,
+        last_inserted, last_updated, last_unchanged, last_with_notes, last_message)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ON CONFLICT (source, query) DO UPDATE SET
+        resume = excluded.resume, high_water = excluded.high_water,
+        last_status = excluded.last_status, last_started_at = excluded.last_started_at,
+        last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
+        last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
+        last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
+        last_with_notes = excluded.last_with_notes, last_message = excluded.last_message";
+
 /// A batch's transaction, running.
 pub(crate) type Commit = futures::future::BoxFuture<'static, Result<Written, SyncError>>;
 

@@ -273,13 +273,7 @@ impl PgStore {
     pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
         let client = self.writers.reader().await;
         let rows = client
-            .query(
-                "SELECT source, query, resume, high_water, last_status, last_started_at,
-                        last_finished_at, last_records, last_pages, last_inserted,
-                        last_updated, last_unchanged, last_with_notes, last_message
-                 FROM sync_streams ORDER BY source, query",
-                &[],
-            )
+            .query(super::STATUS_SQL, &[])
             .await
             .map_err(db_error(&self.url, "reading the sync state"))?;
         Ok(rows

@@ -222,14 +222,7 @@ impl SqliteStore {
     pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
         self.with("reading the sync state", |conn, path| {
             let err = db_error(path, "reading the sync state");
-            let mut stmt = conn
-                .prepare(
-                    "SELECT source, query, resume, high_water, last_status, last_started_at,
-                            last_finished_at, last_records, last_pages, last_inserted,
-                            last_updated, last_unchanged, last_with_notes, last_message
-                     FROM sync_streams ORDER BY source, query",
-                )
-                .map_err(&err)?;
+            let mut stmt = conn.prepare(super::STATUS_SQL).map_err(&err)?;
             let rows = stmt
                 .query_map([], |r| {
                     let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
@@ -424,20 +417,7 @@ fn save_state(
     counts: RunCounts,
 ) -> rusqlite::Result<()> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    tx.prepare_cached(
-        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
-             last_started_at, last_finished_at, last_records, last_pages, last_inserted,
-             last_updated, last_unchanged, last_with_notes, last_message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (source, query) DO UPDATE SET
-             resume = excluded.resume, high_water = excluded.high_water,
-             last_status = excluded.last_status, last_started_at = excluded.last_started_at,
-             last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
-             last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
-             last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
-             last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
-    )?
-    .execute(params![
+    tx.prepare_cached(super::SAVE_STATE_SQL)?.execute(params![
         state.key.source,
         state.key.query,
         state.resume,

@@ -432,17 +432,7 @@ async fn save_state(
 ) -> Result<(), tokio_postgres::Error> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     tx.execute(
-        "INSERT INTO sync_streams (source, query, resume, high_water, last_status,
-                 last_started_at, last_finished_at, last_records, last_pages, last_inserted,
-                 last_updated, last_unchanged, last_with_notes, last_message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (source, query) DO UPDATE SET
-                 resume = excluded.resume, high_water = excluded.high_water,
-                 last_status = excluded.last_status, last_started_at = excluded.last_started_at,
-                 last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
-                 last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
-                 last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
-                 last_with_notes = excluded.last_with_notes, last_message = excluded.last_message",
+        super::super::SAVE_STATE_SQL,
         &[
             &state.key.source,
             &state.key.query,
