@@ -23,17 +23,17 @@ struct Env {
 
 impl Env {
     fn start(size: usize) -> Self {
+        Self::start_with(SandboxConfig::new().dataset_size(size))
+    }
+
+    fn start_with(config: SandboxConfig) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
         let sandbox = runtime
-            .block_on(Sandbox::start(
-                SandboxConfig::new()
-                    .dataset_size(size)
-                    .autocalls_api_key(KEY),
-            ))
+            .block_on(Sandbox::start(config.autocalls_api_key(KEY)))
             .unwrap();
         Self {
             runtime,
@@ -541,4 +541,83 @@ fn sqlite_accounts_sync_into_streams_of_their_own() {
 #[test]
 fn postgres_accounts_sync_into_streams_of_their_own() {
     accounts_sync_into_streams_of_their_own(Db::postgres("accounts"));
+}
+
+/// Ctrl-C (SIGINT) mid-run: what was fetched is committed, the run says how to resume and
+/// exits 130, `--status` shows it interrupted, and the same command resumes it to the end.
+fn ctrl_c_commits_and_says_how_to_resume(db: Db) {
+    // Pages answered in 40 ms each: the run lasts long after the signal is sent.
+    let env = Env::start_with(
+        SandboxConfig::new()
+            .dataset_size(1500)
+            .latency(Provider::Autocalls, std::time::Duration::from_millis(40)),
+    );
+    let expected = env.sandbox().dataset().autocalls().len();
+    let args = [
+        "--batch-size",
+        "40",
+        "--page-size",
+        "20",
+        "--progress-lines",
+    ];
+    let mut child = env
+        .sync(&db.to(), &args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for_batches(&mut child, 2), "two batches committed");
+    let signal = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(
+            "interrupted; everything fetched is committed. Run the same command again to resume"
+        ),
+        "{stderr}"
+    );
+    let kept = db.rows().len();
+    assert!(
+        kept >= 80 && kept < expected,
+        "{kept} of {expected} rows committed"
+    );
+
+    let status = env
+        .conversations()
+        .args(["sync", "--status", "--to", &db.to()])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("status      interrupted"), "{status}");
+    assert!(
+        !status.contains("resume      none"),
+        "a position to resume from: {status}"
+    );
+
+    let again = env
+        .sync(&db.to(), &["--batch-size", "40", "--page-size", "20"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming an unfinished full walk"),
+        "{stderr}"
+    );
+    assert_eq!(db.rows().len(), expected, "nothing missing, nothing twice");
+}
+
+#[test]
+fn sqlite_ctrl_c_commits_and_says_how_to_resume() {
+    ctrl_c_commits_and_says_how_to_resume(Db::sqlite("interrupted.db"));
+}
+
+#[test]
+fn postgres_ctrl_c_commits_and_says_how_to_resume() {
+    ctrl_c_commits_and_says_how_to_resume(Db::postgres("interrupted"));
 }
