@@ -153,13 +153,8 @@ pub(crate) struct ListArgs {
     /// which id it answers (`asked_id`). Exit 0 only when every id was answered.
     #[arg(long, value_name = "FILE", conflicts_with = "external_id")]
     pub(crate) external_ids_from: Option<PathBuf>,
-    /// Lookups in flight at once per provider, with --external-ids-from (default 32).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub(crate) concurrency: Option<u32>,
-    /// Requests per second per provider (default: each provider's documented limit, 100 for
-    /// ASAPP; 429s slow a provider down further on their own).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub(crate) rate: Option<u32>,
+    #[command(flatten)]
+    pub(crate) pace: PaceArgs,
     /// Write the ids that could not be looked up to FILE, one per line, for a rerun.
     #[arg(long, value_name = "FILE", requires = "external_ids_from")]
     pub(crate) failed_ids: Option<PathBuf>,
@@ -184,14 +179,8 @@ pub(crate) struct ListArgs {
     /// goes to stderr.
     #[arg(long)]
     pub(crate) strict: bool,
-    /// List from this account of the config file (repeatable: several accounts, even of one
-    /// provider, at once); records (in JSON) and errors say which account. Without it, the
-    /// provider(s) of --provider from the environment.
-    #[arg(long = "account", value_name = "NAME", conflicts_with = "provider")]
-    pub(crate) accounts: Vec<String>,
-    /// The accounts config file (see `conversations accounts`).
-    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
-    pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) accounts: AccountArgs,
     /// With --format csv, write cells exactly as received, even those a spreadsheet would run
     /// as formulas.
     #[arg(long)]
@@ -334,9 +323,9 @@ pub(crate) struct FilterArgs {
 #[derive(Debug, Args)]
 pub(crate) struct AccountArgs {
     /// Use this account of the config file (repeatable: several accounts, even of one
-    /// provider, at once). Listed records (in JSON) and errors say which account; a sync
-    /// files each account's rows and stream under its name. Without it, the provider(s) of
-    /// --provider from the environment.
+    /// provider, at once). Listed records say which account (a field in JSON, a column in
+    /// CSV and tables), as do errors; a sync files each account's rows and stream under its
+    /// name. Without it, the provider(s) of --provider from the environment.
     #[arg(long = "account", value_name = "NAME", conflicts_with_all = ["provider", "sandbox"])]
     pub(crate) accounts: Vec<String>,
     /// The accounts config file (see `conversations accounts`).

@@ -1,7 +1,8 @@
 //! `list --external-ids-from FILE`: every conversation for many ids, from every selected
 //! provider at once, through the SDK's [`Lookup`] (bounded concurrency, each id once) and the
 //! clients' rate limits. Records say which id they answer; failed ids are listed on stderr
-//! and, with `--failed-ids`, written to a file for a rerun.
+//! and, with `--failed-ids`, written to a file for a rerun. Output, `--output` and Ctrl-C
+//! behave as for any listing (see `output::Sink` and `output::Feed`).
 
 use std::collections::BTreeSet;
 use std::io::{self, Read};
@@ -9,12 +10,13 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use conversations_core::{ConversationQuery, ConversationSource, Lookup, lookup::parse_ids};
+use conversations_core::{ConversationQuery, Lookup, lookup::parse_ids};
 use futures::StreamExt;
 
 use crate::cli::ListArgs;
-use crate::progress::Progress;
-use crate::{broken_output, exit, offspec, record_writer};
+use crate::config::NamedSource;
+use crate::output::{Feed, Sink};
+use crate::{account_columns, exit};
 
 /// Reads the ids of `path` (`-`: stdin), naming the line of a bad one.
 fn read_ids(path: &Path) -> Result<Vec<String>, String> {
@@ -29,12 +31,13 @@ fn read_ids(path: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Runs the lookups and prints what they find; exit 0 only when every id was answered by
-/// every provider that can look ids up.
+/// every source that can look ids up. With `named` accounts, records and errors say which.
 pub(crate) async fn run(
     args: &ListArgs,
     path: &Path,
     base: &ConversationQuery,
-    sources: Vec<Arc<dyn ConversationSource>>,
+    sources: Vec<NamedSource>,
+    named: bool,
 ) -> ExitCode {
     let ids = match read_ids(path) {
         Ok(ids) => ids,
@@ -44,14 +47,14 @@ pub(crate) async fn run(
         }
     };
     let concurrency = args
+        .pace
         .concurrency
         .map_or(conversations_core::DEFAULT_LOOKUP_CONCURRENCY, |n| {
             n as usize
         });
     let mut streams = Vec::new();
     let mut refused = Vec::new();
-    for source in sources {
-        let name: Arc<str> = Arc::from(source.provider());
+    for (name, source) in sources {
         let mut query = base.clone();
         if source.capabilities().page_size().is_none() {
             query.page_size = None;
@@ -80,42 +83,48 @@ pub(crate) async fn run(
         return ExitCode::from(exit::USAGE);
     }
 
-    let mut writer = record_writer(args, Box::new(io::stdout().lock()));
-    let mut progress = Progress::new();
-    let mut tally = offspec::Tally::default();
+    let mut sink = match Sink::open(args, account_columns(named)) {
+        Ok(sink) => sink,
+        Err(code) => return code,
+    };
     let mut failed = BTreeSet::new();
-    let mut codes = Vec::new();
     let (mut answered, mut failures) = (0u64, 0u64);
-    let mut results = futures::stream::select_all(streams);
-    while let Some((source, result)) = results.next().await {
+    let mut feed = Feed::new(futures::stream::select_all(streams));
+    loop {
+        let (source, result) = match feed.next(&mut sink).await {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(code) => return code,
+        };
         match result.result {
             Ok(conversations) => {
                 answered += 1;
+                let extra = [("asked_id", &*result.id), ("account", &*source)];
+                let extra = if named { &extra[..] } else { &extra[..1] };
                 for conversation in &conversations {
-                    if let Err(e) = writer.write_with(conversation, &[("asked_id", &result.id)]) {
-                        return broken_output(&progress, &e);
+                    if let Err(code) = sink.write(&source, conversation, extra) {
+                        return code;
                     }
-                    progress.record(&source);
-                    tally.record(conversation);
                 }
             }
             Err(error) => {
                 failures += 1;
-                progress.println(&format!("error: {source}: id {:?}: {error}", &*result.id));
-                codes.push(exit::code_for(&error));
+                let who = if named {
+                    format!("account {source}")
+                } else {
+                    source.to_string()
+                };
+                sink.fail(
+                    &format!("{who}: id {:?}: {error}", &*result.id),
+                    exit::code_for(&error),
+                );
                 failed.insert(result.id.to_string());
             }
         }
     }
-    progress.finish();
-    if let Err(e) = writer.finish() {
-        return broken_output(&progress, &e);
-    }
-    for line in tally.summary() {
-        eprintln!("{line}");
-    }
+    let code = sink.close(feed.interrupted());
     if failed.is_empty() {
-        return ExitCode::from(exit::OK);
+        return code;
     }
     eprintln!(
         "{failures} lookups failed ({answered} answered); ids that failed: {}",
@@ -129,5 +138,5 @@ pub(crate) async fn run(
         }
         eprintln!("rerun them with --external-ids-from {}", file.display());
     }
-    exit::worst(codes)
+    code
 }

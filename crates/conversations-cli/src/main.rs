@@ -15,7 +15,7 @@ mod progress;
 mod providers;
 mod sync_cmd;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -23,10 +23,8 @@ use conversations_core::{ConversationQuery, Federation};
 
 use crate::filters::WithFilters;
 use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
-use futures::StreamExt;
 
 use crate::cli::{Cli, Command, CompletionsArgs, ListArgs, SandboxCommand, ServeArgs};
-use crate::progress::Progress;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -105,37 +103,33 @@ fn query(args: &ListArgs) -> ConversationQuery {
     query
 }
 
+/// The extra columns tables and CSV show: the account of each record, with named accounts.
+pub(crate) fn account_columns(named: bool) -> &'static [&'static str] {
+    if named { &["account"] } else { &[] }
+}
+
 async fn list(args: ListArgs) -> ExitCode {
     let base = query(&args);
-    let mut options = conversations_transport::ClientOptions::new();
-    if let Some(rate) = args.rate {
-        options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
-    }
     // Named accounts of the config file, or the providers of --provider from the environment
     // (the sandbox, when asked for, lives until the listing is done).
-    let named = !args.accounts.is_empty();
-    let (_sandbox, sources): (_, Vec<(std::sync::Arc<str>, _)>) = if named {
-        match config::sources_for(&args.accounts, args.config.as_deref(), &options) {
-            Ok(sources) => (None, sources),
-            Err(code) => return code,
-        }
-    } else {
-        let choice = args.provider.unwrap_or(cli::ProviderChoice::All);
-        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
-            Ok((sandbox, sources)) => (
-                sandbox,
-                sources
-                    .into_iter()
-                    .map(|s| (std::sync::Arc::from(s.provider()), s))
-                    .collect(),
-            ),
-            Err(code) => return code,
-        }
+    let selection = match providers::select(
+        args.provider,
+        Some(cli::ProviderChoice::All),
+        &args.accounts,
+        &args.pace,
+        args.sandbox,
+        &args.credentials,
+    )
+    .await
+    {
+        Ok(selection) => selection,
+        Err(code) => return code,
     };
+    let named = selection.named;
+    let sources = selection.sources;
 
     if let Some(path) = &args.external_ids_from {
-        let sources = sources.into_iter().map(|(_, s)| s).collect();
-        return lookups::run(&args, path, &base, sources).await;
+        return lookups::run(&args, path, &base, sources, named).await;
     }
 
     let mut federation = Federation::new();
@@ -161,122 +155,37 @@ async fn list(args: ListArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    // `--output FILE`: a temporary file beside it, renamed into place only on success.
-    let temp = match &args.output {
-        Some(path) => match output::Destination::create(path) {
-            Ok(temp) => Some(temp),
-            Err(e) => {
-                eprintln!("error: cannot write to {}: {e}", path.display());
-                return ExitCode::from(exit::USAGE);
-            }
-        },
-        None => None,
+    let mut sink = match output::Sink::open(&args, account_columns(named)) {
+        Ok(sink) => sink,
+        Err(code) => return code,
     };
-    let sink: Box<dyn io::Write> = match &temp {
-        Some(temp) => match temp.writer() {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("error: cannot write the output file: {e}");
-                return ExitCode::from(exit::FAILURE);
-            }
-        },
-        None => Box::new(io::stdout().lock()),
-    };
-    let mut writer = record_writer(&args, sink);
-    let mut progress = Progress::new();
-    let mut tally = offspec::Tally::default();
-    let mut codes = Vec::new();
-    let mut written = 0u64;
-    let mut remaining = args.limit;
-    let mut items = federation.list();
-    // Ctrl-C ends every format cleanly (a JSON array closed), within a poll.
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
-    let mut interrupted = false;
+    let mut feed = output::Feed::new(federation.list());
     loop {
-        // Records that are ready are written straight on; before waiting on the network, what
-        // is buffered goes out, so a slow listing shows its records as they come.
-        let item = match futures::FutureExt::now_or_never(items.next()) {
-            Some(item) => {
-                // Between ready records, a look at Ctrl-C now and then.
-                if written.is_multiple_of(256)
-                    && futures::FutureExt::now_or_never(&mut interrupt).is_some()
-                {
-                    interrupted = true;
-                    break;
-                }
-                item
-            }
-            None => {
-                if let Err(e) = writer.flush() {
-                    return broken_output(&progress, &e);
-                }
-                tokio::select! {
-                    item = items.next() => item,
-                    _ = &mut interrupt => {
-                        interrupted = true;
-                        break;
-                    }
-                }
-            }
+        let item = match feed.next(&mut sink).await {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(code) => return code,
         };
-        let Some(item) = item else { break };
         match item.result {
             Ok(conversation) => {
-                let result = if named {
-                    writer.write_with(&conversation, &[("account", &item.source)])
-                } else {
-                    writer.write(&conversation)
-                };
-                if let Err(e) = result {
-                    return broken_output(&progress, &e);
+                let account = [("account", &*item.source)];
+                let extra: &[_] = if named { &account } else { &[] };
+                if let Err(code) = sink.write(&item.source, &conversation, extra) {
+                    return code;
                 }
-                written += 1;
-                progress.record(&item.source);
-                tally.record(&conversation);
                 // `--limit` bounds the whole listing, across providers.
-                if let Some(left) = remaining.as_mut() {
-                    *left -= 1;
-                    if *left == 0 {
-                        break;
-                    }
+                if args.limit.is_some_and(|limit| sink.written() >= limit) {
+                    break;
                 }
             }
-            Err(error) => {
-                if named {
-                    progress.println(&format!("error: account {}: {error}", item.source));
-                } else {
-                    progress.println(&format!("error: {error}"));
-                }
-                codes.push(exit::code_for(&error));
-            }
+            Err(error) if named => sink.fail(
+                &format!("account {}: {error}", item.source),
+                exit::code_for(&error),
+            ),
+            Err(error) => sink.fail(&error.to_string(), exit::code_for(&error)),
         }
     }
-    progress.finish();
-    let closed = if written == 0 && !codes.is_empty() {
-        writer.finish_failed()
-    } else {
-        writer.finish()
-    };
-    drop(writer);
-    if let Err(e) = closed {
-        return broken_output(&progress, &e);
-    }
-    for line in tally.summary() {
-        eprintln!("{line}");
-    }
-    if interrupted {
-        eprintln!("interrupted: {written} records written");
-        return ExitCode::from(exit::INTERRUPTED);
-    }
-    if codes.is_empty()
-        && let (Some(temp), Some(path)) = (temp, &args.output)
-        && let Err(e) = temp.persist(path)
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return ExitCode::from(exit::FAILURE);
-    }
-    exit::worst(codes)
+    sink.close(feed.interrupted())
 }
 
 /// `asapp:VALUE` or `autocalls:VALUE`.
@@ -306,47 +215,6 @@ fn parse_millis(text: &str) -> Option<std::time::Duration> {
         .ok()
         .and_then(|n| n.checked_mul(scale))
         .map(std::time::Duration::from_millis)
-}
-
-/// The writer for `args.format` over `sink`, with the formula guard and the terminal's width.
-pub(crate) fn record_writer<'a>(
-    args: &ListArgs,
-    sink: Box<dyn io::Write + 'a>,
-) -> Box<dyn output::RecordWriter + 'a> {
-    output::writer(
-        args.format,
-        formula_guard(args),
-        // A large buffer: a few hundred write calls for a hundred thousand records, not thousands.
-        Box::new(io::BufWriter::with_capacity(256 * 1024, sink)),
-        terminal_width(),
-    )
-}
-
-/// Whether CSV cells that spreadsheets would run as formulas are neutralised (`--csv-raw`: not).
-pub(crate) fn formula_guard(args: &ListArgs) -> output::FormulaGuard {
-    if args.csv_raw {
-        output::FormulaGuard::Off
-    } else {
-        output::FormulaGuard::On
-    }
-}
-
-/// The terminal's width for tables (120 when stdout is not a terminal).
-pub(crate) fn terminal_width() -> usize {
-    terminal_size::terminal_size()
-        .map(|(w, _)| usize::from(w.0))
-        .filter(|_| io::stdout().is_terminal())
-        .unwrap_or(120)
-}
-
-pub(crate) fn broken_output(progress: &Progress, error: &io::Error) -> ExitCode {
-    progress.finish();
-    if error.kind() == io::ErrorKind::BrokenPipe {
-        // The reader went away (e.g. `| head`): not a failure of ours.
-        return ExitCode::from(exit::OK);
-    }
-    eprintln!("error: could not write output: {error}");
-    ExitCode::from(exit::FAILURE)
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {

@@ -157,7 +157,7 @@ pub(crate) fn sources_with(
 /// What every command that lists starts with: the built-in sandbox when asked for (it lives
 /// as long as the returned value), and the sources `choice` names, with `options`. Setup
 /// errors are printed; the exit code to end with is returned instead.
-pub(crate) async fn setup(
+async fn setup(
     use_sandbox: bool,
     choice: ProviderChoice,
     credentials: &CredentialArgs,
@@ -195,4 +195,55 @@ pub(crate) async fn setup(
             Err(std::process::ExitCode::from(code))
         }
     }
+}
+
+/// The sources a `list` or `sync` run reads: its named accounts, or the providers of
+/// `--provider` from the environment or the sandbox.
+pub(crate) struct Selection {
+    /// The built-in sandbox, kept alive for the run when it was asked for.
+    pub(crate) sandbox: Option<Sandbox>,
+    /// Each source with the name its records and errors go under: the account's name, or the
+    /// provider's.
+    pub(crate) sources: Vec<crate::config::NamedSource>,
+    /// Whether the sources are named accounts (records then say which account).
+    pub(crate) named: bool,
+}
+
+/// Selects the sources of a run, with the client options of `pace` (`--rate`). With no
+/// account and no provider, `default` is used, or the run is refused when there is none.
+/// Errors are printed; the exit code to end with is returned instead.
+pub(crate) async fn select(
+    provider: Option<ProviderChoice>,
+    default: Option<ProviderChoice>,
+    accounts: &crate::cli::AccountArgs,
+    pace: &crate::cli::PaceArgs,
+    use_sandbox: bool,
+    credentials: &CredentialArgs,
+) -> Result<Selection, std::process::ExitCode> {
+    let mut options = ClientOptions::new();
+    if let Some(rate) = pace.rate {
+        options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
+    }
+    if !accounts.accounts.is_empty() {
+        let sources =
+            crate::config::sources_for(&accounts.accounts, accounts.config.as_deref(), &options)?;
+        return Ok(Selection {
+            sandbox: None,
+            sources,
+            named: true,
+        });
+    }
+    let Some(choice) = provider.or(default) else {
+        eprintln!("error: --provider or --account is required");
+        return Err(std::process::ExitCode::from(crate::exit::USAGE));
+    };
+    let (sandbox, sources) = setup(use_sandbox, choice, credentials, &options).await?;
+    Ok(Selection {
+        sandbox,
+        sources: sources
+            .into_iter()
+            .map(|source| (Arc::from(source.provider()), source))
+            .collect(),
+        named: false,
+    })
 }

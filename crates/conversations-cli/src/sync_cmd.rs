@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::SyncArgs;
 use crate::exit::INTERRUPTED;
 use crate::filters::WithFilters;
-use crate::{config, exit, providers};
+use crate::{exit, providers};
 
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {
@@ -51,38 +51,33 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         },
         None => None,
     };
-    let mut options = conversations_transport::ClientOptions::new();
-    if let Some(rate) = args.pace.rate {
-        options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
-    }
     // Named accounts of the config file (each filed under its name), or the providers of
     // --provider from the environment (the sandbox, when asked for, lives until the end).
-    let named = !args.accounts.accounts.is_empty();
-    let (sandbox, sources): (_, Vec<SyncSource>) = if named {
-        match config::sources_for(
-            &args.accounts.accounts,
-            args.accounts.config.as_deref(),
-            &options,
-        ) {
-            Ok(sources) => (
-                None,
-                sources
-                    .into_iter()
-                    .map(|(name, source)| SyncSource::named(name, source))
-                    .collect(),
-            ),
-            Err(code) => return code,
-        }
-    } else {
-        let Some(choice) = args.provider else {
-            eprintln!("error: --provider or --account is required");
-            return ExitCode::from(exit::USAGE);
-        };
-        match providers::setup(args.sandbox, choice, &args.credentials, &options).await {
-            Ok((sandbox, sources)) => (sandbox, sources.into_iter().map(SyncSource::new).collect()),
-            Err(code) => return code,
-        }
+    let selection = match providers::select(
+        args.provider,
+        None,
+        &args.accounts,
+        &args.pace,
+        args.sandbox,
+        &args.credentials,
+    )
+    .await
+    {
+        Ok(selection) => selection,
+        Err(code) => return code,
     };
+    let sandbox = selection.sandbox;
+    let sources: Vec<SyncSource> = selection
+        .sources
+        .into_iter()
+        .map(|(name, source)| {
+            if selection.named {
+                SyncSource::named(name, source)
+            } else {
+                SyncSource::new(source)
+            }
+        })
+        .collect();
     // With several sources, one without a listing is skipped (with a note) when no ids are
     // given; alone, it is an error.
     let several = sources.len() > 1;

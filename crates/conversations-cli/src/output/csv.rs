@@ -68,20 +68,28 @@ pub(super) struct CsvWriter<'a> {
     out: csv::Writer<Box<dyn Write + 'a>>,
     header_written: bool,
     guard: FormulaGuard,
+    /// Columns after [`HEADER`], filled from each record's extra fields (e.g. `account`).
+    extra: &'static [&'static str],
 }
 
 impl<'a> CsvWriter<'a> {
-    pub(super) fn new(out: Box<dyn Write + 'a>, guard: FormulaGuard) -> Self {
+    pub(super) fn new(
+        out: Box<dyn Write + 'a>,
+        guard: FormulaGuard,
+        extra: &'static [&'static str],
+    ) -> Self {
         Self {
             out: csv::Writer::from_writer(out),
             header_written: false,
             guard,
+            extra,
         }
     }
 
     fn header(&mut self) -> io::Result<()> {
         if !self.header_written {
-            self.out.write_record(HEADER)?;
+            self.out
+                .write_record(HEADER.iter().chain(self.extra.iter()))?;
             self.header_written = true;
         }
         Ok(())
@@ -100,7 +108,7 @@ fn part<'p>(
 }
 
 impl RecordWriter for CsvWriter<'_> {
-    fn write(&mut self, c: &Conversation) -> io::Result<()> {
+    fn write_with(&mut self, c: &Conversation, extra: &[(&str, &str)]) -> io::Result<()> {
         self.header()?;
         let (agent, customer, business) =
             (c.agent.as_ref(), c.customer.as_ref(), c.business.as_ref());
@@ -141,13 +149,25 @@ impl RecordWriter for CsvWriter<'_> {
             part(business, |p| p.id.as_ref()),
             part(business, |p| p.external_id.as_ref()),
         ];
-        let row = row.into_iter().zip(HEADER).map(|(cell, column)| {
-            if self.guard == FormulaGuard::On && !NUMERIC.contains(&column) {
-                neutralise(cell)
-            } else {
-                cell
-            }
+        let extra = self.extra.iter().map(|column| {
+            let value = extra.iter().find(|(key, _)| key == column);
+            (
+                value.map(|(_, v)| (*v).to_owned()).unwrap_or_default(),
+                *column,
+            )
         });
+        let guard = self.guard;
+        let row = row
+            .into_iter()
+            .zip(HEADER)
+            .chain(extra)
+            .map(|(cell, column)| {
+                if guard == FormulaGuard::On && !NUMERIC.contains(&column) {
+                    neutralise(cell)
+                } else {
+                    cell
+                }
+            });
         self.out.write_record(row)?;
         Ok(())
     }
@@ -188,7 +208,7 @@ mod tests {
         c.customer = Some(customer);
         let mut buf = Vec::new();
         {
-            let mut w = CsvWriter::new(Box::new(&mut buf), guard);
+            let mut w = CsvWriter::new(Box::new(&mut buf), guard, &[]);
             w.write(&c).unwrap();
             w.finish().unwrap();
         }

@@ -36,21 +36,6 @@ impl<'a> JsonWriter<'a> {
 }
 
 impl RecordWriter for JsonWriter<'_> {
-    fn write(&mut self, conversation: &Conversation) -> io::Result<()> {
-        self.line.clear();
-        if self.array {
-            self.line
-                .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
-        }
-        serde_json::to_writer(&mut self.line, conversation)?;
-        if !self.array {
-            self.line.push(b'\n');
-        }
-        self.out.write_all(&self.line)?;
-        self.written += 1;
-        Ok(())
-    }
-
     fn write_with(
         &mut self,
         conversation: &Conversation,

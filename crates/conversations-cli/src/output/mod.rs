@@ -5,31 +5,33 @@ use std::io::{self, Write};
 
 use conversations_core::Conversation;
 
-pub(crate) use destination::Destination;
+use destination::Destination;
+pub(crate) use feed::Feed;
+pub(crate) use sink::Sink;
 
 mod csv;
 mod destination;
+mod feed;
 mod json;
+mod sink;
 mod table;
 
 pub(crate) use crate::cli::Format;
-pub(crate) use csv::FormulaGuard;
+use csv::FormulaGuard;
 
 /// Writes records as they come.
 pub(crate) trait RecordWriter {
     /// Writes one record.
-    fn write(&mut self, conversation: &Conversation) -> io::Result<()>;
-    /// Writes one record with extra fields: JSON formats add them to the object (`asked_id`
-    /// of a lookup, `account` of a named account); tables and CSV keep their columns (the
-    /// `external_id` column is the id a lookup asked, which it matches exactly).
-    fn write_with(
-        &mut self,
-        conversation: &Conversation,
-        extra: &[(&str, &str)],
-    ) -> io::Result<()> {
-        let _ = extra;
-        self.write(conversation)
+    #[cfg(test)]
+    fn write(&mut self, conversation: &Conversation) -> io::Result<()> {
+        self.write_with(conversation, &[])
     }
+    /// Writes one record with extra fields: JSON formats add every one to the object
+    /// (`asked_id` of a lookup, `account` of a named account); tables and CSV show those of
+    /// the columns they were made with (a lookup's `external_id` column is the id it asked,
+    /// which it matches exactly).
+    fn write_with(&mut self, conversation: &Conversation, extra: &[(&str, &str)])
+    -> io::Result<()>;
     /// Writes whatever closes the output (e.g. `]`) and flushes.
     fn finish(&mut self) -> io::Result<()>;
     /// Pushes what is buffered out (the listing is about to wait for the network).
@@ -42,17 +44,19 @@ pub(crate) trait RecordWriter {
 }
 
 /// A writer for `format` over `out`; `width` is the terminal width for tables, `guard` says
-/// whether CSV cells that look like formulas are neutralised.
+/// whether CSV cells that look like formulas are neutralised, `extra` names the extra fields
+/// tables and CSV show as columns of their own (after the others in CSV, first in a table).
 pub(crate) fn writer<'a>(
     format: Format,
     guard: FormulaGuard,
     out: Box<dyn Write + 'a>,
     width: usize,
+    extra: &'static [&'static str],
 ) -> Box<dyn RecordWriter + 'a> {
     match format {
-        Format::Table => Box::new(table::TableWriter::new(out, width)),
+        Format::Table => Box::new(table::TableWriter::new(out, width, extra)),
         Format::Json => Box::new(json::JsonWriter::array(out)),
         Format::Ndjson => Box::new(json::JsonWriter::lines(out)),
-        Format::Csv => Box::new(csv::CsvWriter::new(out, guard)),
+        Format::Csv => Box::new(csv::CsvWriter::new(out, guard, extra)),
     }
 }

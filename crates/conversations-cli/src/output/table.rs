@@ -20,26 +20,41 @@ const COLUMNS: [(&str, usize, usize); 8] = [
     ("CREATED (UTC)", 0, 19),
 ];
 
+/// Share and minimum width of a column for an extra field (e.g. `account`).
+const EXTRA_COLUMN: (usize, usize) = (1, 8);
+
 pub(super) struct TableWriter<'a> {
     out: Box<dyn Write + 'a>,
     widths: Vec<usize>,
     header_written: bool,
+    /// Extra fields shown first, each in a column of its own.
+    extra: &'static [&'static str],
 }
 
 impl<'a> TableWriter<'a> {
-    pub(super) fn new(out: Box<dyn Write + 'a>, width: usize) -> Self {
-        let gaps = 2 * (COLUMNS.len() - 1);
-        let minimum: usize = COLUMNS.iter().map(|c| c.2).sum::<usize>() + gaps;
-        let spare = width.saturating_sub(minimum);
-        let shares: usize = COLUMNS.iter().map(|c| c.1).sum();
-        let widths = COLUMNS
+    pub(super) fn new(
+        out: Box<dyn Write + 'a>,
+        width: usize,
+        extra: &'static [&'static str],
+    ) -> Self {
+        let columns: Vec<(usize, usize)> = extra
             .iter()
-            .map(|(_, share, min)| min + spare * share / shares)
+            .map(|_| EXTRA_COLUMN)
+            .chain(COLUMNS.iter().map(|c| (c.1, c.2)))
+            .collect();
+        let gaps = 2 * (columns.len() - 1);
+        let minimum: usize = columns.iter().map(|c| c.1).sum::<usize>() + gaps;
+        let spare = width.saturating_sub(minimum);
+        let shares: usize = columns.iter().map(|c| c.0).sum();
+        let widths = columns
+            .iter()
+            .map(|(share, min)| min + spare * share / shares)
             .collect();
         Self {
             out,
             widths,
             header_written: false,
+            extra,
         }
     }
 
@@ -59,7 +74,12 @@ impl<'a> TableWriter<'a> {
     fn header(&mut self) -> io::Result<()> {
         if !self.header_written {
             self.header_written = true;
-            let titles: Vec<String> = COLUMNS.iter().map(|c| c.0.to_owned()).collect();
+            let titles: Vec<String> = self
+                .extra
+                .iter()
+                .map(|name| name.replace('_', " ").to_uppercase())
+                .chain(COLUMNS.iter().map(|c| c.0.to_owned()))
+                .collect();
             self.row(&titles)?;
         }
         Ok(())
@@ -101,9 +121,16 @@ fn who(p: Option<&conversations_core::Participant>) -> String {
 }
 
 impl RecordWriter for TableWriter<'_> {
-    fn write(&mut self, c: &Conversation) -> io::Result<()> {
+    fn write_with(&mut self, c: &Conversation, extra: &[(&str, &str)]) -> io::Result<()> {
         self.header()?;
-        let cells = [
+        let extra = self.extra.iter().map(|column| {
+            extra
+                .iter()
+                .find(|(key, _)| key == column)
+                .map(|(_, value)| (*value).to_owned())
+                .unwrap_or_default()
+        });
+        let fixed = [
             c.provider.to_string(),
             c.id.clone().unwrap_or_default(),
             c.external_id.clone().unwrap_or_default(),
@@ -118,6 +145,7 @@ impl RecordWriter for TableWriter<'_> {
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default(),
         ];
+        let cells: Vec<String> = extra.chain(fixed).collect();
         self.row(&cells)
     }
 
@@ -151,14 +179,16 @@ mod tests {
     fn rows_never_exceed_the_width() {
         let mut buf = Vec::new();
         {
-            let mut w = TableWriter::new(Box::new(&mut buf), 100);
+            let mut w = TableWriter::new(Box::new(&mut buf), 100, &["account"]);
             let mut c = Conversation::new("autocalls", serde_json::Value::Null);
             c.id = Some("x".repeat(500));
-            w.write(&c).unwrap();
+            w.write_with(&c, &[("account", "acme")]).unwrap();
             w.finish().unwrap();
         }
         let text = String::from_utf8(buf).unwrap();
         assert_eq!(text.lines().count(), 2);
+        assert!(text.starts_with("ACCOUNT"), "{text}");
+        assert!(text.lines().nth(1).unwrap().starts_with("acme "), "{text}");
         assert!(text.lines().all(|l| l.width() <= 100), "{text}");
     }
 }
