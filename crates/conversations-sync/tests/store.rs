@@ -394,24 +394,61 @@ async fn pg_in(schema: &str) -> tokio_postgres::Client {
     client
 }
 
-/// Batches are written two at a time into PostgreSQL, yet commit in order: when one fails,
-/// the one after it (already written, waiting for its turn) rolls back, so the saved position
-/// never passes rows that are not in the table; the rerun resumes there and ends complete.
-#[tokio::test]
-async fn postgres_a_failed_batch_stops_the_ones_after_it() {
-    let db = Db::postgres("ordered");
+/// SQL run against a store's database from the test, beside the store's own connections.
+enum Sql {
+    Sqlite(std::path::PathBuf),
+    Postgres(tokio_postgres::Client),
+}
+
+impl Sql {
+    async fn of(db: &Db) -> Self {
+        match &db.target {
+            Target::Sqlite(path) => Sql::Sqlite(path.clone()),
+            _ => Sql::Postgres(pg_in(db.schema.as_deref().unwrap()).await),
+        }
+    }
+
+    async fn run(&self, sql: &str) {
+        match self {
+            Sql::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Sql::Postgres(client) => client.batch_execute(sql).await.unwrap(),
+        }
+    }
+
+    async fn keys(&self) -> Vec<String> {
+        let query = "SELECT key FROM conversations ORDER BY key";
+        match self {
+            Sql::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn.prepare(query).unwrap();
+                stmt.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Sql::Postgres(client) => client
+                .query(query, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+        }
+    }
+}
+
+/// Batches overlap (PostgreSQL writes two at once; SQLite has the next one built and
+/// waiting while one is written), yet they commit in order: when one fails, the one after it
+/// writes nothing, so the saved position never passes rows that are not in the table; the
+/// rerun resumes there and ends complete. `refuse` makes the database refuse the row `r12`
+/// (in the third batch, r10 … r14) with "refused for the test"; `allow` undoes it.
+async fn a_failed_batch_stops_the_ones_after_it(db: Db, refuse: &str, allow: &str) {
     let store = db.open().await;
-    let schema = db.schema.clone().unwrap();
-    let sql = pg_in(&schema).await;
-    // The third batch (r10 … r14) fails in the server.
-    sql.batch_execute(
-        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
-         CREATE TRIGGER refuse BEFORE INSERT ON conversations
-         FOR EACH ROW WHEN (NEW.key = 'r12') EXECUTE FUNCTION refuse();",
-    )
-    .await
-    .unwrap();
+    let sql = Sql::of(&db).await;
+    sql.run(refuse).await;
     let records: Vec<Conversation> = (0..30)
         .map(|i| record(Some(&format!("r{i}")), &format!(r#"{{"id":"r{i}"}}"#)))
         .collect();
@@ -432,22 +469,14 @@ async fn postgres_a_failed_batch_stops_the_ones_after_it() {
         error.to_string().contains("refused for the test"),
         "{error}"
     );
-    let keys: Vec<String> = sql
-        .query("SELECT key FROM conversations ORDER BY key", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     let mut expected: Vec<String> = (0..10).map(|i| format!("r{i}")).collect();
     expected.sort();
     assert_eq!(
-        keys, expected,
+        sql.keys().await,
+        expected,
         "the batches before the failed one, none after"
     );
-    sql.batch_execute("DROP TRIGGER refuse ON conversations")
-        .await
-        .unwrap();
+    sql.run(allow).await;
     let again = sync_listing(
         &store,
         source,
@@ -460,12 +489,31 @@ async fn postgres_a_failed_batch_stops_the_ones_after_it() {
     .unwrap();
     assert!(matches!(again.outcome, Outcome::Complete), "{again:?}");
     assert_eq!(again.counts.inserted, 20, "resumed after r9: {again:?}");
-    let count: i64 = sql
-        .query_one("SELECT count(*) FROM conversations", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 30);
+    assert_eq!(sql.keys().await.len(), 30);
+}
+
+#[tokio::test]
+async fn sqlite_a_failed_batch_stops_the_ones_after_it() {
+    a_failed_batch_stops_the_ones_after_it(
+        Db::sqlite(),
+        "CREATE TRIGGER refuse BEFORE INSERT ON conversations
+         WHEN NEW.key = 'r12' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;",
+        "DROP TRIGGER refuse",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_a_failed_batch_stops_the_ones_after_it() {
+    a_failed_batch_stops_the_ones_after_it(
+        Db::postgres("ordered"),
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON conversations
+         FOR EACH ROW WHEN (NEW.key = 'r12') EXECUTE FUNCTION refuse();",
+        "DROP TRIGGER refuse ON conversations",
+    )
+    .await;
 }
 
 /// A record with NUL characters (in a name, and as `\u0000` in its raw JSON) is stored like

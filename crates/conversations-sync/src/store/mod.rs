@@ -298,10 +298,11 @@ impl Store {
     }
 
     /// Batches a sync may have in flight at once ([`spawn_commit`](Self::spawn_commit)):
-    /// one for SQLite (one writer), more for PostgreSQL (they still commit in order).
+    /// for SQLite one writing and one waiting, for PostgreSQL several writing; they commit in
+    /// order.
     pub(crate) fn in_flight(&self) -> usize {
         match &self.inner {
-            Backend::Sqlite(_) => 1,
+            Backend::Sqlite(_) => sqlite::SqliteStore::IN_FLIGHT,
             Backend::Postgres(s) => s.in_flight(),
         }
     }
@@ -317,7 +318,7 @@ impl Store {
     pub(crate) fn spawn_commit(&self, rows: Vec<Row>, state: &StreamState, first: bool) -> Commit {
         let rows = crate::row::dedupe(rows);
         match &self.inner {
-            Backend::Sqlite(s) => s.spawn_commit(rows, state.clone()),
+            Backend::Sqlite(s) => s.spawn_commit(rows, state.clone(), first),
             Backend::Postgres(s) => s.spawn_commit(rows, state.clone(), first),
         }
     }

@@ -89,6 +89,9 @@ pub(super) struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    /// Says whether the batch started last committed: the next batch waits for it, so
+    /// batches commit in the order they were started, and writes nothing if it failed.
+    last: Mutex<Option<tokio::sync::oneshot::Receiver<bool>>>,
 }
 
 fn db_error(path: &Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> SyncError + use<> {
@@ -145,6 +148,7 @@ impl SqliteStore {
             checkpointer,
             path,
             conn: Arc::new(Mutex::new(conn)),
+            last: Mutex::new(None),
         })
     }
 
@@ -253,30 +257,62 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) fn spawn_commit(&self, rows: Vec<Row>, state: StreamState) -> super::Commit {
+    /// Batches a sync may have going at once: one writing, the next one waiting for it,
+    /// already built, so that the walk never waits for a batch to be written before it can
+    /// hand over the next.
+    pub(super) const IN_FLIGHT: usize = 2;
+
+    /// Writes `rows` and `state` in one transaction on a blocking thread, after the batch
+    /// started before it (unless this is a run's `first`) has committed; if that one failed,
+    /// this one writes nothing.
+    pub(super) fn spawn_commit(
+        &self,
+        rows: Vec<Row>,
+        state: StreamState,
+        first: bool,
+    ) -> super::Commit {
         let conn = Arc::clone(&self.conn);
         let path = self.path.clone();
         let nudge = self.checkpointer.as_ref().and_then(Checkpointer::nudge);
+        let (done, done_rx) = tokio::sync::oneshot::channel();
+        let before = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .replace(done_rx)
+            .filter(|_| !first);
         let handle = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
-            let err = db_error(&path, "writing a batch");
-            let mut conn = conn.lock().map_err(|_| SyncError::Database {
+            let failed = |message: &str| SyncError::Database {
                 target: format!("sqlite:{}", path.display()),
                 doing: "writing a batch",
-                message: "a previous write panicked".to_owned(),
-            })?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(&err)?;
-            let now = time_text(&chrono::Utc::now());
-            let written = upsert(&tx, &rows, &now).map_err(&err)?;
-            save_state(&tx, &state, plus(state.counts, written)).map_err(&err)?;
-            tx.commit().map_err(&err)?;
-            if let Some(nudge) = nudge {
+                message: message.to_owned(),
+            };
+            if let Some(before) = before
+                && before.blocking_recv() != Ok(true)
+            {
+                return Err(failed("the batch before it was not written"));
+            }
+            let written = (|| {
+                let err = db_error(&path, "writing a batch");
+                let mut conn = conn
+                    .lock()
+                    .map_err(|_| failed("a previous write panicked"))?;
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(&err)?;
+                let now = time_text(&chrono::Utc::now());
+                let written = upsert(&tx, &rows, &now).map_err(&err)?;
+                save_state(&tx, &state, plus(state.counts, written)).map_err(&err)?;
+                tx.commit().map_err(&err)?;
+                Ok(written)
+            })();
+            let _ = done.send(written.is_ok());
+            if let (Some(nudge), true) = (nudge, written.is_ok()) {
                 nudge.committed();
             }
             // The rows go back to be freed by the caller, off this thread: the writer is the
             // slowest stage of a sync.
-            Ok((written, rows))
+            written.map(|written| (written, rows))
         });
         let target = format!("sqlite:{}", self.path.display());
         Box::pin(async move {
