@@ -7,6 +7,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+mod common;
+
 const SECRET: &str = "autocalls-k3y-do-not-print";
 
 const CONFIG: &str = r#"
@@ -23,19 +25,9 @@ api_secret_command = ["sh", "-c", "echo out$((40+2)); exit 7"]
 
 /// `conversations` with a clean environment whose config directory is `home`.
 fn bare(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    for var in [
-        "ASAPP_API_ID",
-        "ASAPP_API_SECRET",
-        "ASAPP_BASE_URL",
-        "AUTOCALLS_API_KEY",
-        "AUTOCALLS_BASE_URL",
-        "CONVERSATIONS_CONFIG",
-        "ACME_AUTOCALLS_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", home)
+    let mut cmd = common::bare_assert();
+    cmd.env_remove("ACME_AUTOCALLS_KEY")
+        .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"));
     cmd
 }

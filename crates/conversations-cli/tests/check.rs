@@ -2,23 +2,18 @@
 //! one told apart, latency and request id shown, no secret printed.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
-use conversations_sandbox::{Sandbox, SandboxConfig};
+use conversations_sandbox::SandboxConfig;
+
+mod common;
 
 #[test]
 fn good_and_bad_keys_are_told_apart() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(
-            SandboxConfig::new()
-                .dataset_size(30)
-                .autocalls_api_key("good-k3y"),
-        ))
-        .unwrap();
+    let env = common::SandboxEnv::start(
+        SandboxConfig::new()
+            .dataset_size(30)
+            .autocalls_api_key("good-k3y"),
+    );
+    let sandbox = env.sandbox();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     let autocalls = sandbox.autocalls_base_url();
@@ -32,11 +27,7 @@ fn good_and_bad_keys_are_told_apart() {
         ),
     )
     .unwrap();
-    let out = Command::cargo_bin("conversations")
-        .unwrap()
-        .env_remove("RUST_LOG")
-        .env_remove("AUTOCALLS_API_KEY")
-        .env_remove("ASAPP_API_ID")
+    let out = common::bare()
         .env("GOOD_KEY", "good-k3y")
         .env("BAD_KEY", "wrong-k3y")
         .env("ASAPP_SECRET", "sandbox-asapp-secret")

@@ -9,45 +9,26 @@ use assert_cmd::Command;
 use conversations_sandbox::{Fault, Provider, RetryAfter, Sandbox, SandboxConfig};
 use serde_json::Value;
 
+mod common;
+
 const ASAPP_SECRET: &str = "asapp-s3cr3t-do-not-print";
 const AUTOCALLS_KEY: &str = "autocalls-k3y-do-not-print";
-const ENV: [&str; 5] = [
-    "ASAPP_API_ID",
-    "ASAPP_API_SECRET",
-    "ASAPP_BASE_URL",
-    "AUTOCALLS_API_KEY",
-    "AUTOCALLS_BASE_URL",
-];
 
 /// A sandbox with our own credentials, on a runtime that lives as long as the test.
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    sandbox: Option<Sandbox>,
-}
+struct Env(common::SandboxEnv);
 
 impl Env {
     fn start(size: usize) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sandbox = runtime
-            .block_on(Sandbox::start(
-                SandboxConfig::new()
-                    .dataset_size(size)
-                    .asapp_credentials("asapp-id", ASAPP_SECRET)
-                    .autocalls_api_key(AUTOCALLS_KEY),
-            ))
-            .unwrap();
-        Self {
-            runtime,
-            sandbox: Some(sandbox),
-        }
+        Self(common::SandboxEnv::start(
+            SandboxConfig::new()
+                .dataset_size(size)
+                .asapp_credentials("asapp-id", ASAPP_SECRET)
+                .autocalls_api_key(AUTOCALLS_KEY),
+        ))
     }
 
     fn sandbox(&self) -> &Sandbox {
-        self.sandbox.as_ref().unwrap()
+        self.0.sandbox()
     }
 
     /// `conversations` with the environment pointing at this sandbox.
@@ -63,22 +44,7 @@ impl Env {
     }
 }
 
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(sandbox) = self.sandbox.take() {
-            self.runtime.block_on(sandbox.shutdown());
-        }
-    }
-}
-
-/// `conversations` with none of our variables set.
-fn bare() -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    for var in ENV {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use common::bare_assert as bare;
 
 fn text(output: &Output) -> (String, String) {
     (

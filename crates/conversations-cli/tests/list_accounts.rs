@@ -2,23 +2,18 @@
 //! errors saying which account.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
-use conversations_sandbox::{Sandbox, SandboxConfig};
+use conversations_sandbox::SandboxConfig;
+
+mod common;
 
 #[test]
 fn two_accounts_of_one_provider_are_told_apart() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(
-            SandboxConfig::new()
-                .dataset_size(90)
-                .autocalls_api_key("good-k3y"),
-        ))
-        .unwrap();
+    let env = common::SandboxEnv::start(
+        SandboxConfig::new()
+            .dataset_size(90)
+            .autocalls_api_key("good-k3y"),
+    );
+    let sandbox = env.sandbox();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     let base = sandbox.autocalls_base_url();
@@ -30,9 +25,7 @@ fn two_accounts_of_one_provider_are_told_apart() {
         ),
     )
     .unwrap();
-    let out = Command::cargo_bin("conversations")
-        .unwrap()
-        .env_remove("RUST_LOG")
+    let out = common::bare()
         .env("EU_KEY", "good-k3y")
         .env("US_KEY", "revoked-k3y")
         .args([
@@ -76,14 +69,8 @@ fn two_accounts_of_one_provider_are_told_apart() {
 
 #[test]
 fn lookups_say_which_account_in_every_format() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig::new().dataset_size(90)))
-        .unwrap();
+    let env = common::SandboxEnv::start(SandboxConfig::new().dataset_size(90));
+    let sandbox = env.sandbox();
     let credentials = sandbox.credentials();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
@@ -100,9 +87,7 @@ fn lookups_say_which_account_in_every_format() {
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, format!("{asked}\n")).unwrap();
     let run = |format: &str| {
-        Command::cargo_bin("conversations")
-            .unwrap()
-            .env_remove("RUST_LOG")
+        common::bare()
             .env("EU_SECRET", &credentials.asapp_api_secret)
             .env("US_SECRET", "revoked-s3cret")
             .args(["list", "--account", "care-eu", "--account", "care-us"])

@@ -3,20 +3,9 @@
 //! others still list.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
+mod common;
 
-fn conversations() -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    for var in [
-        "RUST_LOG",
-        "ASAPP_API_ID",
-        "ASAPP_API_SECRET",
-        "AUTOCALLS_API_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use common::bare_assert as conversations;
 
 const PHONE: &str = "+14155550100";
 

@@ -4,22 +4,9 @@
 
 use std::io::Write;
 
-use assert_cmd::Command;
+mod common;
 
-fn conversations() -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    for var in [
-        "RUST_LOG",
-        "ASAPP_API_ID",
-        "ASAPP_API_SECRET",
-        "ASAPP_BASE_URL",
-        "AUTOCALLS_API_KEY",
-        "AUTOCALLS_BASE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use common::bare_assert as conversations;
 
 fn ids_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();

@@ -7,62 +7,42 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use conversations_sandbox::{Fault, Provider, Sandbox, SandboxConfig};
+use conversations_sandbox::{Fault, Provider, SandboxConfig};
+
+mod common;
 
 const KEY: &str = "habits-k3y";
 
-struct Env {
-    _runtime: tokio::runtime::Runtime,
-    sandbox: Sandbox,
-}
+use common::SandboxEnv as Env;
 
 fn env() -> Env {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(
-            SandboxConfig::new()
-                .dataset_size(300)
-                .autocalls_api_key(KEY),
-        ))
-        .unwrap();
-    Env {
-        _runtime: runtime,
-        sandbox,
-    }
+    Env::start(
+        SandboxConfig::new()
+            .dataset_size(300)
+            .autocalls_api_key(KEY),
+    )
 }
 
 fn conversations(env: &Env, key: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conversations"));
-    for var in [
-        "RUST_LOG",
-        "ASAPP_API_ID",
-        "ASAPP_API_SECRET",
-        "ASAPP_BASE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = common::bare();
     cmd.env("AUTOCALLS_API_KEY", key)
-        .env("AUTOCALLS_BASE_URL", env.sandbox.autocalls_base_url());
+        .env("AUTOCALLS_BASE_URL", env.sandbox().autocalls_base_url());
     cmd
 }
 
 /// `conversations` looking ids up in the sandbox's ASAPP, with `secret`.
 fn asapp(env: &Env, secret: &str) -> Command {
     let mut cmd = conversations(env, KEY);
-    cmd.env("ASAPP_API_ID", &env.sandbox.credentials().asapp_api_id)
+    cmd.env("ASAPP_API_ID", &env.sandbox().credentials().asapp_api_id)
         .env("ASAPP_API_SECRET", secret)
-        .env("ASAPP_BASE_URL", env.sandbox.asapp_base_url());
+        .env("ASAPP_BASE_URL", env.sandbox().asapp_base_url());
     cmd
 }
 
 /// A file of every ASAPP external id of the sandbox.
 fn ids_file(env: &Env) -> (tempfile::NamedTempFile, Vec<String>) {
     let ids: Vec<String> = env
-        .sandbox
+        .sandbox()
         .dataset()
         .asapp_external_ids()
         .into_iter()
@@ -87,6 +67,15 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// Sends SIGINT (Ctrl-C) to `child`.
+fn interrupt(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+}
+
 #[test]
 fn no_header_over_a_failed_listing() {
     let env = env();
@@ -108,7 +97,7 @@ fn no_header_over_a_failed_listing() {
 fn ctrl_c_closes_every_format_cleanly() {
     let env = env();
     // Slow pages: the listing is surely still running when the signal comes.
-    env.sandbox
+    env.sandbox()
         .set_latency(Provider::Autocalls, Duration::from_millis(300));
     for format in ["json", "ndjson", "csv", "table"] {
         let mut child = conversations(&env, KEY)
@@ -136,11 +125,7 @@ fn ctrl_c_closes_every_format_cleanly() {
             );
             seen.push_str(&line);
         }
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        interrupt(&child);
         stdout.read_to_string(&mut seen).unwrap();
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(130), "{format}");
@@ -208,16 +193,16 @@ fn output_is_renamed_into_place_only_on_success() {
 #[test]
 fn ctrl_c_closes_every_format_cleanly_with_lookups_in_flight() {
     let env = env();
-    let secret = env.sandbox.credentials().asapp_api_secret.clone();
+    let secret = env.sandbox().credentials().asapp_api_secret.clone();
     let (file, ids) = ids_file(&env);
     for format in ["json", "ndjson", "csv", "table"] {
         // The first lookup is answered at once; every one after it hangs for an hour, so the
         // run is surely waiting on the network when the signal comes.
-        env.sandbox.faults().clear();
-        env.sandbox
+        env.sandbox().faults().clear();
+        env.sandbox()
             .faults()
             .inject(Provider::Asapp, Fault::Delay(Duration::ZERO), 1);
-        env.sandbox
+        env.sandbox()
             .faults()
             .always(Provider::Asapp, Fault::Delay(Duration::from_secs(3600)));
         let mut child = asapp(&env, &secret)
@@ -253,11 +238,7 @@ fn ctrl_c_closes_every_format_cleanly_with_lookups_in_flight() {
             bytes.extend_from_slice(&chunk[..n]);
         }
         let mut seen = String::from_utf8(bytes).unwrap();
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        interrupt(&child);
         stdout.read_to_string(&mut seen).unwrap();
         let status = child.wait().unwrap();
         let mut stderr = String::new();
@@ -290,13 +271,13 @@ fn ctrl_c_closes_every_format_cleanly_with_lookups_in_flight() {
             _ => assert!(seen.starts_with("PROVIDER")),
         }
     }
-    env.sandbox.faults().clear();
+    env.sandbox().faults().clear();
 }
 
 #[test]
 fn lookup_output_is_renamed_into_place_only_on_success() {
     let env = env();
-    let secret = env.sandbox.credentials().asapp_api_secret.clone();
+    let secret = env.sandbox().credentials().asapp_api_secret.clone();
     let (file, ids) = ids_file(&env);
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("found.ndjson");
@@ -320,7 +301,7 @@ fn lookup_output_is_renamed_into_place_only_on_success() {
 
     // One id fails (after its retries): the file is left as it was, no temporary file stays.
     std::fs::write(&out_file, "before\n").unwrap();
-    env.sandbox
+    env.sandbox()
         .faults()
         .inject(Provider::Asapp, Fault::Unauthorized, 1);
     let failed = asapp(&env, &secret)

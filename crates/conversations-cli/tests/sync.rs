@@ -14,12 +14,12 @@ use std::process::{Child, Command, Stdio};
 
 use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
 
+mod common;
+
 const KEY: &str = "autocalls-sync-test-key";
 
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    sandbox: Option<Sandbox>,
-}
+/// A sandbox on a runtime of its own, its Autocalls key [`KEY`].
+struct Env(common::SandboxEnv);
 
 impl Env {
     fn start(size: usize) -> Self {
@@ -27,22 +27,11 @@ impl Env {
     }
 
     fn start_with(config: SandboxConfig) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sandbox = runtime
-            .block_on(Sandbox::start(config.autocalls_api_key(KEY)))
-            .unwrap();
-        Self {
-            runtime,
-            sandbox: Some(sandbox),
-        }
+        Self(common::SandboxEnv::start(config.autocalls_api_key(KEY)))
     }
 
     fn sandbox(&self) -> &Sandbox {
-        self.sandbox.as_ref().unwrap()
+        self.0.sandbox()
     }
 
     /// `conversations sync --provider autocalls --to <to>` against this sandbox.
@@ -55,26 +44,10 @@ impl Env {
 
     /// `conversations` with the environment pointing Autocalls at this sandbox.
     fn conversations(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("conversations"));
-        for var in [
-            "ASAPP_API_ID",
-            "ASAPP_API_SECRET",
-            "ASAPP_BASE_URL",
-            "CONVERSATIONS_SYNC_PROGRESS_LINES",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = common::bare();
         cmd.env("AUTOCALLS_API_KEY", KEY)
             .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url());
         cmd
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(sandbox) = self.sandbox.take() {
-            self.runtime.block_on(sandbox.shutdown());
-        }
     }
 }
 

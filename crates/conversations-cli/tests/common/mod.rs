@@ -1,0 +1,68 @@
+//! What the CLI's integration tests share: the binary with none of our environment variables
+//! set, and a sandbox on a runtime that lives (and serves) as long as the test.
+// Each test file uses the part it needs.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use conversations_sandbox::{Sandbox, SandboxConfig};
+
+/// The environment variables the CLI reads: removed, so a developer's own settings never
+/// change a test's outcome.
+const VARIABLES: [&str; 8] = [
+    "RUST_LOG",
+    "ASAPP_API_ID",
+    "ASAPP_API_SECRET",
+    "ASAPP_BASE_URL",
+    "AUTOCALLS_API_KEY",
+    "AUTOCALLS_BASE_URL",
+    "CONVERSATIONS_CONFIG",
+    "CONVERSATIONS_SYNC_PROGRESS_LINES",
+];
+
+/// `conversations` with none of our environment variables set.
+pub(crate) fn bare() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("conversations"));
+    for var in VARIABLES {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// [`bare`], as an `assert_cmd` command (for `write_stdin`, `assert`).
+pub(crate) fn bare_assert() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(bare())
+}
+
+/// A sandbox on a runtime of its own, shut down when dropped.
+pub(crate) struct SandboxEnv {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Option<Sandbox>,
+}
+
+impl SandboxEnv {
+    /// Starts a sandbox with `config`.
+    pub(crate) fn start(config: SandboxConfig) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
+        Self {
+            runtime,
+            sandbox: Some(sandbox),
+        }
+    }
+
+    /// The running sandbox.
+    pub(crate) fn sandbox(&self) -> &Sandbox {
+        self.sandbox.as_ref().unwrap()
+    }
+}
+
+impl Drop for SandboxEnv {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            self.runtime.block_on(sandbox.shutdown());
+        }
+    }
+}
