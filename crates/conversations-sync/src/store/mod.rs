@@ -193,6 +193,10 @@ impl Holder {
 
 /// A database a sync writes to, opened and migrated.
 ///
+/// One `Store` serves one run at a time: its batches commit in the order they were started,
+/// and a failed batch stops the ones after it. Streams that should sync side by side (other
+/// processes or machines included) each open a `Store` of their own on the same database.
+///
 /// ```
 /// use conversations_sync::{Store, Target};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
