@@ -15,8 +15,8 @@ use futures::StreamExt;
 
 use crate::cli::ListArgs;
 use crate::config::NamedSource;
+use crate::exit;
 use crate::output::{Feed, Sink};
-use crate::{account_columns, exit};
 
 /// Reads the ids of `path` (`-`: stdin), naming the line of a bad one.
 fn read_ids(path: &Path) -> Result<Vec<String>, String> {
@@ -83,7 +83,7 @@ pub(crate) async fn run(
         return ExitCode::from(exit::USAGE);
     }
 
-    let mut sink = match Sink::open(args, account_columns(named)) {
+    let mut sink = match Sink::open(args, named) {
         Ok(sink) => sink,
         Err(code) => return code,
     };
@@ -99,10 +99,8 @@ pub(crate) async fn run(
         match result.result {
             Ok(conversations) => {
                 answered += 1;
-                let extra = [("asked_id", &*result.id), ("account", &*source)];
-                let extra = if named { &extra[..] } else { &extra[..1] };
                 for conversation in &conversations {
-                    if let Err(code) = sink.write(&source, conversation, extra) {
+                    if let Err(code) = sink.write(&source, conversation, Some(&*result.id)) {
                         return code;
                     }
                 }

@@ -103,11 +103,6 @@ fn query(args: &ListArgs) -> ConversationQuery {
     query
 }
 
-/// The extra columns tables and CSV show: the account of each record, with named accounts.
-pub(crate) fn account_columns(named: bool) -> &'static [&'static str] {
-    if named { &["account"] } else { &[] }
-}
-
 async fn list(args: ListArgs) -> ExitCode {
     let base = query(&args);
     // Named accounts of the config file, or the providers of --provider from the environment
@@ -155,7 +150,7 @@ async fn list(args: ListArgs) -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
 
-    let mut sink = match output::Sink::open(&args, account_columns(named)) {
+    let mut sink = match output::Sink::open(&args, named) {
         Ok(sink) => sink,
         Err(code) => return code,
     };
@@ -168,9 +163,7 @@ async fn list(args: ListArgs) -> ExitCode {
         };
         match item.result {
             Ok(conversation) => {
-                let account = [("account", &*item.source)];
-                let extra: &[_] = if named { &account } else { &[] };
-                if let Err(code) = sink.write(&item.source, &conversation, extra) {
+                if let Err(code) = sink.write(&item.source, &conversation, None) {
                     return code;
                 }
                 // `--limit` bounds the whole listing, across providers.

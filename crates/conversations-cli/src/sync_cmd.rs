@@ -67,16 +67,11 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         Err(code) => return code,
     };
     let sandbox = selection.sandbox;
+    // Each under its account's name, or its provider's (as `SyncSource::new` would).
     let sources: Vec<SyncSource> = selection
         .sources
         .into_iter()
-        .map(|(name, source)| {
-            if selection.named {
-                SyncSource::named(name, source)
-            } else {
-                SyncSource::new(source)
-            }
-        })
+        .map(|(name, source)| SyncSource::named(name, source))
         .collect();
     // With several sources, one without a listing is skipped (with a note) when no ids are
     // given; alone, it is an error.

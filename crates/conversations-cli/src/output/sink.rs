@@ -25,16 +25,15 @@ pub(crate) struct Sink {
     tally: Tally,
     written: u64,
     codes: Vec<u8>,
+    /// Whether sources are named accounts: each record then says which.
+    named: bool,
 }
 
 impl Sink {
-    /// Opens the output `args` ask for; `columns` names the extra fields that tables and CSV
-    /// show (e.g. `account`). A file that cannot be created is reported and its exit code
-    /// returned.
-    pub(crate) fn open(
-        args: &ListArgs,
-        columns: &'static [&'static str],
-    ) -> Result<Self, ExitCode> {
+    /// Opens the output `args` ask for. With `named` accounts, every record says which (a
+    /// field in JSON, a column in tables and CSV). A file that cannot be created is reported
+    /// and its exit code returned.
+    pub(crate) fn open(args: &ListArgs, named: bool) -> Result<Self, ExitCode> {
         let (out, destination): (Box<dyn io::Write>, _) = match &args.output {
             Some(path) => {
                 let opened = Destination::create(path)
@@ -60,7 +59,7 @@ impl Sink {
             // A large buffer: a few hundred write calls for a hundred thousand records.
             Box::new(io::BufWriter::with_capacity(256 * 1024, out)),
             terminal_width(),
-            columns,
+            if named { &["account"] } else { &[] },
         );
         Ok(Self {
             writer,
@@ -69,17 +68,27 @@ impl Sink {
             tally: Tally::default(),
             written: 0,
             codes: Vec::new(),
+            named,
         })
     }
 
-    /// Writes one record of `source` with its extra fields, and counts it.
+    /// Writes one record of `source` (with the id a lookup asked, if any: `asked_id` in
+    /// JSON), and counts it.
     pub(crate) fn write(
         &mut self,
         source: &str,
         conversation: &Conversation,
-        extra: &[(&str, &str)],
+        asked_id: Option<&str>,
     ) -> Result<(), ExitCode> {
-        if let Err(e) = self.writer.write_with(conversation, extra) {
+        let written = match (asked_id, self.named) {
+            (None, false) => self.writer.write_with(conversation, &[]),
+            (None, true) => self.writer.write_with(conversation, &[("account", source)]),
+            (Some(id), false) => self.writer.write_with(conversation, &[("asked_id", id)]),
+            (Some(id), true) => self
+                .writer
+                .write_with(conversation, &[("asked_id", id), ("account", source)]),
+        };
+        if let Err(e) = written {
             return Err(self.broken(&e));
         }
         self.written += 1;

@@ -4,6 +4,7 @@
 
 mod postgres;
 mod sqlite;
+mod turns;
 
 use std::fmt;
 

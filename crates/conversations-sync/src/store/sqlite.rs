@@ -89,9 +89,9 @@ pub(super) struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
-    /// Says whether the batch started last committed: the next batch waits for it, so
-    /// batches commit in the order they were started, and writes nothing if it failed.
-    last: Mutex<Option<tokio::sync::oneshot::Receiver<bool>>>,
+    /// The order batches commit in: each waits for the one started before it, and writes
+    /// nothing if that one failed.
+    turns: super::turns::Turns,
 }
 
 fn db_error(path: &Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> SyncError + use<> {
@@ -148,7 +148,7 @@ impl SqliteStore {
             checkpointer,
             path,
             conn: Arc::new(Mutex::new(conn)),
-            last: Mutex::new(None),
+            turns: Default::default(),
         })
     }
 
@@ -274,13 +274,7 @@ impl SqliteStore {
         let conn = Arc::clone(&self.conn);
         let path = self.path.clone();
         let nudge = self.checkpointer.as_ref().and_then(Checkpointer::nudge);
-        let (done, done_rx) = tokio::sync::oneshot::channel();
-        let before = self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .replace(done_rx)
-            .filter(|_| !first);
+        let (before, done) = self.turns.take(first);
         let handle = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
             let failed = |message: &str| SyncError::Database {
                 target: format!("sqlite:{}", path.display()),

@@ -96,8 +96,8 @@ pub(super) struct Writers {
     /// How the next batch is tried first: copied straight in, until a batch meets a known
     /// key; merged after that, until a merged batch turns out wholly new.
     route: Arc<std::sync::Mutex<Route>>,
-    /// Told when the last batch started has committed (`true`) or failed.
-    last: std::sync::Mutex<Option<oneshot::Receiver<bool>>>,
+    /// The order batches commit in.
+    turns: super::super::turns::Turns,
     /// The keys of the last batch started, as fingerprints.
     last_keys: std::sync::Mutex<HashSet<u64>>,
 }
@@ -145,7 +145,7 @@ impl Writers {
             writers,
             next: AtomicUsize::new(0),
             route: Arc::new(std::sync::Mutex::new(Route::Copy)),
-            last: std::sync::Mutex::new(None),
+            turns: Default::default(),
             last_keys: std::sync::Mutex::new(HashSet::new()),
         })
     }
@@ -171,12 +171,7 @@ impl Writers {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let writer = Arc::clone(&self.writers[n]);
         let route = Arc::clone(&self.route);
-        let (done, next_turn) = oneshot::channel();
-        let turn = self
-            .last
-            .lock()
-            .map_or(None, |mut last| last.replace(next_turn))
-            .filter(|_| !first);
+        let (turn, done) = self.turns.take(first);
         // A key in both this batch and the one before (a record listed twice): this one
         // must not touch the table before that one commits, or each could wait on the other
         // (that one on this one's row, this one on that one's turn) where the server cannot
