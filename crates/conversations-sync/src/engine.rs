@@ -44,6 +44,15 @@ use crate::row::{Row, time_text};
 use crate::source::SyncSource;
 use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
 
+/// The records of a run's first batch (or [`SyncOptions::batch_size`], if smaller); each
+/// batch after it holds twice as many as the one before, up to the batch size.
+///
+/// ```
+/// // With the default 5,000: batches of 500, 1,000, 2,000, 4,000, then 5,000 each.
+/// assert_eq!(conversations_sync::FIRST_BATCH, 500);
+/// ```
+pub const FIRST_BATCH: usize = 500;
+
 /// How a sync runs.
 ///
 /// ```
@@ -54,7 +63,9 @@ use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SyncOptions {
-    /// Records per transaction (rows and position commit together).
+    /// Records per transaction (rows and position commit together), at most. A run's first
+    /// batches are smaller — [`FIRST_BATCH`] records, then twice as many each time up to
+    /// this — so the database starts writing while the first pages are still arriving.
     pub batch_size: usize,
     /// How far before the last walk's high-water mark an incremental walk still looks, for
     /// conversations still being updated.
@@ -206,6 +217,10 @@ struct Run<'a> {
     observer: &'a mut dyn Observer,
     notices: Vec<String>,
     rows: Vec<Row>,
+    /// The records the batch being gathered holds when full (see [`FIRST_BATCH`]).
+    limit: usize,
+    /// The most any batch holds.
+    batch_size: usize,
     started: Instant,
     /// Whether a batch of this run was started already.
     began: bool,
@@ -218,6 +233,7 @@ impl<'a> Run<'a> {
         store: &'a Store,
         name: Arc<str>,
         key: StreamKey,
+        options: &SyncOptions,
         observer: &'a mut dyn Observer,
     ) -> Result<(Self, Option<Resume>), SyncError> {
         let mut state = store
@@ -249,6 +265,8 @@ impl<'a> Run<'a> {
                 observer,
                 notices: Vec::new(),
                 rows: Vec::new(),
+                limit: FIRST_BATCH.min(options.batch_size).max(1),
+                batch_size: options.batch_size.max(1),
                 started: Instant::now(),
                 began: false,
                 pending: std::collections::VecDeque::new(),
@@ -270,6 +288,11 @@ impl<'a> Run<'a> {
         self.rows.push(Row::new(conversation, &self.name));
     }
 
+    /// Whether the batch being gathered is full.
+    fn full(&self) -> bool {
+        self.rows.len() >= self.limit
+    }
+
     /// Commits the pending rows with `resume` as the stream's position: once fewer batches
     /// than the store takes at once are committing (waiting for the oldest otherwise), starts
     /// this one, which runs while the walk goes on.
@@ -285,7 +308,11 @@ impl<'a> Run<'a> {
             })?),
             None => None,
         };
-        let rows = std::mem::take(&mut self.rows);
+        if !self.rows.is_empty() {
+            self.limit = self.limit.saturating_mul(2).min(self.batch_size);
+        }
+        // The next batch's rows go straight into room for all of them: no regrowing.
+        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(self.limit));
         let records = rows.len() as u64;
         let first = !self.began;
         self.began = true;
@@ -313,12 +340,17 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Commits what is pending with the final status.
+    /// Commits what is pending, then the final status.
     async fn finish(
         mut self,
         resume: Option<&Resume>,
         outcome: Outcome,
     ) -> Result<Summary, SyncError> {
+        // The last rows go like any batch (still `running`), beside the ones committing;
+        // the state alone follows once all have, carrying the run's counts and its end.
+        if !self.rows.is_empty() {
+            self.commit(resume).await?;
+        }
         self.state.status = match &outcome {
             Outcome::Complete => "complete",
             Outcome::Interrupted => "interrupted",
@@ -331,7 +363,7 @@ impl<'a> Run<'a> {
         } else if !self.notices.is_empty() {
             self.state.message = Some(self.notices.join("; "));
         }
-        // Every batch before settled first: the last state saved carries the run's counts.
+        // Every batch settled first: the last state saved carries the run's counts.
         self.settle().await?;
         self.commit(resume).await?;
         self.settle().await?;
@@ -443,7 +475,7 @@ async fn walk(
     let provider = source.provider().to_owned();
     let name = Arc::from(source.name());
     let source = Arc::clone(source.source());
-    let (mut run, resume) = Run::start(store, name, key, observer).await?;
+    let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
     let high_water = run
         .state
         .high_water
@@ -576,7 +608,7 @@ async fn walk(
                 walk.high_water = walk.high_water.max(Some(t));
             }
             run.add(conversation);
-            if run.rows.len() >= options.batch_size {
+            if run.full() {
                 walk.position = match &cursor {
                     Some(c) => Position::start().at(c.clone(), (i + 1) as u64),
                     None => {
@@ -726,7 +758,7 @@ async fn look_up(
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let (mut run, resume) = Run::start(store, name, key, observer).await?;
+    let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
     // The position counts ids done, so each id has one place: repeats go before counting.
     let ids = distinct(ids);
     let ids_sha256 = {
@@ -770,7 +802,7 @@ async fn look_up(
         done += 1;
         run.observer.fetched(&run.state.key, &run.state.counts);
         // A batch of rows, or of ids (a lookup may find nothing: the position still moves).
-        if run.rows.len() >= options.batch_size || done - committed >= options.batch_size {
+        if run.full() || done - committed >= options.batch_size {
             run.commit(Some(&state(done))).await?;
             committed = done;
         }

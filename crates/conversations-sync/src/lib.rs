@@ -43,7 +43,8 @@ pub mod store;
 pub mod target;
 
 pub use engine::{
-    Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, read_ids, sync_listing, sync_lookup,
+    FIRST_BATCH, Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, read_ids, sync_listing,
+    sync_lookup,
 };
 pub use error::SyncError;
 pub use row::row_key;

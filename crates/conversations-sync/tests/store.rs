@@ -587,6 +587,63 @@ async fn a_record_listed_in_two_batches(db: Db) {
     );
 }
 
+/// Records what the observer is told of each commit.
+#[derive(Default)]
+struct Commits(Vec<u64>, Option<conversations_sync::RunCounts>);
+
+impl conversations_sync::Observer for Commits {
+    fn committed(
+        &mut self,
+        _key: &conversations_sync::StreamKey,
+        records: u64,
+        totals: &conversations_sync::RunCounts,
+    ) {
+        self.0.push(records);
+        self.1 = Some(*totals);
+    }
+}
+
+/// A run's first batch is small and each one after it twice the one before, up to the batch
+/// size, so the database starts writing early; the last rows commit as a batch of their own,
+/// beside the others, and the state alone follows with the run's counts.
+async fn batches_start_small_and_the_last_rows_commit_beside_the_others(db: Db) {
+    let store = db.open().await;
+    let records: Vec<Conversation> = (0..3000)
+        .map(|i| record(Some(&format!("r{i}")), &format!(r#"{{"id":"r{i}"}}"#)))
+        .collect();
+    let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::new("memory", records));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let mut commits = Commits::default();
+    let summary = sync_listing(
+        &store,
+        source,
+        ConversationQuery::new().page_size(100),
+        &SyncOptions::default().batch_size(1200),
+        &mut commits,
+        rx,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(summary.outcome, Outcome::Complete), "{summary:?}");
+    assert_eq!(conversations_sync::FIRST_BATCH, 500);
+    assert_eq!(
+        commits.0,
+        [0, 500, 1000, 1200, 300, 0],
+        "the stream's start, 500, 1,000, then the batch size; the rest; the final state"
+    );
+    assert_eq!(summary.counts.inserted, 3000);
+    assert_eq!(
+        commits.1,
+        Some(summary.counts),
+        "the last commit carries the run's counts"
+    );
+    let saved = store.status().await.unwrap();
+    assert_eq!(
+        (saved[0].status.as_str(), saved[0].counts),
+        ("complete", summary.counts)
+    );
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -616,6 +673,7 @@ both!(
     lookup_failure_commits_and_resumes_each_id_once,
     nul_characters_do_not_stop_a_sync,
     a_record_listed_in_two_batches,
+    batches_start_small_and_the_last_rows_commit_beside_the_others,
 );
 
 #[test]
