@@ -676,6 +676,50 @@ both!(
     batches_start_small_and_the_last_rows_commit_beside_the_others,
 );
 
+/// Many small batches into PostgreSQL on a runtime with threads, every fourth meeting a key of
+/// the batch before it (so it waits for that one to commit before touching the table, while
+/// the batch after it does not): each connection still takes its batches in the order they
+/// were started, and the sync ends — a later batch holding a connection an earlier one waits
+/// for would wait on that one's commit forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_batches_take_their_connections_in_order() {
+    let db = Db::postgres("conn_order");
+    let store = db.open().await;
+    let v = |i: usize| record(Some(&format!("r{i}")), &format!(r#"{{"id":"r{i}"}}"#));
+    let mut listing = Vec::new();
+    let mut next = 0;
+    for batch in 0..400 {
+        let fresh = if batch % 4 == 2 { 2 } else { 3 };
+        for _ in 0..fresh {
+            listing.push(v(next));
+            next += 1;
+        }
+        if batch % 4 == 2 {
+            listing.push(v(next - 3));
+        }
+    }
+    let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::new("memory", listing));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    // A guard, not a pace: a deadlock would otherwise hang the test run.
+    let summary = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        sync_listing(
+            &store,
+            source,
+            ConversationQuery::new().page_size(3),
+            &SyncOptions::default().batch_size(3),
+            &mut Quiet,
+            rx,
+        ),
+    )
+    .await
+    .expect("the sync ended")
+    .unwrap();
+    assert!(matches!(summary.outcome, Outcome::Complete), "{summary:?}");
+    assert_eq!(summary.counts.inserted, next as u64);
+    assert_eq!(summary.counts.records, 1200);
+}
+
 #[test]
 fn unreachable_postgres_is_a_typed_error_without_the_password() {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -1,5 +1,6 @@
 //! The order batches commit in, whatever the backend: each batch waits for the one started
-//! before it, and is told whether that one committed.
+//! before it, and is told whether that one committed. PostgreSQL's writers also keep one
+//! chain per connection, for the order batches take it in.
 
 use std::sync::{Mutex, PoisonError};
 

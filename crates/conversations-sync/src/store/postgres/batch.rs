@@ -85,13 +85,19 @@ struct Writer {
 ///
 /// Two batches are written at once, each on a connection of its own, so that the server
 /// works on one batch's rows while the other's commit — the server is the slowest stage of
-/// a sync into PostgreSQL. They still commit in order: a batch writes its rows, then waits
-/// for the batch before it to commit, and only then saves the stream's position and commits.
-/// If the batch before it failed, it rolls back: no position is ever saved past rows that
-/// are not in the table.
+/// a sync into PostgreSQL — and a third is encoded and waiting, so a connection goes on to
+/// it the moment it is free. Each connection takes its batches in the order they were
+/// started. They still commit in order: a batch writes its rows, then waits for the batch
+/// before it to commit, and only then saves the stream's position and commits. If the batch
+/// before it failed, it rolls back: no position is ever saved past rows that are not in the
+/// table.
 pub(super) struct Writers {
     url: PostgresUrl,
     writers: Vec<Arc<Mutex<Writer>>>,
+    /// Per connection, the order its batches take it in (the started order, whichever is
+    /// encoded first: a later batch holding it while an earlier one waits for it would wait
+    /// on that one's commit forever).
+    queues: Vec<super::super::turns::Turns>,
     next: AtomicUsize,
     /// How the next batch is tried first: copied straight in, until a batch meets a known
     /// key; merged after that, until a merged batch turns out wholly new.
@@ -142,6 +148,7 @@ impl Writers {
         }
         Ok(Self {
             url: url.clone(),
+            queues: writers.iter().map(|_| Default::default()).collect(),
             writers,
             next: AtomicUsize::new(0),
             route: Arc::new(std::sync::Mutex::new(Route::Copy)),
@@ -150,9 +157,9 @@ impl Writers {
         })
     }
 
-    /// Batches a caller may have in flight at once.
+    /// Batches a caller may have in flight at once: one on each connection and one waiting.
     pub(super) fn in_flight(&self) -> usize {
-        self.writers.len()
+        self.writers.len() + 1
     }
 
     /// The first connection (for reading state), once it is free.
@@ -170,6 +177,7 @@ impl Writers {
     ) -> super::super::Commit {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let writer = Arc::clone(&self.writers[n]);
+        let (after, released) = self.queues[n].take(false);
         let route = Arc::clone(&self.route);
         let (turn, done) = self.turns.take(first);
         // A key in both this batch and the one before (a record listed twice): this one
@@ -224,6 +232,10 @@ impl Writers {
                     );
                 }
             };
+            if let Some(after) = after {
+                // The batch before on this connection is done with it (or gave up).
+                let _ = after.await;
+            }
             let mut writer = writer.lock().await;
             let Writer { client, merge } = &mut *writer;
             let result = match payload {
@@ -231,6 +243,7 @@ impl Writers {
                 Err(e) => Err(e.into()),
             };
             drop(writer);
+            drop(released);
             let _ = done.send(result.is_ok());
             let written = match result {
                 Ok((written, used)) => {
