@@ -320,7 +320,7 @@ pub(crate) struct FilterArgs {
 }
 
 /// `--account NAME` (repeatable) and the config file that names the accounts.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct AccountArgs {
     /// Use this account of the config file (repeatable: several accounts, even of one
     /// provider, at once). Listed records say which account (a field in JSON, a column in
@@ -334,7 +334,7 @@ pub(crate) struct AccountArgs {
 }
 
 /// How hard a run may press a provider: lookups in flight and requests per second.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct PaceArgs {
     /// Lookups in flight at once per provider, with --external-ids-from (default 32).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]

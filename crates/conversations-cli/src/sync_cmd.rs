@@ -31,13 +31,25 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(&e),
     };
-    let store = match Store::open(&target).await {
+    if args.status {
+        return match Store::open(&target).await {
+            Ok(store) => status(&store, &target).await,
+            Err(e) => fail(&e),
+        };
+    }
+    // The sources are set up on a thread of their own (their HTTP clients load the system's
+    // TLS roots: tens of milliseconds of CPU) while this one opens the database (round trips
+    // and migrations): the two overlap instead of adding up. Named accounts of the config
+    // file (each filed under its name), or the providers of --provider from the environment
+    // (the sandbox, when asked for, lives until the end).
+    let selecting = select_aside(&args);
+    let store = Store::open(&target).await;
+    // Awaited whatever happened: the thread setting up needs this one to drive its I/O.
+    let selection = selecting.await;
+    let store = match store {
         Ok(store) => store,
         Err(e) => return fail(&e),
     };
-    if args.status {
-        return status(&store, &target).await;
-    }
     let ids = match &args.external_ids_from {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match conversations_sync::read_ids(&text) {
@@ -51,18 +63,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         },
         None => None,
     };
-    // Named accounts of the config file (each filed under its name), or the providers of
-    // --provider from the environment (the sandbox, when asked for, lives until the end).
-    let selection = match providers::select(
-        args.provider,
-        None,
-        &args.accounts,
-        &args.pace,
-        args.sandbox,
-        &args.credentials,
-    )
-    .await
-    {
+    let selection = match selection {
         Ok(selection) => selection,
         Err(code) => return code,
     };
@@ -173,6 +174,37 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         return ExitCode::from(INTERRUPTED);
     }
     exit::worst(codes)
+}
+
+/// [`providers::select`] for `args`, started now on a blocking thread (its errors printed
+/// there); the returned future waits for it.
+fn select_aside(
+    args: &SyncArgs,
+) -> impl std::future::Future<Output = Result<providers::Selection, ExitCode>> + use<> {
+    let runtime = tokio::runtime::Handle::current();
+    let (provider, accounts, pace, sandbox, credentials) = (
+        args.provider,
+        args.accounts.clone(),
+        args.pace.clone(),
+        args.sandbox,
+        args.credentials.clone(),
+    );
+    let selecting = tokio::task::spawn_blocking(move || {
+        runtime.block_on(providers::select(
+            provider,
+            None,
+            &accounts,
+            &pace,
+            sandbox,
+            &credentials,
+        ))
+    });
+    async move {
+        selecting.await.unwrap_or_else(|e| {
+            eprintln!("error: setting up the providers failed: {e}");
+            Err(ExitCode::from(exit::FAILURE))
+        })
+    }
 }
 
 /// Whether `source` refuses `query` for want of an external id (ASAPP has no listing).
