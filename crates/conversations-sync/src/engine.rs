@@ -321,10 +321,20 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Waits for the oldest batch committing now, if any.
+    /// Waits for the oldest batch committing now, if any. If it failed, the batches after it
+    /// (which then write nothing) are waited for too before the error is returned: a run
+    /// leaves nothing of its own still talking to the database when it ends.
     async fn settle_oldest(&mut self) -> Result<(), SyncError> {
         if let Some((records, commit)) = self.pending.pop_front() {
-            let written = commit.await?;
+            let written = match commit.await {
+                Ok(written) => written,
+                Err(e) => {
+                    for (_, later) in self.pending.drain(..) {
+                        let _ = later.await;
+                    }
+                    return Err(e);
+                }
+            };
             self.state.counts = plus(self.state.counts, written);
             self.observer
                 .committed(&self.state.key, records, &self.state.counts);

@@ -104,6 +104,8 @@ pub(super) struct Writers {
     route: Arc<std::sync::Mutex<Route>>,
     /// The order batches commit in.
     turns: super::super::turns::Turns,
+    /// The order batches take their lock on the table in (see [`commit`]).
+    starts: super::super::turns::Turns,
     /// The keys of the last batch started, as fingerprints.
     last_keys: std::sync::Mutex<HashSet<u64>>,
 }
@@ -153,6 +155,7 @@ impl Writers {
             next: AtomicUsize::new(0),
             route: Arc::new(std::sync::Mutex::new(Route::Copy)),
             turns: Default::default(),
+            starts: Default::default(),
             last_keys: std::sync::Mutex::new(HashSet::new()),
         })
     }
@@ -178,6 +181,7 @@ impl Writers {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let writer = Arc::clone(&self.writers[n]);
         let (after, released) = self.queues[n].take(false);
+        let (start, started) = self.starts.take(false);
         let route = Arc::clone(&self.route);
         let (turn, done) = self.turns.take(first);
         // A key in both this batch and the one before (a record listed twice): this one
@@ -239,7 +243,12 @@ impl Writers {
             let mut writer = writer.lock().await;
             let Writer { client, merge } = &mut *writer;
             let result = match payload {
-                Ok(payload) => commit(client, merge, &rows, &state, first, payload, turn).await,
+                Ok(payload) => {
+                    commit(
+                        client, merge, &rows, &state, first, payload, turn, start, started,
+                    )
+                    .await
+                }
                 Err(e) => Err(e.into()),
             };
             drop(writer);
@@ -304,9 +313,17 @@ impl From<tokio_postgres::Error> for BatchError {
     }
 }
 
-/// Writes `rows` and saves `state` (with the batch's counts added) in one transaction, by
-/// `route` first, committing once `turn` says the batch before committed; returns what was
-/// written and the route that wrote it.
+/// Writes `rows` and saves `state` (with the batch's counts added) in one transaction,
+/// committing once `turn` says the batch before committed; returns what was written and the
+/// route that wrote it.
+///
+/// The transaction first takes its lock on `conversations`, once the batch before has taken
+/// its own (`start`), and says so to the batch after (`started`): batches lock the table in
+/// the order they were started. Without that order, a batch locking it early and waiting for
+/// an earlier one's commit, and that earlier one queued behind a third party's request for
+/// the whole table (an `ALTER TABLE`, a `DROP TRIGGER`), which waits for the first, would
+/// wait on each other forever where the server cannot see it. The optimistic `COPY` runs in
+/// a savepoint, so the merge that follows a known key keeps the lock.
 #[allow(clippy::too_many_arguments)]
 async fn commit(
     client: &mut Client,
@@ -315,54 +332,57 @@ async fn commit(
     state: &StreamState,
     route: Route,
     payload: Bytes,
-    mut turn: Option<oneshot::Receiver<bool>>,
+    turn: Option<oneshot::Receiver<bool>>,
+    start: Option<oneshot::Receiver<bool>>,
+    started: oneshot::Sender<bool>,
 ) -> Result<(Written, Route), BatchError> {
-    let payload = if route == Route::Copy {
-        match write(client, merge, rows, state, Route::Copy, payload, &mut turn).await {
-            Err(BatchError::Database(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                payload::encode(rows, Shape::Staging)?
-            }
-            other => return other.map(|w| (w, Route::Copy)),
-        }
-    } else {
-        payload
-    };
-    write(client, merge, rows, state, Route::Merge, payload, &mut turn)
-        .await
-        .map(|w| (w, Route::Merge))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn write(
-    client: &mut Client,
-    merge: &Statement,
-    rows: &[Row],
-    state: &StreamState,
-    route: Route,
-    payload: Bytes,
-    turn: &mut Option<oneshot::Receiver<bool>>,
-) -> Result<Written, BatchError> {
-    let tx = client.transaction().await?;
-    let written = match route {
-        _ if rows.is_empty() => Written::default(),
+    let mut tx = client.transaction().await?;
+    if let Some(start) = start {
+        // The batch before holds its lock (or will never take it).
+        let _ = start.await;
+    }
+    tx.batch_execute("LOCK TABLE conversations IN ROW EXCLUSIVE MODE")
+        .await?;
+    let _ = started.send(true);
+    let (written, used) = match route {
+        _ if rows.is_empty() => (Written::default(), route),
         Route::Copy => {
-            copy_new(&tx, payload).await?;
-            Written {
-                inserted: rows.len() as u64,
-                ..Written::default()
+            let optimistic = tx.savepoint("optimistic").await?;
+            match copy_new(&optimistic, payload).await {
+                Ok(()) => {
+                    optimistic.commit().await?;
+                    let inserted = rows.len() as u64;
+                    (
+                        Written {
+                            inserted,
+                            ..Written::default()
+                        },
+                        Route::Copy,
+                    )
+                }
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                    optimistic.rollback().await?;
+                    let staged = payload::encode(rows, Shape::Staging)?;
+                    let written = merge_known(&tx, merge, rows, staged, Utc::now()).await?;
+                    (written, Route::Merge)
+                }
+                Err(e) => return Err(e.into()),
             }
         }
-        Route::Merge => merge_known(&tx, merge, rows, payload, Utc::now()).await?,
+        Route::Merge => (
+            merge_known(&tx, merge, rows, payload, Utc::now()).await?,
+            Route::Merge,
+        ),
     };
     // Rows are in; the position waits for the batch before (dropping `tx` rolls back).
-    if let Some(turn) = turn.take()
+    if let Some(turn) = turn
         && !turn.await.unwrap_or(false)
     {
         return Err(BatchError::EarlierFailed);
     }
     save_state(&tx, state, plus(state.counts, written)).await?;
     tx.commit().await?;
-    Ok(written)
+    Ok((written, used))
 }
 
 /// Sends `payload` (binary `COPY` data) through `statement`, a megabyte at a time.
