@@ -55,7 +55,7 @@ pub(super) enum Shape {
 
 /// The `COPY` data of `rows` in `shape`.
 pub(super) fn encode(rows: &[Row], shape: Shape) -> Result<Bytes, EncodeError> {
-    let mut out = Copy::with_capacity(19 + rows.len() * 1024 + 2);
+    let mut out = CopyData::with_capacity(19 + rows.len() * 1024 + 2);
     out.buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     out.buf.extend_from_slice(&[0; 8]);
     let seen = match shape {
@@ -77,11 +77,11 @@ pub(super) fn encode(rows: &[Row], shape: Shape) -> Result<Bytes, EncodeError> {
 }
 
 /// The data being written.
-struct Copy {
+struct CopyData {
     buf: Vec<u8>,
 }
 
-impl Copy {
+impl CopyData {
     fn with_capacity(n: usize) -> Self {
         Self {
             buf: Vec::with_capacity(n),
@@ -141,7 +141,7 @@ impl Copy {
             return Ok(());
         };
         let at = self.open();
-        if has(0, text.as_bytes()) {
+        if text.as_bytes().contains(&0) {
             self.buf
                 .extend_from_slice(text.replace('\0', "\u{fffd}").as_bytes());
         } else {
@@ -160,7 +160,7 @@ impl Copy {
         let at = self.open();
         self.buf.push(1);
         // Escapes are only inside strings, and a backslash only in an escape.
-        if has(b'\\', json.as_bytes()) {
+        if json.as_bytes().contains(&b'\\') {
             without_nul_escapes(&mut self.buf, json.as_bytes());
         } else {
             self.buf.extend_from_slice(json.as_bytes());
@@ -181,11 +181,6 @@ impl Copy {
         self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
         Ok(())
     }
-}
-
-/// Whether `bytes` holds `byte` (a `memchr` underneath).
-fn has(byte: u8, bytes: &[u8]) -> bool {
-    bytes.contains(&byte)
 }
 
 /// Appends `json` with every `\u0000` escape written `\ufffd`; every other byte is kept
@@ -232,71 +227,85 @@ mod tests {
     use bytes::{BufMut, BytesMut};
     use conversations_core::{Channel, Conversation, Participant, ParticipantRole, RawJson};
     use proptest::prelude::*;
-    use tokio_postgres::types::{IsNull, ToSql};
+    use tokio_postgres::types::{IsNull, ToSql, to_sql_checked};
 
     use super::*;
     use crate::row::Row;
 
-    /// The `COPY` data of `rows` as the driver's own `ToSql` writes each value: what
-    /// [`encode`] must equal, byte for byte.
+    /// JSON text as the driver sends a `jsonb` value: version 1, then the text.
+    #[derive(Debug)]
+    struct Jsonb<'a>(&'a str);
+
+    impl ToSql for Jsonb<'_> {
+        fn to_sql(
+            &self,
+            _: &Type,
+            out: &mut BytesMut,
+        ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            out.put_u8(1);
+            out.put_slice(self.0.as_bytes());
+            Ok(IsNull::No)
+        }
+
+        fn accepts(ty: &Type) -> bool {
+            *ty == Type::JSONB
+        }
+
+        to_sql_checked!();
+    }
+
+    /// The `COPY` data of `rows` as the driver's own `ToSql` writes each value, typed by
+    /// [`TYPES`] (the staging table's types): what [`encode`] must equal, byte for byte.
     fn by_the_driver(rows: &[Row], now: Option<DateTime<Utc>>) -> Vec<u8> {
-        struct Json<'a>(&'a str);
         let mut buf = BytesMut::new();
         buf.put_slice(b"PGCOPY\n\xff\r\n\0");
         buf.put_i64(0);
+        let field = |buf: &mut BytesMut, value: &(dyn ToSql + Sync), ty: &Type| {
+            let at = buf.len();
+            buf.put_i32(0);
+            let len = match value.to_sql_checked(ty, buf).unwrap() {
+                IsNull::Yes => -1,
+                IsNull::No => (buf.len() - at - 4) as i32,
+            };
+            buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        };
         for row in rows {
             let v = row.values();
-            let (metadata, raw, notes) = (Json(v.metadata), Json(v.raw), v.notes.map(Json));
-            let text: Vec<Option<&str>> = vec![
-                Some(v.source),
-                Some(v.key),
-                Some(v.provider),
-                v.id,
-                v.external_id,
-                v.channel,
-                v.agent.role,
-                v.agent.id,
-                v.agent.external_id,
-                v.agent.name,
-                v.customer.id,
-                v.customer.external_id,
-                v.customer.name,
-                v.customer.phone,
-                v.business.id,
-                v.business.phone,
+            let (metadata, raw, notes) = (Jsonb(v.metadata), Jsonb(v.raw), v.notes.map(Jsonb));
+            let values: [&(dyn ToSql + Sync); 25] = [
+                &v.source,
+                &v.key,
+                &v.provider,
+                &v.id,
+                &v.external_id,
+                &v.channel,
+                &v.agent.role,
+                &v.agent.id,
+                &v.agent.external_id,
+                &v.agent.name,
+                &v.customer.id,
+                &v.customer.external_id,
+                &v.customer.name,
+                &v.customer.phone,
+                &v.business.id,
+                &v.business.phone,
+                &v.message_count,
+                &v.total_cost,
+                &v.ai_enabled,
+                &v.created_at,
+                &v.updated_at,
+                &metadata,
+                &raw,
+                &notes,
+                &v.raw_hash,
             ];
             buf.put_i16(if now.is_some() { 27 } else { 25 });
-            let mut field = |value: &(dyn ToSql + Sync), ty: &Type| {
-                let at = buf.len();
-                buf.put_i32(0);
-                let len = match value.to_sql_checked(ty, &mut buf).unwrap() {
-                    IsNull::Yes => -1,
-                    IsNull::No => (buf.len() - at - 4) as i32,
-                };
-                buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
-            };
-            for t in &text {
-                field(t, &Type::TEXT);
+            for (value, ty) in values.iter().zip(&TYPES) {
+                field(&mut buf, *value, ty);
             }
-            field(&v.message_count, &Type::INT8);
-            field(&v.total_cost, &Type::FLOAT8);
-            field(&v.ai_enabled, &Type::BOOL);
-            field(&v.created_at, &Type::TIMESTAMPTZ);
-            field(&v.updated_at, &Type::TIMESTAMPTZ);
-            for json in [Some(&metadata), Some(&raw), notes.as_ref()] {
-                match json {
-                    Some(Json(text)) => {
-                        let mut bytes = vec![1u8];
-                        bytes.extend_from_slice(text.as_bytes());
-                        field(&bytes.as_slice(), &Type::BYTEA);
-                    }
-                    None => field(&None::<&str>, &Type::TEXT),
-                }
-            }
-            field(&v.raw_hash, &Type::TEXT);
             if let Some(now) = &now {
-                field(now, &Type::TIMESTAMPTZ);
-                field(now, &Type::TIMESTAMPTZ);
+                field(&mut buf, now, &Type::TIMESTAMPTZ);
+                field(&mut buf, now, &Type::TIMESTAMPTZ);
             }
         }
         buf.put_i16(-1);
@@ -369,14 +378,14 @@ mod tests {
     }
 
     fn jsonb_of(json: &str) -> String {
-        let mut copy = Copy::with_capacity(0);
+        let mut copy = CopyData::with_capacity(0);
         copy.jsonb(Some(json)).unwrap();
         assert_eq!(copy.buf[4], 1, "version 1");
         String::from_utf8(copy.buf[5..].to_vec()).unwrap()
     }
 
     fn text_of(text: &str) -> String {
-        let mut copy = Copy::with_capacity(0);
+        let mut copy = CopyData::with_capacity(0);
         copy.text(Some(text)).unwrap();
         let len = i32::from_be_bytes(copy.buf[..4].try_into().unwrap());
         assert_eq!(len as usize, copy.buf.len() - 4);
