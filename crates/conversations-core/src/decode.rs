@@ -296,6 +296,77 @@ pub fn not_an_object(body: &[u8]) -> Option<String> {
     }
 }
 
+/// JSON text with each escape that text cannot hold rewritten as `\ufffd`: a lone surrogate
+/// (`\ud800` without its pair, or a pair's second half alone) and, with `nul`, `\u0000`.
+/// `None` when there is none (the fast path: the text is not copied).
+///
+/// JSON allows both escapes, so a provider may send them; a Rust string cannot hold a lone
+/// surrogate, and PostgreSQL's `text` and `jsonb` refuse U+0000. Everything else — key order,
+/// other escapes, numbers, whitespace — is left as it was.
+///
+/// ```
+/// use conversations_core::decode::replace_escapes;
+/// assert_eq!(replace_escapes(r#"{"a":"x\ud800y"}"#, false).as_deref(), Some(r#"{"a":"x\ufffdy"}"#));
+/// // A whole pair is a character: kept.
+/// assert_eq!(replace_escapes(r#""\ud83d\ude00""#, false), None);
+/// assert_eq!(replace_escapes(r#""\udc00\\u0000""#, true).as_deref(), Some(r#""\ufffd\\u0000""#));
+/// assert_eq!(replace_escapes(r#""a\u0000""#, true).as_deref(), Some(r#""a\ufffd""#));
+/// assert_eq!(replace_escapes(r#""a\u0000""#, false), None);
+/// ```
+pub fn replace_escapes(text: &str, nul: bool) -> Option<String> {
+    let bytes = text.as_bytes();
+    let unit = |at: usize| -> Option<u16> {
+        let hex = bytes.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        std::str::from_utf8(&hex[2..])
+            .ok()
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'\\') {
+        let at = i + offset;
+        let Some(code) = unit(at) else {
+            // Another escape (or a `\\`): two bytes.
+            i = at + 2;
+            continue;
+        };
+        let (bad, len) = match code {
+            0xD800..=0xDBFF => match unit(at + 6) {
+                Some(0xDC00..=0xDFFF) => (false, 12),
+                _ => (true, 6),
+            },
+            0xDC00..=0xDFFF => (true, 6),
+            0 => (nul, 6),
+            _ => (false, 6),
+        };
+        if bad {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..at]);
+            out.push_str("\\ufffd");
+            copied = at + len;
+        }
+        i = at + len;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    out.map(|mut out| {
+        out.push_str(&text[copied..]);
+        out
+    })
+}
+
+/// The text of a JSON string value that holds a lone surrogate escape, with U+FFFD in its
+/// place; `None` if it is not a string even then.
+fn lossy_string_text(raw: &RawValue) -> Option<String> {
+    let repaired = replace_escapes(raw.get(), false)?;
+    serde_json::from_str::<String>(&repaired).ok()
+}
+
 /// The text of a JSON string value, borrowed when it has no escapes.
 ///
 /// ```
@@ -409,7 +480,16 @@ impl<'a, 'n> RecordReader<'a, 'n> {
     pub fn str(&mut self, key: &str, presence: Presence) -> Option<Cow<'a, str>> {
         let raw = self.value(key, Documented::String, presence)?;
         match JsonType::of(raw) {
-            JsonType::String => string_text(raw),
+            JsonType::String => string_text(raw).or_else(|| {
+                let text = lossy_string_text(raw)?;
+                self.note(
+                    key,
+                    Documented::String,
+                    Found::LoneSurrogate,
+                    NoteAction::Replaced,
+                );
+                Some(Cow::Owned(text))
+            }),
             JsonType::Number => {
                 self.note(
                     key,
@@ -515,7 +595,17 @@ impl<'a, 'n> RecordReader<'a, 'n> {
     pub fn map(&mut self, key: &str, presence: Presence) -> Option<BTreeMap<String, Value>> {
         let raw = self.value(key, Documented::Object, presence)?;
         match JsonType::of(raw) {
-            JsonType::Object => serde_json::from_str(raw.get()).ok(),
+            JsonType::Object => serde_json::from_str(raw.get()).ok().or_else(|| {
+                let repaired = replace_escapes(raw.get(), false)?;
+                let map = serde_json::from_str(&repaired).ok()?;
+                self.note(
+                    key,
+                    Documented::Object,
+                    Found::LoneSurrogate,
+                    NoteAction::Replaced,
+                );
+                Some(map)
+            }),
             JsonType::Array if is_empty_array(raw) => {
                 self.note(key, Documented::Object, Found::Array, NoteAction::Converted);
                 Some(BTreeMap::new())
@@ -608,7 +698,9 @@ impl<'a, 'n> RecordReader<'a, 'n> {
         let raw = self.value(key, Documented::Timestamp, presence)?;
         let found = JsonType::of(raw);
         let parsed = match found {
-            JsonType::String => string_text(raw).and_then(|t| parse(&t)),
+            JsonType::String => string_text(raw)
+                .or_else(|| lossy_string_text(raw).map(Cow::Owned))
+                .and_then(|t| parse(&t)),
             _ => None,
         };
         if parsed.is_none() {

@@ -162,6 +162,14 @@ pub enum Found {
     Object,
     /// The field was absent.
     Missing,
+    /// A string holding a lone surrogate escape (`"\ud800"`): JSON text may carry one,
+    /// Unicode text cannot.
+    LoneSurrogate,
+    /// A string holding U+0000, which some stores (PostgreSQL's `text` and `jsonb`) cannot.
+    NulCharacter,
+    /// The record's key (its id as text) equals another record's of the same walk, whose
+    /// bytes differ.
+    DuplicateKey,
 }
 
 impl From<JsonType> for Found {
@@ -192,6 +200,9 @@ impl Found {
             Found::Array => "array",
             Found::Object => "object",
             Found::Missing => "missing",
+            Found::LoneSurrogate => "string with a lone surrogate",
+            Found::NulCharacter => "string with U+0000",
+            Found::DuplicateKey => "key shared with another record of the walk",
         }
     }
 }
@@ -219,6 +230,12 @@ pub enum NoteAction {
     /// The normalized field was left empty (`null` taken as absent, or a value that could
     /// not be read).
     Dropped,
+    /// Characters that text cannot hold (a lone surrogate; U+0000 where the store refuses it)
+    /// were replaced by U+FFFD; the raw bytes keep what was received.
+    Replaced,
+    /// Another record of the same walk had the same key and other bytes: this record is the
+    /// one kept, the other was replaced by it.
+    Kept,
 }
 
 impl fmt::Display for NoteAction {
@@ -226,6 +243,8 @@ impl fmt::Display for NoteAction {
         f.write_str(match self {
             NoteAction::Converted => "converted",
             NoteAction::Dropped => "dropped",
+            NoteAction::Replaced => "replaced",
+            NoteAction::Kept => "kept",
         })
     }
 }
@@ -299,12 +318,18 @@ impl DecodeNote {
 
 impl fmt::Display for DecodeNote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({}, documented {})",
-            self.field(),
-            self.found,
-            self.documented
-        )
+        match self.action {
+            NoteAction::Replaced => {
+                write!(f, "{} ({}, replaced by U+FFFD)", self.field(), self.found)
+            }
+            NoteAction::Kept => write!(f, "{} ({}; this one kept)", self.field(), self.found),
+            _ => write!(
+                f,
+                "{} ({}, documented {})",
+                self.field(),
+                self.found,
+                self.documented
+            ),
+        }
     }
 }

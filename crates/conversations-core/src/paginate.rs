@@ -6,6 +6,7 @@
 //! the walk stands: a [`Position`] to persist and resume from in a fresh process.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -70,6 +71,213 @@ impl Position {
     }
 }
 
+/// Pages in a row that bring no record the walk has not delivered already (or no record at
+/// all) before [`WalkGuard`] stops the walk.
+pub const STALE_PAGES_LIMIT: u32 = 3;
+
+/// The most record keys [`WalkGuard`] remembers (as 8-byte hashes, oldest forgotten first):
+/// a server repeating records from further back than this is not recognized as looping.
+pub const REMEMBERED_KEYS: usize = 1 << 20;
+
+/// The longest cursor a walk sends back (bytes). A longer one cannot be valid in a URL
+/// (servers refuse request lines past a few KiB to 64 KiB), so the walk stops instead of
+/// retrying a request that cannot succeed.
+pub const MAX_CURSOR_BYTES: usize = 64 * 1024;
+
+/// Makes sure a walk ends, whatever the server sends: it remembers every cursor followed and
+/// the keys of the records delivered (hashes, never the strings, so memory stays bounded
+/// however long the cursors), and stops the walk with [`Error::Pagination`] when
+///
+/// - a page leads to a cursor already followed,
+/// - [`STALE_PAGES_LIMIT`] pages in a row bring no record not delivered before (the same
+///   records again, or empty pages that still lead on),
+/// - a page leads to a cursor that cannot be sent (longer than [`MAX_CURSOR_BYTES`], or
+///   holding control characters): an error that retrying cannot fix.
+///
+/// Its messages name the provider and the page, and never quote a cursor (it may be
+/// megabytes long, or echo a credential): only its length.
+///
+/// [`Pages`] runs one for every walk; a walk of its own (a sync's, say) runs one too.
+///
+/// ```
+/// use conversations_core::{Cursor, paginate::WalkGuard};
+/// let mut guard = WalkGuard::new("demo", None);
+/// // Three records, then the same three again and again with new cursors.
+/// assert!(guard.page(["a", "b", "c"], Some(&Cursor::new("1"))).unwrap());
+/// assert!(!guard.page(["a", "b", "c"], Some(&Cursor::new("2"))).unwrap());
+/// assert!(!guard.page(["a", "b", "c"], Some(&Cursor::new("3"))).unwrap());
+/// let err = guard.page(["a", "b", "c"], Some(&Cursor::new("4"))).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "demo: pagination error: pages 2 to 4 brought no record not already delivered; stopping instead of looping"
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct WalkGuard {
+    provider: String,
+    hasher: RandomState,
+    cursors: HashSet<u64>,
+    keys: HashSet<u64>,
+    order: VecDeque<u64>,
+    stale: u32,
+    pages: u64,
+    last_new: bool,
+}
+
+impl WalkGuard {
+    /// A guard for a walk of `provider`'s starting at `start` (which counts as followed).
+    ///
+    /// ```
+    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// let mut guard = WalkGuard::new("demo", Some(&Cursor::new("c1")));
+    /// let err = guard.page(["x"], Some(&Cursor::new("c1"))).unwrap_err();
+    /// assert!(err.to_string().contains("page 1 leads to a cursor already followed (2 bytes)"));
+    /// ```
+    pub fn new(provider: impl Into<String>, start: Option<&Cursor>) -> Self {
+        let mut guard = Self {
+            provider: provider.into(),
+            hasher: RandomState::new(),
+            cursors: HashSet::new(),
+            keys: HashSet::new(),
+            order: VecDeque::new(),
+            stale: 0,
+            pages: 0,
+            last_new: false,
+        };
+        if let Some(cursor) = start {
+            let hash = guard.hasher.hash_one(cursor.as_str());
+            guard.cursors.insert(hash);
+        }
+        guard
+    }
+
+    /// Takes the next page: the keys of its records (any hashable identity: an id, the raw
+    /// bytes) and the cursor it leads to. `Ok(true)` when the page brought a record not
+    /// delivered before, `Ok(false)` when it did not (the caller may skip its records: they
+    /// were all delivered already); an error when the walk must stop here.
+    ///
+    /// ```
+    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// let mut guard = WalkGuard::new("demo", None);
+    /// assert!(!guard.page(Vec::<&str>::new(), Some(&Cursor::new("1"))).unwrap());
+    /// let long = Cursor::new("x".repeat(70_000));
+    /// let err = guard.page(["a"], Some(&long)).unwrap_err();
+    /// assert!(err.to_string().contains("page 2 leads to a cursor of 70000 bytes"));
+    /// ```
+    pub fn page<K: Hash>(
+        &mut self,
+        keys: impl IntoIterator<Item = K>,
+        next: Option<&Cursor>,
+    ) -> Result<bool> {
+        self.pages += 1;
+        let mut fresh = false;
+        for key in keys {
+            let hash = self.hasher.hash_one(key);
+            if self.keys.insert(hash) {
+                fresh = true;
+                self.order.push_back(hash);
+                if self.order.len() > REMEMBERED_KEYS
+                    && let Some(old) = self.order.pop_front()
+                {
+                    self.keys.remove(&old);
+                }
+            }
+        }
+        self.settle(fresh, next)
+    }
+
+    /// [`page`](Self::page) for records without a usable identity: a page counts as
+    /// bringing something new whenever it is not empty.
+    ///
+    /// ```
+    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// let mut guard = WalkGuard::new("demo", None);
+    /// assert!(guard.page_of(2, Some(&Cursor::new("1"))).unwrap());
+    /// assert!(!guard.page_of(0, Some(&Cursor::new("2"))).unwrap());
+    /// ```
+    pub fn page_of(&mut self, items: usize, next: Option<&Cursor>) -> Result<bool> {
+        self.pages += 1;
+        self.settle(items > 0, next)
+    }
+
+    /// How many pages the guard has taken.
+    ///
+    /// ```
+    /// let mut guard = conversations_core::paginate::WalkGuard::new("demo", None);
+    /// guard.page_of(1, None).unwrap();
+    /// assert_eq!(guard.pages(), 1);
+    /// ```
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Whether the last page taken brought a record not delivered before (also when it
+    /// ended the walk with an error).
+    ///
+    /// ```
+    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// let mut guard = WalkGuard::new("demo", Some(&Cursor::new("c")));
+    /// assert!(guard.page(["new"], Some(&Cursor::new("c"))).is_err());
+    /// assert!(guard.last_was_new());
+    /// ```
+    pub fn last_was_new(&self) -> bool {
+        self.last_new
+    }
+
+    fn settle(&mut self, fresh: bool, next: Option<&Cursor>) -> Result<bool> {
+        let page = self.pages;
+        self.last_new = fresh;
+        if fresh {
+            self.stale = 0;
+        } else if next.is_some() {
+            self.stale += 1;
+            if self.stale >= STALE_PAGES_LIMIT {
+                return Err(Error::pagination(
+                    self.provider.clone(),
+                    format!(
+                        "pages {} to {page} brought no record not already delivered; stopping \
+                         instead of looping",
+                        page + 1 - u64::from(self.stale)
+                    ),
+                ));
+            }
+        }
+        if let Some(cursor) = next {
+            let text = cursor.as_str();
+            if text.len() > MAX_CURSOR_BYTES || text.chars().any(char::is_control) {
+                return Err(Error::pagination(
+                    self.provider.clone(),
+                    format!(
+                        "page {page} leads to a cursor of {} bytes{} that cannot be sent back; \
+                         stopping",
+                        text.len(),
+                        if text.len() > MAX_CURSOR_BYTES {
+                            ""
+                        } else {
+                            " holding control characters"
+                        }
+                    ),
+                ));
+            }
+            if !self.cursors.insert(self.hasher.hash_one(text)) {
+                return Err(Error::pagination(
+                    self.provider.clone(),
+                    format!(
+                        "page {page} leads to a cursor already followed ({} bytes); stopping \
+                         instead of looping",
+                        text.len()
+                    ),
+                ));
+            }
+        }
+        Ok(fresh)
+    }
+}
+
+/// The identity of an item for [`WalkGuard`]: what tells two records apart (an id, the raw
+/// bytes).
+pub type ItemKey<'a, T> = Box<dyn for<'t> Fn(&'t T) -> &'t str + Send + 'a>;
+
 /// A check run on every item before it is handed out, with its position in the walk (from
 /// 1); an error ends the walk after the items before it.
 pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
@@ -105,7 +313,8 @@ pub struct Pages<'a, T> {
     start: Option<Option<Cursor>>,
     in_flight: Option<BoxFuture<'a, Result<Page<T>>>>,
     ready: Option<Result<Page<T>>>,
-    seen: HashSet<Cursor>,
+    guard: WalkGuard,
+    key: Option<ItemKey<'a, T>>,
     pending_error: Option<Error>,
     done: bool,
     check: Option<ItemCheck<'a, T>>,
@@ -186,19 +395,18 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         limit: Option<u64>,
         fetch: PageFetcher<'a, T>,
     ) -> Self {
-        let mut seen = HashSet::new();
-        if let Some(cursor) = &start {
-            seen.insert(cursor.clone());
-        }
+        let provider = provider.into();
+        let guard = WalkGuard::new(provider.clone(), start.as_ref());
         Self {
-            provider: provider.into(),
+            provider,
             fetch,
             direction,
             remaining: limit,
             start: Some(start),
             in_flight: None,
             ready: None,
-            seen,
+            guard,
+            key: None,
             pending_error: None,
             done: false,
             check: None,
@@ -252,6 +460,31 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         self
     }
 
+    /// Tells the walk what identifies an item, so that pages bringing only items delivered
+    /// already are recognized (see [`WalkGuard`]): such a page is handed out empty, and
+    /// [`STALE_PAGES_LIMIT`] of them in a row end the walk. Without it only empty pages count.
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Cursor, Direction, Page, Pages};
+    /// # futures::executor::block_on(async {
+    /// // A server that answers every page with the same two records and a new cursor.
+    /// let mut n = 0;
+    /// let pages = Pages::new("loopy", None, Direction::Forward, None, Box::new(move |_, _| {
+    ///     n += 1;
+    ///     future::ready(Ok(Page { items: vec!["a", "b"], next: Some(Cursor::new(n.to_string())), prev: None })).boxed()
+    /// }))
+    /// .with_key(Box::new(|item: &&str| *item));
+    /// let items: Vec<_> = pages.items().collect().await;
+    /// assert_eq!(items.len(), 3, "a, b, then the error");
+    /// assert!(items[2].as_ref().unwrap_err().to_string().contains("no record not already delivered"));
+    /// # });
+    /// ```
+    pub fn with_key(mut self, key: ItemKey<'a, T>) -> Self {
+        self.key = Some(key);
+        self
+    }
+
     /// A stream that yields `error` and ends, without fetching anything.
     ///
     /// ```
@@ -275,7 +508,8 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             start: None,
             in_flight: None,
             ready: None,
-            seen: HashSet::new(),
+            guard: WalkGuard::new(String::new(), None),
+            key: None,
             pending_error: Some(error),
             done: false,
             check: None,
@@ -376,17 +610,27 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             self.done = true;
             return Ok(page);
         }
-        match page.cursor(self.direction).cloned() {
-            None => self.done = true,
-            Some(cursor) if !self.seen.insert(cursor.clone()) => {
-                self.pending_error = Some(Error::pagination(
-                    self.provider.clone(),
-                    format!(
-                        "the provider repeated cursor {:?}; stopping instead of looping",
-                        cursor.as_str()
-                    ),
-                ));
+        let next = page.cursor(self.direction).cloned();
+        let verdict = match &self.key {
+            Some(key) => self
+                .guard
+                .page(page.items.iter().map(|item| key(item)), next.as_ref()),
+            None => self.guard.page_of(page.items.len(), next.as_ref()),
+        };
+        match verdict {
+            // Every item was delivered already: hand out none of them again.
+            Ok(false) => page.items.clear(),
+            Ok(true) => {}
+            Err(error) => {
+                if !self.guard.last_was_new() {
+                    page.items.clear();
+                }
+                self.pending_error = Some(error);
+                return Ok(page);
             }
+        }
+        match next {
+            None => self.done = true,
             Some(cursor) => {
                 self.fetching = Some(cursor.clone());
                 self.in_flight = Some((self.fetch)(Some(cursor), self.remaining));
@@ -575,7 +819,11 @@ mod tests {
             .items()
             .collect()
             .await;
-        assert_eq!(results.len(), 3, "two pages then the error: {results:?}");
+        assert_eq!(
+            results.len(),
+            2,
+            "the item once (the second page brings nothing new), then the error: {results:?}"
+        );
         let err = results.last().unwrap().as_ref().unwrap_err();
         assert!(matches!(err, Error::Pagination { .. }));
         assert!(err.to_string().starts_with("loopy: pagination error"));

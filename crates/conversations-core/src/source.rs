@@ -278,6 +278,10 @@ where
             })
         }),
     );
+    // A record is known by its id, or by its bytes when it has none.
+    let pages = pages.with_key(Box::new(|c: &Conversation| {
+        c.id.as_deref().unwrap_or_else(|| c.raw.get())
+    }));
     if strict {
         pages.with_check(strict_check(&provider))
     } else {
