@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use conversations_core::{
     Conversation, ConversationQuery, ConversationSource, Cursor, DEFAULT_LOOKUP_CONCURRENCY,
-    Error as SourceError, Lookup, Page, Position,
+    Error as SourceError, Lookup, Page, Position, paginate::WalkGuard,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -528,7 +528,7 @@ async fn walk(
     let query = Arc::new(query);
     run.commit(Some(&Resume::Walk(walk.clone()))).await?;
 
-    let mut seen = HashSet::new();
+    let mut guard = WalkGuard::new(provider.clone(), walk.position.cursor.as_ref());
     let mut cursor = walk.position.cursor.clone();
     let mut skip = walk.position.skip;
     let mut last_created: Option<DateTime<Utc>> = None;
@@ -546,25 +546,30 @@ async fn walk(
             Some(Err(e)) => break Outcome::Failed(e.into()),
             Some(Ok(page)) => page,
         };
+        let mut page = page;
+        let total = page.items.len();
+        let mut stop = None;
         run.state.counts.pages += 1;
         let offset = usize::try_from(skip)
             .unwrap_or(usize::MAX)
             .min(page.items.len());
         skip = 0;
         let next = page.next.clone();
-        if let Some(n) = &next
-            && !seen.insert(n.clone())
-        {
-            break Outcome::Failed(
-                SourceError::pagination(
-                    provider.clone(),
-                    format!(
-                        "the provider repeated cursor {:?}; stopping instead of looping",
-                        n.as_str()
-                    ),
-                )
-                .into(),
-            );
+        // The same guard as core's walks: a cursor followed before, pages that bring nothing
+        // new, a cursor that cannot be sent end the walk (what came before stays committed).
+        let keys = page.items[offset..]
+            .iter()
+            .map(|c| c.id.as_deref().unwrap_or_else(|| c.raw.get()));
+        match guard.page(keys, next.as_ref()) {
+            Ok(true) => {}
+            // Nothing new: its records were all taken already; on to the next page.
+            Ok(false) => page.items.clear(),
+            Err(e) => {
+                if !guard.last_was_new() {
+                    page.items.clear();
+                }
+                stop = Some(e);
+            }
         }
         // Fetch the next page ahead only if this one does not end below the floor.
         let ends_below = |walk: &Walk| {
@@ -575,7 +580,7 @@ async fn walk(
                     .is_some_and(|t| t < floor)
             })
         };
-        if next.is_some() && !ends_below(&walk) {
+        if next.is_some() && stop.is_none() && !ends_below(&walk) {
             fetch = Some(spawn_fetch(&source, &query, next.clone()));
         }
         run.observer.fetched(&run.state.key, &run.state.counts);
@@ -635,6 +640,18 @@ async fn walk(
                     break 'walk Outcome::Interrupted;
                 }
             }
+        }
+        if let Some(e) = stop {
+            // The records of this page are taken; a resume starts after them.
+            walk.position = match &cursor {
+                Some(c) => Position::start().at(c.clone(), total as u64),
+                None => {
+                    let mut p = Position::start();
+                    p.skip = total as u64;
+                    p
+                }
+            };
+            break Outcome::Failed(e.into());
         }
         match next {
             Some(n) if !stopped => {
