@@ -100,6 +100,32 @@ impl ApiErrorDetails {
     }
 }
 
+impl ApiErrorDetails {
+    /// The details with every text rewritten by `redact` (see [`Error::redact_with`]).
+    ///
+    /// ```
+    /// let d = conversations_core::ApiErrorDetails::new(422).with_field_errors("key", vec!["KEY is wrong".into()]);
+    /// let clean = d.redact_with(&|t: &str| t.replace("KEY", "***"));
+    /// assert_eq!(clean.to_string(), "HTTP 422 (key: *** is wrong)");
+    /// ```
+    pub fn redact_with(self, redact: &dyn Fn(&str) -> String) -> Self {
+        let opt = |text: Option<String>| text.map(|t| redact(&t));
+        Self {
+            status: self.status,
+            code: opt(self.code),
+            message: opt(self.message),
+            request_id: opt(self.request_id),
+            field_errors: self
+                .field_errors
+                .into_iter()
+                .map(|(field, messages)| {
+                    (redact(&field), messages.iter().map(|m| redact(m)).collect())
+                })
+                .collect(),
+        }
+    }
+}
+
 impl fmt::Display for ApiErrorDetails {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
@@ -253,6 +279,35 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A response body was larger than the client's limit: it was not read further and the
+    /// request is not retried (the same request would bring the same body).
+    #[error(
+        "{provider}: the response body is larger than the limit of {} (not retried; raise it with --max-body-size or ClientOptions::max_body_size)",
+        ByteCount(*.limit)
+    )]
+    ResponseTooLarge {
+        /// The provider that answered.
+        provider: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The HTTP status of the response.
+        status: u16,
+    },
+}
+
+/// A byte count as people read it: `32 MiB`, `512 KiB`, `1000 bytes`.
+struct ByteCount(u64);
+
+impl fmt::Display for ByteCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+        for (size, unit) in UNITS {
+            if self.0 >= size && self.0.is_multiple_of(size) {
+                return write!(f, "{} {unit}", self.0 / size);
+            }
+        }
+        write!(f, "{} bytes", self.0)
+    }
 }
 
 struct RetryAfterSuffix(Option<Duration>);
@@ -422,6 +477,93 @@ impl Error {
         }
     }
 
+    /// The error with every text it carries rewritten by `redact`: the provider's code,
+    /// message, request id and field errors, a transport failure's message (its cause is then
+    /// dropped, so nothing unredacted can be reached through it), a decode error's reason and
+    /// body snippet, a pagination error's reason. The transport runs every error it returns
+    /// through its credentials' redactor with this.
+    ///
+    /// ```
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// let err = Error::from_status("p", ApiErrorDetails::new(500).with_request_id("rid-SECRET").with_message("SECRET"), None);
+    /// let clean = err.redact_with(&|t: &str| t.replace("SECRET", "***"));
+    /// assert_eq!(clean.to_string(), "p: unavailable (HTTP 500, request id rid-***: ***)");
+    /// ```
+    pub fn redact_with(self, redact: &dyn Fn(&str) -> String) -> Self {
+        let opt = |text: Option<String>| text.map(|t| redact(&t));
+        match self {
+            Error::Unauthorized { provider, details } => Error::Unauthorized {
+                provider,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::Forbidden { provider, details } => Error::Forbidden {
+                provider,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::NotFound { provider, details } => Error::NotFound {
+                provider,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::RateLimited {
+                provider,
+                retry_after,
+                details,
+            } => Error::RateLimited {
+                provider,
+                retry_after,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::Unavailable {
+                provider,
+                retry_after,
+                details,
+            } => Error::Unavailable {
+                provider,
+                retry_after,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::Api { provider, details } => Error::Api {
+                provider,
+                details: Box::new(details.redact_with(redact)),
+            },
+            Error::Transport {
+                provider,
+                message,
+                source,
+            } => {
+                let clean = redact(&message);
+                let source = if clean == message { source } else { None };
+                Error::Transport {
+                    provider,
+                    message: clean,
+                    source,
+                }
+            }
+            Error::Decode {
+                provider,
+                status,
+                what,
+                reason,
+                snippet,
+            } => Error::Decode {
+                provider,
+                status,
+                what,
+                reason: redact(&reason),
+                snippet: opt(snippet),
+            },
+            Error::Pagination { provider, reason } => Error::Pagination {
+                provider,
+                reason: redact(&reason),
+            },
+            Error::InvalidQuery { provider, reason } => Error::InvalidQuery {
+                provider,
+                reason: redact(&reason),
+            },
+            other @ (Error::OffSpec { .. } | Error::ResponseTooLarge { .. }) => other,
+        }
+    }
+
     /// The provider the error is about.
     ///
     /// ```
@@ -440,7 +582,8 @@ impl Error {
             | Error::Transport { provider, .. }
             | Error::Decode { provider, .. }
             | Error::OffSpec { provider, .. }
-            | Error::Pagination { provider, .. } => provider,
+            | Error::Pagination { provider, .. }
+            | Error::ResponseTooLarge { provider, .. } => provider,
         }
     }
 
@@ -472,6 +615,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Decode { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             other => other.details().map(|d| d.status),
         }
     }

@@ -6,6 +6,8 @@ use std::fmt;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::redact::Redactor;
+
 /// Why a credential was refused. Names the credential and the problem, never the value.
 ///
 /// ```
@@ -88,6 +90,24 @@ impl Credentials {
     pub fn and(mut self, other: Credentials) -> Self {
         self.headers.extend(other.headers);
         self
+    }
+
+    /// A [`Redactor`] for these credentials: every header value (for `Bearer`, the token
+    /// alone), in all the forms a server may echo them in.
+    ///
+    /// ```
+    /// use conversations_transport::Credentials;
+    /// let creds = Credentials::bearer("API key", &"ak_live_0123456789".into()).unwrap();
+    /// assert_eq!(creds.redactor().redact("token ak_live_0123456789 refused"), "token *** refused");
+    /// ```
+    pub fn redactor(&self) -> Redactor {
+        let mut redactor = Redactor::new();
+        for (_, value) in &self.headers {
+            let Ok(text) = value.to_str() else { continue };
+            // The token alone: "Bearer " is ordinary text, not to be taken out of messages.
+            redactor = redactor.secret(text.strip_prefix("Bearer ").unwrap_or(text));
+        }
+        redactor
     }
 
     /// Adds the headers to `headers`.

@@ -12,6 +12,10 @@
 //! - [`Transport`]: one provider's authenticated GETs. A provider supplies only its
 //!   [`Protocol`] (name, request-id header, error envelope), its endpoint and how to decode a
 //!   page; the status decides the error and its retryability, whatever the body.
+//! - [`Redactor`]: whatever a server sends back (error bodies, request ids, messages built
+//!   from them) has the credentials taken out before it reaches an error or a log line.
+//! - Bounds: a response body larger than [`ClientOptions::max_body_size`] is an error, read
+//!   no further and not retried.
 //! - Logs: a `tracing` span per request (provider, source name, path) with an event per
 //!   attempt (attempt, status, request id, latency, bytes) — never a secret, a phone number or
 //!   any query value.
@@ -53,14 +57,17 @@
 mod credentials;
 mod options;
 mod rate;
+mod redact;
 mod transport;
 mod transport_error;
 
 pub use credentials::{CredentialError, Credentials};
 pub use options::{
-    ClientOptions, ConfigureHttp, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
+    ClientOptions, ConfigureHttp, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
 };
 pub use rate::RateLimit;
+pub use redact::{MIN_RUN, REDACTED, Redactor};
 pub use transport::{MAX_ERROR_BODY, Protocol, Response, Transport};
 pub use transport_error::TransportError;
 

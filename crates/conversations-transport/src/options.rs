@@ -14,6 +14,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The wall-clock deadline of one page, retries and waits included, unless
 /// [`ClientOptions::deadline`] says otherwise.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(90);
+/// The largest response body read unless [`ClientOptions::max_body_size`] says otherwise:
+/// 32 MiB, some 300 times a full page of either provider.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 32 * 1024 * 1024;
 
 /// A caller's changes to the `reqwest::ClientBuilder` (proxy, TLS roots, pool settings…),
 /// applied before the options that keep requests safe.
@@ -55,6 +58,7 @@ pub struct ClientOptions {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) configure: Option<ConfigureHttp>,
     pub(crate) rate_limit: Option<crate::RateLimit>,
+    pub(crate) max_body_size: u64,
 }
 
 impl Default for ClientOptions {
@@ -70,6 +74,7 @@ impl Default for ClientOptions {
             name: None,
             configure: None,
             rate_limit: None,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
     }
 }
@@ -88,6 +93,7 @@ impl fmt::Debug for ClientOptions {
             .field("name", &self.name)
             .field("configure_http", &self.configure.as_ref().map(|_| ".."))
             .field("rate_limit", &self.rate_limit)
+            .field("max_body_size", &self.max_body_size)
             .finish()
     }
 }
@@ -114,6 +120,30 @@ impl ClientOptions {
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
+    }
+
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_BODY_SIZE`]). A larger
+    /// body — announced by `Content-Length` or found while reading — ends the request with
+    /// [`Error::ResponseTooLarge`](conversations_core::Error::ResponseTooLarge), not retried:
+    /// memory stays bounded whatever a server sends.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new().max_body_size(256 << 20);
+    /// assert_eq!(o.max_body_size_bytes(), 256 << 20);
+    /// ```
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The largest response body read, in bytes.
+    ///
+    /// ```
+    /// let o = conversations_transport::ClientOptions::new();
+    /// assert_eq!(o.max_body_size_bytes(), conversations_transport::DEFAULT_MAX_BODY_SIZE);
+    /// ```
+    pub fn max_body_size_bytes(&self) -> u64 {
+        self.max_body_size
     }
 
     /// The timeout of one attempt, from connecting to the end of the body.

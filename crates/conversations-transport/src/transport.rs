@@ -17,6 +17,7 @@ use crate::BuildError;
 use crate::credentials::Credentials;
 use crate::options::ClientOptions;
 use crate::rate::{Limiter, RateLimit};
+use crate::redact::Redactor;
 use crate::transport_error::TransportError;
 
 /// The most of an error body read; the rest is not needed to report the error.
@@ -107,6 +108,8 @@ struct Inner {
     retry: RetryPolicy,
     request_id_header: Option<HeaderName>,
     limiter: Limiter,
+    redactor: Redactor,
+    max_body_size: u64,
 }
 
 impl fmt::Debug for Transport {
@@ -142,6 +145,7 @@ impl Transport {
         let base = BaseUrl::parse(base_url)?;
         let http = options.build_http(protocol.provider, HeaderMap::new())?;
         let quota = Arc::new(RetryQuota::new(options.retry_quota));
+        let redactor = credentials.redactor();
         Ok(Self {
             inner: Arc::new(Inner {
                 protocol,
@@ -161,6 +165,8 @@ impl Transport {
                     options.rate_limit.unwrap_or(protocol.default_rate_limit),
                     options.retry.retry_after_ceiling(),
                 ),
+                redactor,
+                max_body_size: options.max_body_size,
             }),
         })
     }
@@ -183,6 +189,22 @@ impl Transport {
     /// The request rate the client keeps to now, after adapting to 429s (`None`: unlimited).
     pub fn current_rate(&self) -> Option<f64> {
         self.inner.limiter.current_rate()
+    }
+
+    /// The redactor of this transport's credentials: a provider runs any text of its own that
+    /// quotes a server through it (errors and request ids the transport returns have been
+    /// through it already).
+    ///
+    /// ```
+    /// use conversations_transport::{ClientOptions, Credentials, Protocol, Transport};
+    /// # fn details(_: &[u8], _: &mut conversations_core::ApiErrorDetails) {}
+    /// const DEMO: Protocol = Protocol { provider: "demo", request_id_header: None, error_details: details, default_rate_limit: conversations_transport::RateLimit::unlimited() };
+    /// let creds = Credentials::bearer("API key", &"key-0123456789".into()).unwrap();
+    /// let transport = Transport::new(DEMO, "https://api.example.com", creds, &ClientOptions::new()).unwrap();
+    /// assert_eq!(transport.redactor().redact("echo key-0123456789"), "echo ***");
+    /// ```
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
     }
 
     /// The retry policy every call runs under (with the client's shared quota).
@@ -223,6 +245,8 @@ impl Transport {
                 DeadlinePassed(deadline),
             )),
         };
+        // Whatever the server sent back has the credentials taken out before anyone sees it.
+        let result = result.map_err(|error| self.inner.redactor.redact_error(error));
         if let Err(error) = &result {
             span.in_scope(|| {
                 tracing::warn!(
@@ -272,7 +296,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(str::to_owned);
+            .map(|v| inner.redactor.redact(v).into_owned());
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
@@ -280,10 +304,16 @@ impl Transport {
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         inner.limiter.observe(status, retry_after);
         if (200..300).contains(&status) {
-            let body = response
-                .bytes()
+            let body = read_body(response, inner.max_body_size)
                 .await
-                .map_err(|e| transport_error(provider, e))?;
+                .map_err(|e| match e {
+                    BodyError::TooLarge => Error::ResponseTooLarge {
+                        provider: provider.to_owned(),
+                        limit: inner.max_body_size,
+                        status,
+                    },
+                    BodyError::Read(e) => transport_error(provider, e),
+                })?;
             tracing::info!(
                 attempt,
                 status,
@@ -304,6 +334,8 @@ impl Transport {
             details = details.with_request_id(id.clone());
         }
         (inner.protocol.error_details)(&body, &mut details);
+        // Before the log line below: a gateway may echo the credential in any of these.
+        let mut details = details.redact_with(&|t: &str| inner.redactor.redact(t).into_owned());
         if (300..400).contains(&status) {
             details.message = Some(
                 "the server answered with a redirect, which is not followed: credentials are \
@@ -340,6 +372,32 @@ impl fmt::Display for DeadlinePassed {
 
 impl std::error::Error for DeadlinePassed {}
 
+/// Why a 2xx body could not be had.
+enum BodyError {
+    /// Larger than the limit (announced or found while reading).
+    TooLarge,
+    /// The connection failed while reading.
+    Read(reqwest::Error),
+}
+
+/// A 2xx body, read chunk by chunk up to `limit` bytes: a larger one (by its
+/// `Content-Length` or as it arrives) is refused without reading the rest.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Bytes, BodyError> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let capacity = announced.unwrap_or(16 * 1024).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(usize::MAX));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
 /// The start of an error body, at most [`MAX_ERROR_BODY`] bytes; whatever could be read.
 async fn bounded_body(mut response: reqwest::Response) -> Vec<u8> {
     let mut body = Vec::new();
@@ -368,6 +426,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Unavailable { .. } => "unavailable",
         Error::Transport { .. } => "transport",
         Error::Decode { .. } => "decode",
+        Error::ResponseTooLarge { .. } => "response too large",
         _ => "request failed",
     }
 }
