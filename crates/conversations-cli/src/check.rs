@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use conversations_core::{ConversationQuery, Error};
-use conversations_transport::ClientOptions;
 
 use crate::cli::CheckArgs;
 use crate::config::{self, Accounts, process_env};
@@ -58,7 +57,7 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
     for account in chosen {
         let source = match account
             .resolve(&process_env)
-            .and_then(|account| account.into_source(&ClientOptions::new()))
+            .and_then(|account| account.into_source(&crate::providers::client_options(&args.http)))
         {
             Ok(source) => source,
             Err(e) => {

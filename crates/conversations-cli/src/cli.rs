@@ -103,6 +103,8 @@ pub(crate) struct CheckArgs {
     /// The accounts config file (see `conversations accounts`).
     #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
     /// Only these accounts (default: every configured one).
     #[arg(value_name = "NAME")]
     pub(crate) names: Vec<String>,
@@ -155,6 +157,8 @@ pub(crate) struct ListArgs {
     pub(crate) external_ids_from: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) pace: PaceArgs,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
     /// Write the ids that could not be looked up to FILE, one per line, for a rerun.
     #[arg(long, value_name = "FILE", requires = "external_ids_from")]
     pub(crate) failed_ids: Option<PathBuf>,
@@ -264,6 +268,8 @@ pub(crate) struct SyncArgs {
     pub(crate) accounts: AccountArgs,
     #[command(flatten)]
     pub(crate) pace: PaceArgs,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
     /// Where to write: sqlite:PATH or postgres://user@host:port/database.
     #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
     pub(crate) to: String,
@@ -331,6 +337,28 @@ pub(crate) struct AccountArgs {
     /// The accounts config file (see `conversations accounts`).
     #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
+}
+
+/// How long a request may take and how much of an answer is read.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct HttpArgs {
+    /// Give up on one attempt of a request after this long (e.g. 10s, 2m); an attempt that
+    /// timed out is retried like any transport failure.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Duration,
+    /// Refuse a response body larger than this (e.g. 64MiB, 1GB, or bytes): memory stays
+    /// bounded whatever a server sends. A larger body is an error, not retried.
+    #[arg(long, value_name = "SIZE", default_value = "32MiB", value_parser = parse_size)]
+    pub(crate) max_body_size: u64,
+}
+
+/// A size such as `32MiB`, `1 GB` or `1048576` (bytes), read by the `bytesize` crate.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let size: bytesize::ByteSize = text.trim().parse()?;
+    if size.as_u64() == 0 {
+        return Err("the size must be more than 0 bytes".to_owned());
+    }
+    Ok(size.as_u64())
 }
 
 /// How hard a run may press a provider: lookups in flight and requests per second.

@@ -112,6 +112,7 @@ async fn list(args: ListArgs) -> ExitCode {
         Some(cli::ProviderChoice::All),
         &args.accounts,
         &args.pace,
+        &args.http,
         args.sandbox,
         &args.credentials,
     )

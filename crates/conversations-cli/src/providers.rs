@@ -197,6 +197,16 @@ async fn setup(
     }
 }
 
+/// The client options of `--timeout` and `--max-body-size` (the page deadline grows with a
+/// longer timeout, so one attempt always fits in it).
+pub(crate) fn client_options(http: &crate::cli::HttpArgs) -> ClientOptions {
+    let deadline = conversations_transport::DEFAULT_DEADLINE.max(http.timeout * 3);
+    ClientOptions::new()
+        .timeout(http.timeout)
+        .deadline(deadline)
+        .max_body_size(http.max_body_size)
+}
+
 /// The sources a `list` or `sync` run reads: its named accounts, or the providers of
 /// `--provider` from the environment or the sandbox.
 pub(crate) struct Selection {
@@ -217,10 +227,11 @@ pub(crate) async fn select(
     default: Option<ProviderChoice>,
     accounts: &crate::cli::AccountArgs,
     pace: &crate::cli::PaceArgs,
+    http: &crate::cli::HttpArgs,
     use_sandbox: bool,
     credentials: &CredentialArgs,
 ) -> Result<Selection, std::process::ExitCode> {
-    let mut options = ClientOptions::new();
+    let mut options = client_options(http);
     if let Some(rate) = pace.rate {
         options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
     }

@@ -182,10 +182,11 @@ fn select_aside(
     args: &SyncArgs,
 ) -> impl std::future::Future<Output = Result<providers::Selection, ExitCode>> + use<> {
     let runtime = tokio::runtime::Handle::current();
-    let (provider, accounts, pace, sandbox, credentials) = (
+    let (provider, accounts, pace, http, sandbox, credentials) = (
         args.provider,
         args.accounts.clone(),
         args.pace.clone(),
+        args.http.clone(),
         args.sandbox,
         args.credentials.clone(),
     );
@@ -195,6 +196,7 @@ fn select_aside(
             None,
             &accounts,
             &pace,
+            &http,
             sandbox,
             &credentials,
         ))
