@@ -385,3 +385,99 @@ async fn a_storm_of_5xx_draws_on_one_quota_per_client() {
     assert!(results.iter().all(Result::is_err));
     assert_eq!(mock.calls_async().await, 20 + 10, "not 20 x {ATTEMPTS}");
 }
+
+/// `SECRET` (and the ASAPP id) as a gateway might echo them: as sent, JSON-escaped,
+/// percent-encoded, base64, and a run of 8 of their characters.
+fn echoes() -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(SECRET);
+    vec![
+        SECRET.to_owned(),
+        format!("token={}", SECRET.replace('-', "%2D")),
+        format!("b64 {b64}"),
+        format!("tail {}", &SECRET[SECRET.len() - 9..]),
+        format!("Bearer {SECRET}"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_echoing_the_credential_never_gets_it_into_an_error() {
+    for status in [401u16, 403, 422, 500] {
+        for echo in echoes() {
+            for provider in [Provider::Asapp, Provider::Autocalls] {
+                let server = MockServer::start_async().await;
+                let body = match provider {
+                    Provider::Asapp => serde_json::json!({"error": {
+                        "requestId": format!("req {echo}"), "code": echo, "message": echo}}),
+                    Provider::Autocalls => serde_json::json!({
+                        "message": echo, "errors": {"api_key": [echo]}}),
+                }
+                .to_string();
+                let path = if provider == Provider::Asapp {
+                    ASAPP_PATH
+                } else {
+                    AUTOCALLS_PATH
+                };
+                server
+                    .mock_async(|when, then| {
+                        when.method(GET).path(path);
+                        then.status(status)
+                            .header("x-request-id", echo.as_str())
+                            .body(&body);
+                    })
+                    .await;
+                for kind in [Call::Native, Call::Trait] {
+                    let options = options().retry_policy(RetryPolicy::none());
+                    let err = call(&base(&server, provider), provider, kind, options)
+                        .await
+                        .unwrap_err();
+                    let shown = format!("{err} {err:?} {:?}", err.request_id());
+                    for window in SECRET.as_bytes().windows(8) {
+                        let window = std::str::from_utf8(window).unwrap();
+                        assert!(
+                            !shown.contains(window),
+                            "{provider:?} {status} {echo:?}: {shown}"
+                        );
+                    }
+                    assert!(shown.contains("***"), "{shown}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_an_error_not_retried() {
+    for provider in [Provider::Asapp, Provider::Autocalls] {
+        let server = MockServer::start_async().await;
+        let path = if provider == Provider::Asapp {
+            ASAPP_PATH
+        } else {
+            AUTOCALLS_PATH
+        };
+        let big = format!(r#"{{"data":[{}]}}"#, vec!["{}"; 5000].join(","));
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET).path(path);
+                then.status(200).body(&big);
+            })
+            .await;
+        for kind in [Call::Native, Call::Trait] {
+            let err = call(
+                &base(&server, provider),
+                provider,
+                kind,
+                options().max_body_size(4096),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(err, Error::ResponseTooLarge { limit: 4096, .. }),
+                "{err}"
+            );
+            assert!(!err.is_retryable());
+            assert!(err.to_string().contains("4 KiB"), "{err}");
+        }
+        assert_eq!(mock.hits_async().await, 2, "one request per call: no retry");
+    }
+}

@@ -5,14 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use conversations_core::endpoint::BaseUrl;
-use conversations_core::{Cursor, Direction, Error, Page, Pages, RetryPolicy};
+use conversations_core::{Conversation, Cursor, Direction, Error, Page, Pages, RetryPolicy};
 use conversations_transport::Transport;
 use reqwest::Url;
 
 use crate::PROVIDER;
 use crate::builder::AutocallsClientBuilder;
 use crate::request::ListConversationsRequest;
-use crate::types::{AutocallsConversation, ConversationsPage, decode_page};
+use crate::types::{
+    AutocallsConversation, ConversationsPage, decode_page, decode_record, decode_with,
+};
 
 /// The path the client appends to the base URL.
 pub(crate) const ENDPOINT_PATH: &str = "/user/conversations";
@@ -139,6 +141,26 @@ impl AutocallsClient {
         let mut page = decode_page(&response.body, Some(response.status))?;
         page.request_id = response.request_id;
         Ok(page)
+    }
+
+    /// One page as normalized records, each made straight from its bytes (for
+    /// [`AutocallsSource`](crate::AutocallsSource)).
+    pub(crate) async fn list_normalized(
+        &self,
+        request: &ListConversationsRequest,
+    ) -> Result<Page<Conversation>, Error> {
+        request.validate()?;
+        let pairs = request.query_pairs();
+        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
+        let page = decode_with(&response.body, Some(response.status), |raw| {
+            decode_record(raw).into_normalized()
+        })?;
+        Ok(Page {
+            items: page.data,
+            next: page.next_cursor.map(Cursor::new),
+            prev: page.prev_cursor.map(Cursor::new),
+        })
     }
 
     /// Every page from `request.cursor` (the first page when `None`), following `next_cursor`,

@@ -19,7 +19,7 @@ use conversations_core::{
 use crate::PROVIDER;
 use crate::client::AutocallsClient;
 use crate::request::{ListConversationsRequest, PER_PAGE_DEFAULT, PER_PAGE_MAX, PER_PAGE_MIN};
-use crate::types::{AutocallsConversation, ConversationType};
+use crate::types::ConversationType;
 
 /// Autocalls as a [`ConversationSource`].
 ///
@@ -183,15 +183,6 @@ impl ConversationSource for AutocallsSource {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>, Error> {
         let request = Self::request_for(query, cursor)?;
-        let page = self.client.list_conversations(&request).await?;
-        Ok(Page {
-            items: page
-                .data
-                .into_iter()
-                .map(AutocallsConversation::into_normalized)
-                .collect(),
-            next: page.next_cursor.map(Cursor::new),
-            prev: page.prev_cursor.map(Cursor::new),
-        })
+        self.client.list_normalized(&request).await
     }
 }

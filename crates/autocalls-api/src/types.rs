@@ -254,6 +254,33 @@ struct Envelope<'a> {
 
 /// Decodes a body answered with `status`.
 pub(crate) fn decode_page(body: &[u8], status: Option<u16>) -> Result<ConversationsPage, Error> {
+    let page = decode_with(body, status, decode_record)?;
+    Ok(ConversationsPage {
+        data: page.data,
+        path: page.path,
+        per_page: page.per_page,
+        next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
+        request_id: None,
+    })
+}
+
+/// A decoded page whose records were made by the caller's function.
+pub(crate) struct Decoded<T> {
+    pub(crate) data: Vec<T>,
+    pub(crate) path: Option<String>,
+    pub(crate) per_page: Option<u32>,
+    pub(crate) next_cursor: Option<String>,
+    pub(crate) prev_cursor: Option<String>,
+}
+
+/// Decodes a body answered with `status`, making each record with `record` straight from its
+/// bytes (no page of intermediate records: a large page costs one set of records).
+pub(crate) fn decode_with<T>(
+    body: &[u8],
+    status: Option<u16>,
+    record: impl FnMut(&RawValue) -> T,
+) -> Result<Decoded<T>, Error> {
     let fail = |reason: String| Error::decode(PROVIDER, status, "conversations page", reason, body);
     if let Some(reason) = decode::not_an_object(body) {
         return Err(fail(reason));
@@ -280,13 +307,12 @@ pub(crate) fn decode_page(body: &[u8], status: Option<u16>) -> Result<Conversati
         let text = decode::string_text(raw).unwrap_or(std::borrow::Cow::Borrowed(raw.get()));
         text.trim().parse::<u32>().ok()
     });
-    Ok(ConversationsPage {
-        data: items.into_iter().map(decode_record).collect(),
+    Ok(Decoded {
+        data: items.into_iter().map(record).collect(),
         path,
         per_page,
         next_cursor,
         prev_cursor,
-        request_id: None,
     })
 }
 
@@ -302,7 +328,7 @@ fn cursor(raw: Option<&RawValue>) -> Result<Option<String>, String> {
 }
 
 /// Reads one record tolerantly (see [`AutocallsConversation`] for the rules).
-fn decode_record(raw: &RawValue) -> AutocallsConversation {
+pub(crate) fn decode_record(raw: &RawValue) -> AutocallsConversation {
     let mut notes = Vec::new();
     let mut c = AutocallsConversation {
         id: None,
