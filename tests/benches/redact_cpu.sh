@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# What the redactor, the body limit and the walk guard cost: CPU (user + system) of
+# `conversations list --provider autocalls --format ndjson` over every Autocalls record of one
+# sandbox (150,000 conversations: 100,000 Autocalls), for this tree's build and for an earlier
+# build (BEFORE, e.g. one built from the commit before the change), beside the bare reqwest ->
+# serde_json::Value loop (tests/benches/bare_ndjson.rs) on the same data in the same run.
+# Runs are interleaved; medians of RUNS are reported. Needs GNU time (/usr/bin/time).
+#
+#   git worktree add /tmp/before <commit> && (cd /tmp/before && cargo build --release -p conversations-cli)
+#   BEFORE=/tmp/before/target/release/conversations tests/benches/redact_cpu.sh
+set -euo pipefail
+RUNS=${RUNS:-9}
+SIZE=${SIZE:-150000}
+: "${BEFORE:?set BEFORE to the conversations binary to compare with}"
+cargo build --quiet --release -p conversations-cli
+cargo build --quiet --release -p conversations-tests --example bare_ndjson
+after=target/release/conversations
+bare=target/release/examples/bare_ndjson
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+"$after" sandbox serve --port 0 --size "$SIZE" --ready-file "$tmp/ready" >/dev/null &
+for _ in $(seq 1 6000); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
+AUTOCALLS_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["autocalls_base_url"])' "$tmp/ready")
+export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY=sandbox-autocalls-key
+
+cpu() { # name command...
+    local name=$1; shift
+    /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > "$tmp/out-$name"
+    awk '{ print $1 + $2 }' "$tmp/t" >> "$tmp/$name"
+    wc -l < "$tmp/out-$name" > "$tmp/lines-$name"
+}
+median() { sort -n "$tmp/$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+for _ in $(seq 1 "$RUNS"); do
+    cpu after "$after" list --provider autocalls --page-size 100 --format ndjson
+    cpu before "$BEFORE" list --provider autocalls --page-size 100 --format ndjson
+    cpu bare "$bare"
+done
+records=$(cat "$tmp/lines-after")
+[ "$records" = "$(cat "$tmp/lines-before")" ] && [ "$records" = "$(cat "$tmp/lines-bare")" ]
+python3 - "$records" "$(median after)" "$(median before)" "$(median bare)" <<'PY'
+import sys
+n, after, before, bare = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"CPU over {n:,} Autocalls records, median of runs:")
+print(f"  bare reqwest -> Value -> JSON lines  {bare:.3f} s")
+print(f"  list --format ndjson, before         {before:.3f} s   {before / bare:.2f}x bare")
+print(f"  list --format ndjson, after          {after:.3f} s   {after / bare:.2f}x bare")
+print(f"  after / before                       {after / before:.3f}")
+PY
