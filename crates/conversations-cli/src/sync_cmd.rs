@@ -245,7 +245,7 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
         _ => "ended",
     };
     format!(
-        "{}: {outcome}: {} records in {} {}: {} inserted, {} updated, {} unchanged, {} with notes, \
+        "{}: {outcome}: {} records in {} {}: {} inserted, {} updated, {} unchanged, {} with notes{}, \
          in {secs:.1}s ({rate:.0} records/s) into {target}",
         summary.key,
         c.records,
@@ -259,7 +259,18 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
         c.updated,
         c.unchanged,
         c.with_notes,
+        collisions(c),
     )
+}
+
+/// `, N key collisions …` when records of the run replaced another of their key with other
+/// bytes (the run's notice and the rows' notes say more); nothing otherwise.
+fn collisions(c: &RunCounts) -> String {
+    match c.collisions {
+        0 => String::new(),
+        1 => ", 1 key collision (the last record of the key kept)".to_owned(),
+        n => format!(", {n} key collisions (the last record of each key kept)"),
+    }
 }
 
 async fn status(store: &Store, target: &Target) -> ExitCode {
@@ -281,7 +292,7 @@ fn status_block(s: &StreamState) -> String {
     let none = "-";
     format!(
         "{key}\n  status      {status}\n  last run    started {started}, ended {ended}\n  \
-         counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes\n  \
+         counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes{shared}\n  \
          high-water  {hw}\n  resume      {resume}{message}",
         key = s.key,
         status = s.status,
@@ -293,6 +304,7 @@ fn status_block(s: &StreamState) -> String {
         upd = c.updated,
         unch = c.unchanged,
         notes = c.with_notes,
+        shared = collisions(c),
         hw = s.high_water.as_deref().unwrap_or(none),
         resume = s
             .resume
@@ -371,5 +383,53 @@ impl Observer for CliObserver {
 
     fn notice(&mut self, key: &StreamKey, text: &str) {
         self.println(&format!("{key}: {text}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_and_the_status_say_how_many_records_shared_a_key() {
+        let key = StreamKey::listing("autocalls", &ConversationQuery::new());
+        let mut counts = RunCounts {
+            records: 3,
+            pages: 1,
+            inserted: 2,
+            ..RunCounts::default()
+        };
+        let summary = |counts| Summary {
+            key: key.clone(),
+            counts,
+            duration: std::time::Duration::from_secs(1),
+            outcome: Outcome::Complete,
+            notices: Vec::new(),
+        };
+        let target: Target = "sqlite:c.db".parse().unwrap_or_else(|e| panic!("{e}"));
+        let line = summary_line(&summary(counts), &target);
+        assert!(line.contains("0 with notes, in"), "{line}");
+        counts.collisions = 1;
+        let line = summary_line(&summary(counts), &target);
+        assert!(
+            line.contains("0 with notes, 1 key collision (the last record of the key kept), in"),
+            "{line}"
+        );
+        let mut state = StreamState {
+            key: key.clone(),
+            resume: None,
+            high_water: None,
+            status: "complete".to_owned(),
+            started_at: None,
+            finished_at: None,
+            counts,
+            message: None,
+        };
+        state.counts.collisions = 2;
+        let block = status_block(&state);
+        assert!(
+            block.contains("0 with notes, 2 key collisions (the last record of each key kept)\n"),
+            "{block}"
+        );
     }
 }

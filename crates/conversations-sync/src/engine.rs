@@ -18,6 +18,15 @@
 //! increasing). Where it breaks, the floor is dropped: the walk goes on to the end (a full
 //! walk), and the run says so.
 //!
+//! ## Records that share a key
+//!
+//! A row's key is the provider's id as text, so two records of one run may map to one row
+//! with different bytes (an id sent as the number `5000001` and as the string `"5000001"`).
+//! The later one is written; the run counts it ([`RunCounts::collisions`]), says so in a
+//! notice (and the stream's saved message), and notes it on the row kept
+//! (`id`, `Found::DuplicateKey`, `NoteAction::Kept`). Identical bytes sent twice are no
+//! collision.
+//!
 //! ## Lookups
 //!
 //! A lookup stream (ids from a file) looks each distinct id up once through core's
@@ -32,13 +41,15 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use conversations_core::{
     Conversation, ConversationQuery, ConversationSource, Cursor, DEFAULT_LOOKUP_CONCURRENCY,
-    Error as SourceError, Lookup, Page, Position, paginate::WalkGuard,
+    DecodeNote, Documented, Error as SourceError, Found, Lookup, NoteAction, Page, Position,
+    paginate::WalkGuard,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use crate::collisions::Collisions;
 use crate::error::SyncError;
 use crate::row::{Row, time_text};
 use crate::source::SyncSource;
@@ -226,6 +237,8 @@ struct Run<'a> {
     began: bool,
     /// The batches committing now, oldest first, with their record counts.
     pending: std::collections::VecDeque<(u64, crate::store::Commit)>,
+    /// The run's keys, to find records that replace another of other bytes.
+    collisions: Collisions,
 }
 
 impl<'a> Run<'a> {
@@ -270,6 +283,7 @@ impl<'a> Run<'a> {
                 started: Instant::now(),
                 began: false,
                 pending: std::collections::VecDeque::new(),
+                collisions: Collisions::default(),
             },
             resume,
         ))
@@ -280,12 +294,26 @@ impl<'a> Run<'a> {
         self.notices.push(text);
     }
 
+    /// Takes the next record of the run. One whose key an earlier record of the run had,
+    /// with other bytes, is counted as a collision and noted (`id`, [`Found::DuplicateKey`],
+    /// [`NoteAction::Kept`]): it is the copy written (the last of a key in a batch, and
+    /// batches commit in order), so its row says it replaced another.
     fn add(&mut self, conversation: Conversation) {
         self.state.counts.records += 1;
         if conversation.has_notes() {
             self.state.counts.with_notes += 1;
         }
-        self.rows.push(Row::new(conversation, &self.name));
+        let mut row = Row::new(conversation, &self.name);
+        if self.collisions.differs(row.key(), row.fingerprint()) {
+            self.state.counts.collisions += 1;
+            row.note(DecodeNote::new(
+                "id",
+                Documented::String,
+                Found::DuplicateKey,
+                NoteAction::Kept,
+            ));
+        }
+        self.rows.push(row);
     }
 
     /// Whether the batch being gathered is full.
@@ -361,6 +389,11 @@ impl<'a> Run<'a> {
         if !self.rows.is_empty() {
             self.commit(resume).await?;
         }
+        let collided = (self.state.counts.collisions > 0)
+            .then(|| collision_notice(self.state.counts.collisions));
+        if let Some(text) = &collided {
+            self.notice(text.clone());
+        }
         self.state.status = match &outcome {
             Outcome::Complete => "complete",
             Outcome::Interrupted => "interrupted",
@@ -369,7 +402,11 @@ impl<'a> Run<'a> {
         .to_owned();
         self.state.finished_at = Some(time_text(&Utc::now()));
         if let Outcome::Failed(e) = &outcome {
-            self.state.message = Some(e.to_string());
+            // The error first; the collisions of what was committed still said.
+            self.state.message = Some(match &collided {
+                Some(text) => format!("{e}; {text}"),
+                None => e.to_string(),
+            });
         } else if !self.notices.is_empty() {
             self.state.message = Some(self.notices.join("; "));
         }
@@ -384,6 +421,21 @@ impl<'a> Run<'a> {
             outcome,
             notices: self.notices,
         })
+    }
+}
+
+/// What a run says of its records that replaced another of their key with other bytes (in
+/// its notices, and in the stream's saved message).
+fn collision_notice(n: u64) -> String {
+    if n == 1 {
+        "1 record shared a key with another record of this run whose bytes differ; the last \
+         one was kept (see its notes)"
+            .to_owned()
+    } else {
+        format!(
+            "{n} records shared a key with another record of this run whose bytes differ; the \
+             last one was kept (see their notes)"
+        )
     }
 }
 

@@ -35,6 +35,7 @@
 //! # }).unwrap();
 //! ```
 
+mod collisions;
 pub mod engine;
 pub mod error;
 pub mod row;

@@ -3,7 +3,7 @@
 //! decode notes as JSON text.
 
 use chrono::{DateTime, Utc};
-use conversations_core::{Conversation, Participant};
+use conversations_core::{Conversation, DecodeNote, Participant};
 use sha2::{Digest, Sha256};
 
 /// The key of a record without a provider id: `sha256:` and the hex digest of its raw bytes.
@@ -18,17 +18,36 @@ use sha2::{Digest, Sha256};
 /// with_id.id = Some("c-1".into());
 /// assert_eq!(conversations_sync::row_key(&with_id), "c-1");
 /// ```
+///
+/// The id is taken as text, whatever JSON type it was sent as: an id sent as the number
+/// `5000001` and one sent as the string `"5000001"` share a key (and so a row). A U+0000 in
+/// an id is U+FFFD in its key (PostgreSQL's `text` holds no NUL, and the key must be the same
+/// in both databases); the `id` column keeps the id as it was.
+///
+/// ```
+/// use conversations_core::{Conversation, RawJson};
+/// let mut c = Conversation::new("autocalls", RawJson::parse(r#"{"id":"a\u0000b"}"#).unwrap());
+/// c.id = Some("a\0b".into());
+/// assert_eq!(conversations_sync::row_key(&c), "a\u{fffd}b");
+/// ```
 pub fn row_key(conversation: &Conversation) -> String {
     match conversation.id.as_deref().filter(|id| !id.is_empty()) {
-        Some(id) => id.to_owned(),
-        None => format!("sha256:{}", hex_sha256(conversation.raw.get())),
+        Some(id) => id_key(id).unwrap_or_else(|| id.to_owned()),
+        None => format!("sha256:{}", hex(&Sha256::digest(conversation.raw.get()))),
     }
 }
 
-fn hex_sha256(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in digest {
+/// The key of an id holding U+0000 (each one as U+FFFD); `None` for any other id (its key is
+/// the id itself).
+fn id_key(id: &str) -> Option<String> {
+    id.as_bytes()
+        .contains(&0)
+        .then(|| id.replace('\0', "\u{fffd}"))
+}
+
+fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
+    for &byte in digest {
         out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
         out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
     }
@@ -72,11 +91,13 @@ pub(crate) const COLUMNS: [&str; 25] = [
 pub(crate) struct Row {
     source: std::sync::Arc<str>,
     conversation: Conversation,
-    /// `sha256:…` for a record without a provider id.
+    /// `sha256:…` for a record without a provider id (or the id with U+FFFD for each U+0000).
     derived_key: Option<String>,
     metadata: String,
     notes: Option<String>,
     raw_hash: String,
+    /// The first 8 bytes of the raw bytes' SHA-256: which of two records of one key differ.
+    fingerprint: u64,
 }
 
 /// One row's column values, borrowed from its [`Row`], in [`COLUMNS`] order.
@@ -99,6 +120,8 @@ pub(crate) struct Values<'a> {
     pub(crate) raw: &'a str,
     pub(crate) notes: Option<&'a str>,
     pub(crate) raw_hash: &'a str,
+    /// The notes `notes` is the JSON of (a store that has to add some starts from these).
+    pub(crate) decode_notes: &'a [DecodeNote],
 }
 
 /// The columns of one participant.
@@ -129,9 +152,12 @@ impl<'a> Person<'a> {
 impl Row {
     /// The row for `conversation`, filed under `source` (the provider's or an account's name).
     pub(crate) fn new(conversation: Conversation, source: &std::sync::Arc<str>) -> Self {
-        let raw_hash = hex_sha256(conversation.raw.get());
+        let digest = Sha256::digest(conversation.raw.get());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        let raw_hash = hex(&digest);
         let derived_key = match conversation.id.as_deref() {
-            Some(id) if !id.is_empty() => None,
+            Some(id) if !id.is_empty() => id_key(id),
             _ => Some(format!("sha256:{raw_hash}")),
         };
         let metadata = if conversation.metadata.is_empty() {
@@ -139,9 +165,7 @@ impl Row {
         } else {
             serde_json::to_string(&conversation.metadata).unwrap_or_else(|_| "{}".to_owned())
         };
-        let notes = (!conversation.notes.is_empty())
-            .then(|| serde_json::to_string(&conversation.notes).ok())
-            .flatten();
+        let notes = notes_json(&conversation.notes);
         Self {
             source: std::sync::Arc::clone(source),
             conversation,
@@ -149,7 +173,20 @@ impl Row {
             metadata,
             notes,
             raw_hash,
+            fingerprint: u64::from_be_bytes(first),
         }
+    }
+
+    /// Adds `note` to the row's notes.
+    pub(crate) fn note(&mut self, note: DecodeNote) {
+        self.conversation.notes.push(note);
+        self.notes = notes_json(&self.conversation.notes);
+    }
+
+    /// A 64-bit fingerprint of the raw bytes (from the SHA-256 `raw_hash` is the hex of):
+    /// two records of one key with different fingerprints differ.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The name the row is filed under.
@@ -189,8 +226,16 @@ impl Row {
             raw: c.raw.get(),
             notes: self.notes.as_deref(),
             raw_hash: &self.raw_hash,
+            decode_notes: &c.notes,
         }
     }
+}
+
+/// The notes column: the notes as JSON, `None` for none.
+fn notes_json(notes: &[DecodeNote]) -> Option<String> {
+    (!notes.is_empty())
+        .then(|| serde_json::to_string(notes).ok())
+        .flatten()
 }
 
 /// A timestamp as the text SQLite stores and compares: RFC 3339 in UTC.

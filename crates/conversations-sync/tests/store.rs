@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, MemorySource,
-    Page, RawJson, Result as SourceResult,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, DecodeNote,
+    Documented, Error, Found, MemorySource, NoteAction, Page, Participant, ParticipantRole,
+    RawJson, Result as SourceResult,
 };
 use conversations_sync::{
     Outcome, Quiet, Store, SyncError, SyncOptions, Target, sync_listing, sync_lookup,
@@ -418,6 +419,46 @@ impl Sql {
         }
     }
 
+    /// The row of `key`: its record as received (PostgreSQL: `coalesce(raw_text, raw::text)`,
+    /// the recovery the README gives), its notes, its customer name, and whether `raw_text`
+    /// is set (PostgreSQL: `raw` had characters replaced; SQLite has no such column).
+    async fn row(&self, key: &str) -> Stored {
+        match self {
+            Sql::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(
+                    "SELECT raw, notes, customer_name FROM conversations WHERE key = ?1",
+                    [key],
+                    |r| {
+                        Ok(Stored {
+                            raw: r.get(0)?,
+                            notes: notes(r.get::<_, Option<String>>(1)?),
+                            customer_name: r.get(2)?,
+                            raw_text: false,
+                        })
+                    },
+                )
+                .unwrap_or_else(|e| panic!("row {key:?}: {e}")),
+            Sql::Postgres(client) => {
+                let r = client
+                    .query_one(
+                        "SELECT coalesce(raw_text, raw::text), notes::text, customer_name,
+                                raw_text IS NOT NULL
+                         FROM conversations WHERE key = $1",
+                        &[&key],
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("row {key:?}: {e}"));
+                Stored {
+                    raw: r.get(0),
+                    notes: notes(r.get(1)),
+                    customer_name: r.get(2),
+                    raw_text: r.get(3),
+                }
+            }
+        }
+    }
+
     async fn keys(&self) -> Vec<String> {
         let query = "SELECT key FROM conversations ORDER BY key";
         match self {
@@ -438,6 +479,21 @@ impl Sql {
                 .collect(),
         }
     }
+}
+
+/// A row as read back by [`Sql::row`].
+#[derive(Debug)]
+struct Stored {
+    raw: String,
+    notes: Vec<String>,
+    customer_name: Option<String>,
+    raw_text: bool,
+}
+
+/// A notes column's JSON as the notes' display texts.
+fn notes(json: Option<String>) -> Vec<String> {
+    let notes: Vec<DecodeNote> = json.map_or_else(Vec::new, |j| serde_json::from_str(&j).unwrap());
+    notes.iter().map(ToString::to_string).collect()
 }
 
 /// Batches overlap (PostgreSQL writes two at once; SQLite has the next one built and
@@ -546,6 +602,148 @@ async fn nul_characters_do_not_stop_a_sync(db: Db) {
     )
     .await;
     assert_eq!(again.counts.inserted, 0);
+}
+
+/// Any string the JSON decoder accepts is stored in both databases. JSON allows a lone
+/// surrogate escape (`"\ud800"`) and `\u0000`, which PostgreSQL's `jsonb` refuses (and its
+/// `text` cannot hold U+0000): without care, such a record fails its batch on every run and
+/// nothing is stored. PostgreSQL gets U+FFFD in their place, the row's notes name each
+/// string replaced, and `raw_text` keeps the text as received; SQLite keeps everything as
+/// received (and the decoder's own note). Either way the record is recoverable byte for byte.
+async fn strings_postgresql_cannot_hold_do_not_stop_a_sync(db: Db) {
+    let store = db.open().await;
+    let sql = Sql::of(&db).await;
+    let postgres = matches!(sql, Sql::Postgres(_));
+    let surrogate_raw = r#"{"id":"sur-1","customer":{"name":"Ana\ud800"},"memo":"x\udc00y"}"#;
+    let nul_raw = r#"{"id":"nul-1","customer":{"name":"Ana\u0000Lee"},"transcript":[{"text":"ok"},{"text":"a\u0000"}]}"#;
+    let records = || {
+        // As the decoder leaves them: the lone surrogate of a field it reads is U+FFFD there,
+        // and noted; U+0000 is a character like any other.
+        let mut surrogate = record(Some("sur-1"), surrogate_raw);
+        surrogate.customer =
+            Some(Participant::new(ParticipantRole::Customer).with_name("Ana\u{fffd}"));
+        surrogate.notes.push(DecodeNote::new(
+            "customer.name",
+            Documented::String,
+            Found::LoneSurrogate,
+            NoteAction::Replaced,
+        ));
+        let mut nul = record(Some("nul-1"), nul_raw);
+        nul.customer = Some(Participant::new(ParticipantRole::Customer).with_name("Ana\0Lee"));
+        let plain = record(Some("plain-1"), r#"{"id":"plain-1"}"#);
+        vec![surrogate, nul, plain]
+    };
+    let first = sync(&store, records()).await;
+    assert_eq!(first.counts.inserted, 3, "{first:?}");
+    // Again: unchanged, the hash being of the bytes received, whatever was stored.
+    let again = sync(&store, records()).await;
+    assert_eq!((again.counts.inserted, again.counts.unchanged), (0, 3));
+
+    let surrogate = sql.row("sur-1").await;
+    assert_eq!(surrogate.raw, surrogate_raw, "recoverable byte for byte");
+    assert_eq!(surrogate.customer_name.as_deref(), Some("Ana\u{fffd}"));
+    let nul = sql.row("nul-1").await;
+    assert_eq!(nul.raw, nul_raw, "recoverable byte for byte");
+    let plain = sql.row("plain-1").await;
+    assert!(!plain.raw_text && plain.notes.is_empty());
+    let decoders = "customer.name (string with a lone surrogate, replaced by U+FFFD)";
+    if postgres {
+        assert!(surrogate.raw_text && nul.raw_text);
+        assert_eq!(
+            surrogate.notes,
+            [
+                decoders,
+                "memo (string with a lone surrogate, replaced by U+FFFD)"
+            ],
+            "the decoder's note once, and the string only the store replaced"
+        );
+        assert_eq!(nul.customer_name.as_deref(), Some("Ana\u{fffd}Lee"));
+        assert_eq!(
+            nul.notes,
+            [
+                "customer.name (string with U+0000, replaced by U+FFFD)",
+                "transcript.1.text (string with U+0000, replaced by U+FFFD)"
+            ]
+        );
+        // What jsonb holds: the same record, U+FFFD in place of each.
+        let Sql::Postgres(client) = &sql else {
+            unreachable!()
+        };
+        let row = client
+            .query_one(
+                "SELECT raw->'customer'->>'name', raw->>'memo' FROM conversations WHERE key = 'sur-1'",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "Ana\u{fffd}");
+        assert_eq!(row.get::<_, String>(1), "x\u{fffd}y");
+    } else {
+        assert_eq!(surrogate.notes, [decoders], "nothing more was replaced");
+        assert_eq!(
+            nul.customer_name.as_deref(),
+            Some("Ana\0Lee"),
+            "kept as received"
+        );
+        assert!(nul.notes.is_empty(), "{:?}", nul.notes);
+    }
+}
+
+/// Two records of one walk that map to one row (an id sent as the number `5000001` and as the
+/// string `"5000001"`) but differ in their bytes are never merged in silence: the run counts
+/// them and says so (summary, notices, `--status`), and the row kept — the last one — says so
+/// in its notes. The same bytes sent twice are no collision. Within one batch and across two.
+async fn records_sharing_a_key_are_reported(db: Db) {
+    let store = db.open().await;
+    let sql = Sql::of(&db).await;
+    let as_number = record(Some("5000001"), r#"{"id":5000001,"name":"Ana"}"#);
+    let as_string = record(Some("5000001"), r#"{"id":"5000001","name":"Ana"}"#);
+    let twice = record(Some("y"), r#"{"id":"y"}"#);
+    let other = record(Some("x"), r#"{"id":"x"}"#);
+    // Batches of two: [5000001, "5000001"], [y, y], [x].
+    let summary = sync(
+        &store,
+        vec![as_number, as_string, twice.clone(), twice, other.clone()],
+    )
+    .await;
+    assert_eq!(summary.counts.collisions, 1, "{summary:?}");
+    assert_eq!(summary.counts.inserted, 3, "{summary:?}");
+    let notice = "1 record shared a key with another record of this run whose bytes differ; \
+                  the last one was kept (see its notes)";
+    assert!(
+        summary.notices.iter().any(|n| n == notice),
+        "{:?}",
+        summary.notices
+    );
+    let state = &store.status().await.unwrap()[0];
+    assert_eq!(state.counts.collisions, 1);
+    assert!(
+        state.message.as_deref().is_some_and(|m| m.contains(notice)),
+        "{:?}",
+        state.message
+    );
+    let kept = sql.row("5000001").await;
+    let raw: serde_json::Value = serde_json::from_str(&kept.raw).unwrap();
+    assert_eq!(raw["id"], "5000001", "the later record is the one kept");
+    assert_eq!(
+        kept.notes,
+        ["id (key shared with another record of the walk; this one kept)"]
+    );
+    assert!(sql.row("y").await.notes.is_empty(), "the same bytes twice");
+
+    // A later run, the two records in different batches: [k, x], [k'].
+    let k1 = record(Some("k"), r#"{"id":"k","v":1}"#);
+    let k2 = record(Some("k"), r#"{"id":"k","v":2}"#);
+    let summary = sync(&store, vec![k1, other, k2]).await;
+    assert_eq!(summary.counts.collisions, 1, "{summary:?}");
+    let kept = sql.row("k").await;
+    let raw: serde_json::Value = serde_json::from_str(&kept.raw).unwrap();
+    assert_eq!(raw["v"], 2, "the later record is the one kept");
+    assert_eq!(
+        kept.notes,
+        ["id (key shared with another record of the walk; this one kept)"]
+    );
+    assert_eq!(store.status().await.unwrap()[0].counts.collisions, 1);
 }
 
 /// A record listed twice, in two consecutive batches (in swapped order: a listing that
@@ -672,6 +870,8 @@ both!(
     failure_commits_and_resumes,
     lookup_failure_commits_and_resumes_each_id_once,
     nul_characters_do_not_stop_a_sync,
+    strings_postgresql_cannot_hold_do_not_stop_a_sync,
+    records_sharing_a_key_are_reported,
     a_record_listed_in_two_batches,
     batches_start_small_and_the_last_rows_commit_beside_the_others,
 );

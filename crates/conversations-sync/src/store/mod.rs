@@ -114,6 +114,11 @@ pub struct RunCounts {
     pub unchanged: u64,
     /// Records with decode notes (fields off their documented types).
     pub with_notes: u64,
+    /// Records that had the key of an earlier record of the run, with other bytes (an id
+    /// sent once as a number and once as a string, a record changed between pages): the
+    /// later one replaced the earlier in the row, and its notes say so
+    /// ([`Found::DuplicateKey`](conversations_core::Found::DuplicateKey)).
+    pub collisions: u64,
 }
 
 /// What one batch did to the table.
@@ -220,7 +225,7 @@ enum Backend {
 }
 
 /// The schema version this build migrates to.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// A stream's lock, held until dropped (or the process dies: the OS or the server releases it).
 pub struct StreamLock {
@@ -332,22 +337,24 @@ impl Store {
 /// Every stream's state, in [`StreamState`]'s order of fields (the same SQL for both backends).
 pub(crate) const STATUS_SQL: &str = "SELECT source, query, resume, high_water, last_status,
         last_started_at, last_finished_at, last_records, last_pages, last_inserted,
-        last_updated, last_unchanged, last_with_notes, last_message
+        last_updated, last_unchanged, last_with_notes, last_message, last_collisions
     FROM sync_streams ORDER BY source, query";
 
-/// Saves one stream's state: `$1` … `$14` in [`STATUS_SQL`]'s order (SQLite numbers `$n`
+/// Saves one stream's state: `$1` … `$15` in [`STATUS_SQL`]'s order (SQLite numbers `$n`
 /// parameters in order of appearance, as PostgreSQL does).
 pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_streams (source, query, resume,
         high_water, last_status, last_started_at, last_finished_at, last_records, last_pages,
-        last_inserted, last_updated, last_unchanged, last_with_notes, last_message)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        last_inserted, last_updated, last_unchanged, last_with_notes, last_message,
+        last_collisions)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
     ON CONFLICT (source, query) DO UPDATE SET
         resume = excluded.resume, high_water = excluded.high_water,
         last_status = excluded.last_status, last_started_at = excluded.last_started_at,
         last_finished_at = excluded.last_finished_at, last_records = excluded.last_records,
         last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
         last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
-        last_with_notes = excluded.last_with_notes, last_message = excluded.last_message";
+        last_with_notes = excluded.last_with_notes, last_message = excluded.last_message,
+        last_collisions = excluded.last_collisions";
 
 /// A batch's transaction, running.
 pub(crate) type Commit = futures::future::BoxFuture<'static, Result<Written, SyncError>>;

@@ -13,6 +13,7 @@ use crate::target::PostgresUrl;
 
 mod batch;
 mod payload;
+mod repair;
 
 /// The migrations, in order: `(version, what, SQL)`.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -99,6 +100,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         // B-tree's cost to keep up on every insert, a tenth of a sync's server time.
         "DROP INDEX conversations_created_at;
          CREATE INDEX conversations_created_at ON conversations USING brin (created_at);",
+    ),
+    (
+        5,
+        "conversations.raw_text: the record's text as received, where jsonb could not hold it",
+        // jsonb refuses `\u0000` and lone surrogate escapes (`\ud800`), which JSON allows:
+        // such a record's `raw` gets `\ufffd` in their place, and this column the text as
+        // received (NULL for every other row: `coalesce(raw_text, raw::text)`).
+        "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS raw_text text;",
+    ),
+    (
+        6,
+        "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
+        "ALTER TABLE sync_streams
+             ADD COLUMN IF NOT EXISTS last_collisions bigint NOT NULL DEFAULT 0;",
     ),
 ];
 
@@ -297,6 +312,7 @@ impl PgStore {
                         updated: n(10),
                         unchanged: n(11),
                         with_notes: n(12),
+                        collisions: n(14),
                     },
                     message: r.get(13),
                 }

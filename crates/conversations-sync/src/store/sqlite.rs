@@ -82,6 +82,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "",
     ),
     (4, "(PostgreSQL only: a BRIN index on created_at)", ""),
+    (
+        5,
+        "(PostgreSQL only: conversations.raw_text; SQLite keeps the text as received in raw)",
+        "",
+    ),
+    (
+        6,
+        "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
+        "ALTER TABLE sync_streams ADD COLUMN last_collisions INTEGER NOT NULL DEFAULT 0;",
+    ),
 ];
 
 pub(super) struct SqliteStore {
@@ -247,6 +257,7 @@ impl SqliteStore {
                             updated: n(10)?,
                             unchanged: n(11)?,
                             with_notes: n(12)?,
+                            collisions: n(14)?,
                         },
                         message: r.get(13)?,
                     })
@@ -462,6 +473,7 @@ fn save_state(
         n(counts.unchanged),
         n(counts.with_notes),
         state.message,
+        n(counts.collisions),
     ])?;
     Ok(())
 }

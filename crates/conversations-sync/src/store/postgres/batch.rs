@@ -23,9 +23,9 @@ use tokio_postgres::{Client, Statement, Transaction};
 
 use super::super::{RunCounts, StreamState, Written, plus};
 use super::db_error;
-use super::payload::{self, EncodeError, Shape, TYPES};
+use super::payload::{self, COLUMNS, EncodeError, Shape, TYPES};
 use crate::error::SyncError;
-use crate::row::{COLUMNS, Row};
+use crate::row::Row;
 use crate::target::PostgresUrl;
 
 /// The temporary table rows already known are copied into (per connection, emptied at each
@@ -476,6 +476,7 @@ async fn save_state(
             &n(counts.unchanged),
             &n(counts.with_notes),
             &state.message,
+            &n(counts.collisions),
         ],
     )
     .await?;

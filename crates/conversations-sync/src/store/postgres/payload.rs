@@ -7,15 +7,36 @@
 //! -1 at the end). Each value is written straight in its type's binary form — the same bytes
 //! the driver's own `ToSql` writes (a test holds the two together), without its per-value
 //! type checks and dynamic calls: this encoding is a sixth of a sync's client time otherwise.
+//!
+//! What PostgreSQL cannot hold (U+0000 anywhere, a lone surrogate escape in JSON) is
+//! replaced by U+FFFD, the received text kept in `raw_text` and the row noted: see
+//! [`repair`].
+
+use std::borrow::Cow;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use conversations_core::decode::replace_escapes;
 use tokio_postgres::types::Type;
 
+use super::repair::{self, Changed};
 use crate::row::{Row, Values};
 
-/// The column types of [`COLUMNS`](crate::row::COLUMNS), the JSON columns as `jsonb`.
-pub(super) const TYPES: [Type; 25] = [
+/// The columns a batch is copied as: the row's [`COLUMNS`](crate::row::COLUMNS), then
+/// `raw_text` (the record's text as received, where `raw` could not hold it; migration 5).
+pub(super) const COLUMNS: [&str; 26] = {
+    let mut out = [""; 26];
+    let mut i = 0;
+    while i < crate::row::COLUMNS.len() {
+        out[i] = crate::row::COLUMNS[i];
+        i += 1;
+    }
+    out[25] = "raw_text";
+    out
+};
+
+/// The column types of [`COLUMNS`], the JSON columns as `jsonb`.
+pub(super) const TYPES: [Type; 26] = [
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -41,15 +62,15 @@ pub(super) const TYPES: [Type; 25] = [
     Type::JSONB,
     Type::JSONB,
     Type::TEXT,
+    Type::TEXT,
 ];
 
 /// What a batch is copied as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Shape {
-    /// Straight into `conversations`: [`COLUMNS`](crate::row::COLUMNS), then `first_seen`
-    /// and `last_seen`.
+    /// Straight into `conversations`: [`COLUMNS`], then `first_seen` and `last_seen`.
     Table(DateTime<Utc>),
-    /// Into the temporary table: [`COLUMNS`](crate::row::COLUMNS) only.
+    /// Into the temporary table: [`COLUMNS`] only.
     Staging,
 }
 
@@ -62,7 +83,7 @@ pub(super) fn encode(rows: &[Row], shape: Shape) -> Result<Bytes, EncodeError> {
         Shape::Table(now) => Some(micros(&now)?),
         Shape::Staging => None,
     };
-    let fields: i16 = if seen.is_some() { 27 } else { 25 };
+    let fields: i16 = if seen.is_some() { 28 } else { 26 };
     for row in rows {
         let v = row.values();
         out.buf.extend_from_slice(&fields.to_be_bytes());
@@ -88,24 +109,36 @@ impl CopyData {
         }
     }
 
-    /// One row's [`COLUMNS`](crate::row::COLUMNS), in the order and types of [`TYPES`].
+    /// One row's [`COLUMNS`], in the order and types of [`TYPES`].
+    ///
+    /// Every text column is checked for U+0000 (a byte compare) and every JSON value for
+    /// escapes PostgreSQL refuses (one scan for a backslash, the escapes found looked at):
+    /// a row with neither is written as it is, its notes as they are.
     fn row(&mut self, v: &Values<'_>) -> Result<(), EncodeError> {
-        self.text(Some(v.source))?;
-        self.text(Some(v.key))?;
-        self.text(Some(v.provider))?;
-        self.text(v.id)?;
-        self.text(v.external_id)?;
-        self.text(v.channel)?;
-        self.text(v.agent.role)?;
-        self.text(v.agent.id)?;
-        self.text(v.agent.external_id)?;
-        self.text(v.agent.name)?;
-        self.text(v.customer.id)?;
-        self.text(v.customer.external_id)?;
-        self.text(v.customer.name)?;
-        self.text(v.customer.phone)?;
-        self.text(v.business.id)?;
-        self.text(v.business.phone)?;
+        let texts = [
+            Some(v.source),
+            Some(v.key),
+            Some(v.provider),
+            v.id,
+            v.external_id,
+            v.channel,
+            v.agent.role,
+            v.agent.id,
+            v.agent.external_id,
+            v.agent.name,
+            v.customer.id,
+            v.customer.external_id,
+            v.customer.name,
+            v.customer.phone,
+            v.business.id,
+            v.business.phone,
+        ];
+        let mut changed = Changed::default();
+        for (i, text) in texts.into_iter().enumerate() {
+            if self.text(text)? {
+                changed.columns |= 1 << i;
+            }
+        }
         self.fixed(v.message_count.map(i64::to_be_bytes));
         self.fixed(v.total_cost.map(f64::to_be_bytes));
         self.fixed(v.ai_enabled.map(|b| [u8::from(b)]));
@@ -113,10 +146,27 @@ impl CopyData {
         self.fixed(created.map(i64::to_be_bytes));
         let updated = v.updated_at.as_ref().map(micros).transpose()?;
         self.fixed(updated.map(i64::to_be_bytes));
-        self.jsonb(Some(v.metadata))?;
-        self.jsonb(Some(v.raw))?;
-        self.jsonb(v.notes)?;
-        self.text(Some(v.raw_hash))
+        let metadata = replace_escapes(v.metadata, true);
+        let raw = replace_escapes(v.raw, true);
+        changed.metadata = metadata.is_some();
+        changed.raw = raw.is_some();
+        let notes: Option<Cow<'_, str>> = if changed.any() {
+            Some(Cow::Owned(repair::notes(v, changed)))
+        } else {
+            v.notes.map(Cow::Borrowed)
+        };
+        // A note's path may hold U+0000 too (a key of the record).
+        let notes = notes.map(|n| match replace_escapes(&n, true) {
+            Some(fixed) => Cow::Owned(fixed),
+            None => n,
+        });
+        self.jsonb(Some(metadata.as_deref().unwrap_or(v.metadata)))?;
+        self.jsonb(Some(raw.as_deref().unwrap_or(v.raw)))?;
+        self.jsonb(notes.as_deref())?;
+        self.text(Some(v.raw_hash))?;
+        // The text as received (valid JSON: an escape is ASCII, so no NUL byte in it).
+        self.text(changed.raw.then_some(v.raw))?;
+        Ok(())
     }
 
     fn null(&mut self) {
@@ -134,24 +184,27 @@ impl CopyData {
         }
     }
 
-    /// `text`: the UTF-8 bytes, a NUL character as U+FFFD (PostgreSQL stores no NUL).
-    fn text(&mut self, value: Option<&str>) -> Result<(), EncodeError> {
+    /// `text`: the UTF-8 bytes, a NUL character as U+FFFD (PostgreSQL stores no NUL);
+    /// whether one was replaced.
+    fn text(&mut self, value: Option<&str>) -> Result<bool, EncodeError> {
         let Some(text) = value else {
             self.null();
-            return Ok(());
+            return Ok(false);
         };
         let at = self.open();
-        if text.as_bytes().contains(&0) {
+        let nul = text.as_bytes().contains(&0);
+        if nul {
             self.buf
                 .extend_from_slice(text.replace('\0', "\u{fffd}").as_bytes());
         } else {
             self.buf.extend_from_slice(text.as_bytes());
         }
-        self.close(at)
+        self.close(at)?;
+        Ok(nul)
     }
 
-    /// `jsonb`: version 1, then the JSON text, a `\u0000` escape as `\ufffd` (PostgreSQL's
-    /// `jsonb` refuses `\u0000`; the row's `raw_hash` still covers the bytes received).
+    /// `jsonb`: version 1, then the JSON text (which the caller has rid of escapes `jsonb`
+    /// refuses).
     fn jsonb(&mut self, value: Option<&str>) -> Result<(), EncodeError> {
         let Some(json) = value else {
             self.null();
@@ -159,12 +212,7 @@ impl CopyData {
         };
         let at = self.open();
         self.buf.push(1);
-        // Escapes are only inside strings, and a backslash only in an escape.
-        if json.as_bytes().contains(&b'\\') {
-            without_nul_escapes(&mut self.buf, json.as_bytes());
-        } else {
-            self.buf.extend_from_slice(json.as_bytes());
-        }
+        self.buf.extend_from_slice(json.as_bytes());
         self.close(at)
     }
 
@@ -180,27 +228,6 @@ impl CopyData {
             .map_err(|_| EncodeError("a value over 2 GiB".to_owned()))?;
         self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
         Ok(())
-    }
-}
-
-/// Appends `json` with every `\u0000` escape written `\ufffd`; every other byte is kept
-/// (an escaped backslash before `u0000` is no NUL).
-fn without_nul_escapes(out: &mut Vec<u8>, json: &[u8]) {
-    let mut i = 0;
-    while i < json.len() {
-        if json[i] == b'\\' && i + 1 < json.len() {
-            let len = if json[i + 1] == b'u' { 6 } else { 2 };
-            let end = (i + len).min(json.len());
-            if &json[i + 1..end] == b"u0000" {
-                out.extend_from_slice(b"\\ufffd");
-            } else {
-                out.extend_from_slice(&json[i..end]);
-            }
-            i = end;
-        } else {
-            out.push(json[i]);
-            i += 1;
-        }
     }
 }
 
@@ -272,7 +299,9 @@ mod tests {
         for row in rows {
             let v = row.values();
             let (metadata, raw, notes) = (Jsonb(v.metadata), Jsonb(v.raw), v.notes.map(Jsonb));
-            let values: [&(dyn ToSql + Sync); 25] = [
+            // Received text that jsonb holds as it is: no `raw_text`.
+            let raw_text: Option<&str> = None;
+            let values: [&(dyn ToSql + Sync); 26] = [
                 &v.source,
                 &v.key,
                 &v.provider,
@@ -298,8 +327,9 @@ mod tests {
                 &raw,
                 &notes,
                 &v.raw_hash,
+                &raw_text,
             ];
-            buf.put_i16(if now.is_some() { 27 } else { 25 });
+            buf.put_i16(if now.is_some() { 28 } else { 26 });
             for (value, ty) in values.iter().zip(&TYPES) {
                 field(&mut buf, *value, ty);
             }
@@ -377,13 +407,6 @@ mod tests {
         }
     }
 
-    fn jsonb_of(json: &str) -> String {
-        let mut copy = CopyData::with_capacity(0);
-        copy.jsonb(Some(json)).unwrap();
-        assert_eq!(copy.buf[4], 1, "version 1");
-        String::from_utf8(copy.buf[5..].to_vec()).unwrap()
-    }
-
     fn text_of(text: &str) -> String {
         let mut copy = CopyData::with_capacity(0);
         copy.text(Some(text)).unwrap();
@@ -392,16 +415,202 @@ mod tests {
         String::from_utf8(copy.buf[4..].to_vec()).unwrap()
     }
 
+    /// One row's values as the server reads them from the staging `COPY`: by column name,
+    /// text (a `jsonb` value without its version byte), `None` for NULL.
+    fn copied(row: &Row) -> std::collections::HashMap<&'static str, Option<String>> {
+        let data = encode(std::slice::from_ref(row), Shape::Staging).unwrap();
+        let mut at = 19;
+        let take = |at: &mut usize, n: usize| {
+            let bytes = &data[*at..*at + n];
+            *at += n;
+            bytes
+        };
+        let count = i16::from_be_bytes(take(&mut at, 2).try_into().unwrap());
+        assert_eq!(count as usize, COLUMNS.len());
+        let mut values = std::collections::HashMap::new();
+        for (column, ty) in COLUMNS.iter().zip(&TYPES) {
+            let len = i32::from_be_bytes(take(&mut at, 4).try_into().unwrap());
+            let value = (len >= 0).then(|| take(&mut at, len as usize).to_vec());
+            let text = match (value, ty) {
+                (Some(v), t) if *t == Type::JSONB => {
+                    assert_eq!(v[0], 1, "jsonb version 1");
+                    Some(String::from_utf8(v[1..].to_vec()).unwrap())
+                }
+                (Some(v), t) if *t == Type::TEXT => Some(String::from_utf8(v).unwrap()),
+                (Some(_), _) => Some("(binary)".to_owned()),
+                (None, _) => None,
+            };
+            values.insert(*column, text);
+        }
+        assert_eq!(&data[at..], (-1i16).to_be_bytes(), "one row, then the end");
+        values
+    }
+
+    fn notes_of(values: &std::collections::HashMap<&str, Option<String>>) -> Vec<String> {
+        let notes: Vec<conversations_core::DecodeNote> =
+            serde_json::from_str(values["notes"].as_deref().unwrap_or("[]")).unwrap();
+        notes.iter().map(ToString::to_string).collect()
+    }
+
     #[test]
     fn nul_characters_become_replacement_characters_and_nothing_else_changes() {
         assert_eq!(text_of("Ana\0Lee"), "Ana\u{fffd}Lee");
         assert_eq!(text_of("Ana Lee"), "Ana Lee");
+        let raw = r#"{"a":"x\u0000y","b":"\\u0000","c":"\u00e9\n"}"#;
+        let mut c = Conversation::new("autocalls", RawJson::parse(raw).unwrap());
+        c.id = Some("c-1".into());
+        let values = copied(&Row::new(c, &"autocalls".into()));
         assert_eq!(
-            jsonb_of(r#"{"a":"x\u0000y","b":"\\u0000","c":"\u00e9\n"}"#),
-            r#"{"a":"x\ufffdy","b":"\\u0000","c":"\u00e9\n"}"#,
+            values["raw"].as_deref(),
+            Some(r#"{"a":"x\ufffdy","b":"\\u0000","c":"\u00e9\n"}"#),
             "an escaped backslash before u0000 is no NUL"
         );
-        assert_eq!(jsonb_of(r#"{"a":1}"#), r#"{"a":1}"#);
+        assert_eq!(
+            values["raw_text"].as_deref(),
+            Some(raw),
+            "the text as received"
+        );
+        assert_eq!(
+            notes_of(&values),
+            ["a (string with U+0000, replaced by U+FFFD)"]
+        );
+    }
+
+    #[test]
+    fn a_record_postgresql_holds_as_it_is_is_written_as_it_is() {
+        let raw = r#"{"id":"c-1","name":"\u00e9\"\\","emoji":"\ud83d\ude00"}"#;
+        let mut c = Conversation::new("autocalls", RawJson::parse(raw).unwrap());
+        c.id = Some("c-1".into());
+        let values = copied(&Row::new(c, &"autocalls".into()));
+        assert_eq!(values["raw"].as_deref(), Some(raw));
+        assert_eq!(values["raw_text"], None);
+        assert_eq!(values["notes"], None);
+    }
+
+    #[test]
+    fn lone_surrogates_and_nul_characters_are_replaced_and_noted_once() {
+        let raw = r#"{"id":"c-1","customer":{"name":"Ana\u0000Lee"},"memo":"\ud800",
+            "list":["\udc00x"]}"#;
+        let mut c = Conversation::new("autocalls", RawJson::parse(raw).unwrap());
+        c.id = Some("c-1".into());
+        c.customer = Some(Participant::new(ParticipantRole::Customer).with_name("Ana\0Lee"));
+        // The decoder's note on a field it read, already there: not written twice.
+        c.notes.push(conversations_core::DecodeNote::new(
+            "memo",
+            conversations_core::Documented::String,
+            conversations_core::Found::LoneSurrogate,
+            conversations_core::NoteAction::Replaced,
+        ));
+        c.metadata
+            .insert("note".into(), serde_json::json!("a\u{0}b"));
+        let values = copied(&Row::new(c, &"autocalls".into()));
+        assert_eq!(values["customer_name"].as_deref(), Some("Ana\u{fffd}Lee"));
+        assert_eq!(
+            values["metadata"].as_deref(),
+            Some(r#"{"note":"a\ufffdb"}"#)
+        );
+        assert_eq!(
+            values["raw"].as_deref(),
+            Some(
+                r#"{"id":"c-1","customer":{"name":"Ana\ufffdLee"},"memo":"\ufffd",
+            "list":["\ufffdx"]}"#
+            )
+        );
+        assert_eq!(values["raw_text"].as_deref(), Some(raw));
+        assert_eq!(
+            notes_of(&values),
+            [
+                "memo (string with a lone surrogate, replaced by U+FFFD)",
+                "list.0 (string with a lone surrogate, replaced by U+FFFD)",
+                "customer.name (string with U+0000, replaced by U+FFFD)",
+            ],
+            "the raw record's paths explain the column and the metadata"
+        );
+    }
+
+    #[test]
+    fn a_nul_the_raw_record_does_not_explain_is_noted_under_its_column() {
+        let mut c = Conversation::new("autocalls", RawJson::parse(r#"{"id":"c-1"}"#).unwrap());
+        c.id = Some("c-1".into());
+        c.agent = Some(Participant::new(ParticipantRole::HumanAgent).with_name("A\0"));
+        c.metadata.insert("k".into(), serde_json::json!("\u{0}"));
+        let values = copied(&Row::new(c, &"autocalls".into()));
+        assert_eq!(values["raw_text"], None, "raw is as received");
+        assert_eq!(
+            notes_of(&values),
+            [
+                "agent_name (string with U+0000, replaced by U+FFFD)",
+                "metadata (string with U+0000, replaced by U+FFFD)",
+            ]
+        );
+    }
+
+    #[test]
+    fn past_the_most_named_strings_one_note_on_raw_stands_for_the_rest() {
+        let items: Vec<String> = (0..repair::MOST_NAMED + 3)
+            .map(|_| r#""\u0000""#.to_owned())
+            .collect();
+        let raw = format!(r#"{{"items":[{}]}}"#, items.join(","));
+        let c = Conversation::new("autocalls", RawJson::parse(&raw).unwrap());
+        let notes = notes_of(&copied(&Row::new(c, &"autocalls".into())));
+        assert_eq!(notes.len(), repair::MOST_NAMED + 1);
+        assert_eq!(notes[0], "items.0 (string with U+0000, replaced by U+FFFD)");
+        assert_eq!(
+            notes[repair::MOST_NAMED],
+            "raw (string with U+0000, replaced by U+FFFD)"
+        );
+    }
+
+    /// JSON text with strings drawn from characters that include U+0000, `§` and `¤` written
+    /// as the escapes `\ud800` and `\udc00` (lone, or a pair when next to each other).
+    fn odd_json() -> impl Strategy<Value = String> {
+        let string = "[a-z\u{0}§¤\\\\\"é ]{0,6}";
+        let leaf = prop_oneof![
+            string.prop_map(serde_json::Value::String),
+            any::<i32>().prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 16, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map(string, inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        });
+        proptest::collection::btree_map("[a-z§\u{0}]{1,4}", value, 0..5).prop_map(|m| {
+            serde_json::Value::Object(m.into_iter().collect())
+                .to_string()
+                .replace('§', "\\ud800")
+                .replace('¤', "\\udc00")
+        })
+    }
+
+    proptest! {
+        /// Whatever the strings hold, what is copied is what PostgreSQL takes: `raw` is the
+        /// received text with exactly the escapes it refuses replaced, `raw_text` the
+        /// received text exactly when `raw` is not, no text value holds U+0000, and the
+        /// notes name what was replaced.
+        #[test]
+        fn whatever_the_strings_hold_postgresql_can_take_the_row(raw in odd_json(), name in "[a-z\u{0}]{0,4}") {
+            let mut c = Conversation::new("autocalls", RawJson::parse(&raw).unwrap());
+            c.customer = Some(Participant::new(ParticipantRole::Customer).with_name(name.clone()));
+            let values = copied(&Row::new(c, &"autocalls".into()));
+            let expected = replace_escapes(&raw, true);
+            let stored = values["raw"].clone().unwrap();
+            prop_assert_eq!(&stored, expected.as_deref().unwrap_or(&raw));
+            prop_assert_eq!(replace_escapes(&stored, true), None, "nothing left to refuse");
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&stored).is_ok());
+            prop_assert_eq!(values["raw_text"].as_deref(), expected.is_some().then_some(raw.as_str()));
+            for value in values.values().flatten() {
+                prop_assert!(!value.contains('\0'));
+            }
+            let notes = notes_of(&values);
+            prop_assert_eq!(notes.is_empty(), expected.is_none() && !name.contains('\0'));
+            if expected.is_some() {
+                let named = repair::bad_strings(&raw);
+                prop_assert!(!named.is_empty());
+                prop_assert!(notes.len() <= 2 * (repair::MOST_NAMED + 1));
+            }
+        }
     }
 
     #[test]
