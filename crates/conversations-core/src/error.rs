@@ -11,7 +11,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// How many characters of a response body a [`Error::Decode`] keeps.
-pub const SNIPPET_CHARS: usize = 200;
+pub const SNIPPET_CHARS: usize = 100;
+
+/// How many characters of any one text a server sent (a message, a code, a request id) an
+/// error's message quotes; the rest is cut, marked `…`.
+pub const QUOTE_CHARS: usize = 100;
+
+/// How many of a provider's field errors an error's message shows.
+pub const QUOTE_FIELDS: usize = 5;
 
 /// What a provider said about a failed request: status, code, message, request id.
 ///
@@ -127,25 +134,34 @@ impl ApiErrorDetails {
 }
 
 impl fmt::Display for ApiErrorDetails {
+    /// One line; each text the provider sent is cut to [`QUOTE_CHARS`] characters and at most
+    /// [`QUOTE_FIELDS`] field errors are shown (the struct keeps them whole).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         if let Some(code) = &self.code {
-            write!(f, ", code {}", one_line(code))?;
+            write!(f, ", code {}", quote(code))?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, ", request id {}", one_line(id))?;
+            write!(f, ", request id {}", quote(id))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {}", one_line(message))?;
+            write!(f, ": {}", quote(message))?;
         }
         if !self.field_errors.is_empty() {
-            let fields: Vec<String> = self
+            let mut fields: Vec<String> = self
                 .field_errors
                 .iter()
+                .take(QUOTE_FIELDS)
                 .map(|(field, messages)| {
-                    format!("{}: {}", one_line(field), one_line(&messages.join("; ")))
+                    format!("{}: {}", quote(field), quote(&messages.join("; ")))
                 })
                 .collect();
+            if self.field_errors.len() > QUOTE_FIELDS {
+                fields.push(format!(
+                    "and {} more fields",
+                    self.field_errors.len() - QUOTE_FIELDS
+                ));
+            }
             write!(f, " ({})", fields.join("; "))?;
         }
         Ok(())
@@ -672,6 +688,15 @@ impl Error {
             self,
             Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport { .. }
         )
+    }
+}
+
+/// A server's text as an error message quotes it: at most [`QUOTE_CHARS`] characters, on one
+/// line.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        Some((cut, _)) => one_line(&format!("{}…", &text[..cut])),
+        None => one_line(text),
     }
 }
 

@@ -609,9 +609,9 @@ async fn walk(
         let next = page.next.clone();
         // The same guard as core's walks: a cursor followed before, pages that bring nothing
         // new, a cursor that cannot be sent end the walk (what came before stays committed).
-        let keys = page.items[offset..]
-            .iter()
-            .map(|c| c.id.as_deref().unwrap_or_else(|| c.raw.get()));
+        // A record counts as new by its bytes, not its id: one sent again with other bytes
+        // is not skipped, and the collision check reports it.
+        let keys = page.items[offset..].iter().map(|c| c.raw.get());
         match guard.page(keys, next.as_ref()) {
             Ok(true) => {}
             // Nothing new: its records were all taken already; on to the next page.
