@@ -39,6 +39,30 @@ impl PostgresUrl {
     }
 }
 
+impl PostgresUrl {
+    /// The transport's [`Redactor`](conversations_transport::Redactor) for this URL's password
+    /// (in the URL's user part or a `?password=` parameter): database errors go through it.
+    ///
+    /// ```
+    /// use conversations_sync::Target;
+    /// let Ok(Target::Postgres(url)) = "postgres://sync:hunter2-pw@db/crm".parse::<Target>() else { panic!() };
+    /// assert_eq!(url.redactor().redact("auth failed for hunter2-pw"), "auth failed for ***");
+    /// ```
+    pub fn redactor(&self) -> conversations_transport::Redactor {
+        let mut redactor = conversations_transport::Redactor::new();
+        if let Some(password) = self.0.password() {
+            let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+            redactor = redactor.secret(password).secret(&decoded);
+        }
+        for (key, value) in self.0.query_pairs() {
+            if key == "password" {
+                redactor = redactor.secret(&value);
+            }
+        }
+        redactor
+    }
+}
+
 impl fmt::Display for PostgresUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut shown = self.0.clone();

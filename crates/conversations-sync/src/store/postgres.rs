@@ -4,6 +4,7 @@
 //! a connection of its own, so the server drops it when the holder dies; the holder's host,
 //! pid and start time sit in `sync_locks` for the next contender to read.
 
+use conversations_transport::Redactor;
 use tokio_postgres::{Client, NoTls};
 
 use super::{Holder, RunCounts, StreamKey, StreamState};
@@ -149,22 +150,25 @@ impl PgLock {
 
 fn db_error(url: &PostgresUrl, doing: &'static str) -> impl Fn(tokio_postgres::Error) -> SyncError {
     let target = url.to_string();
+    let redactor = url.redactor();
     move |e| SyncError::Database {
         target: target.clone(),
         doing,
-        message: pg_message(&e),
+        message: pg_message(&redactor, &e),
     }
 }
 
-/// The server's message (with its detail) when there is one, else the driver's.
-fn pg_message(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
+/// The server's message (with its detail) when there is one, else the driver's; never the
+/// password, whatever either echoes.
+fn pg_message(redactor: &Redactor, e: &tokio_postgres::Error) -> String {
+    let message = match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{} ({detail})", db.message()),
             None => db.message().to_owned(),
         },
         None => e.to_string(),
-    }
+    };
+    redactor.redact_string(message)
 }
 
 async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, SyncError> {
@@ -172,7 +176,7 @@ async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, Sync
         .await
         .map_err(|e| SyncError::Connect {
             target: url.to_string(),
-            message: pg_message(&e),
+            message: pg_message(&url.redactor(), &e),
         })?;
     tokio::spawn(async move {
         // The connection ends when the client is dropped; an error then has nobody to tell.
