@@ -738,7 +738,9 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                     this.mark = this.pages.last.clone();
                     this.delivered_in_page = 0;
                     this.before_first_page = None;
-                    this.buffer.extend(page.items);
+                    // The page's own allocation becomes the buffer (the last one is empty):
+                    // no copy, no second array of a large page.
+                    this.buffer = VecDeque::from(page.items);
                 }
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(None) => return Poll::Ready(None),
