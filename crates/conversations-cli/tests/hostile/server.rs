@@ -89,8 +89,8 @@ impl Request {
 pub(crate) enum Step {
     /// Write these bytes.
     Send(Vec<u8>),
-    /// Write `byte` every `every`, until the client goes away (or [`ENDLESS_LIMIT`]).
-    Drip { byte: u8, every: Duration },
+    /// Write `bytes` every `every`, until the client goes away (or [`ENDLESS_LIMIT`]).
+    Drip { bytes: Vec<u8>, every: Duration },
     /// Write what the function makes, again and again, as fast as the client reads, until
     /// the client goes away (or [`ENDLESS_LIMIT`]).
     Endless(Box<dyn FnMut() -> Vec<u8> + Send>),
@@ -225,9 +225,9 @@ async fn serve(mut stream: TcpStream, state: Arc<State>, handler: Handler) {
                         return;
                     }
                 }
-                Step::Drip { byte, every } => {
-                    for _ in 0..ENDLESS_LIMIT {
-                        if stream.write_all(&[byte]).await.is_err() {
+                Step::Drip { bytes, every } => {
+                    for _ in 0..ENDLESS_LIMIT / bytes.len().max(1) {
+                        if stream.write_all(&bytes).await.is_err() {
                             return;
                         }
                         tokio::time::sleep(every).await;
