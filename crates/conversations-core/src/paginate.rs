@@ -116,8 +116,8 @@ pub const MAX_CURSOR_BYTES: usize = 64 * 1024;
 pub struct WalkGuard {
     provider: String,
     hasher: RandomState,
-    cursors: HashSet<u64>,
-    keys: HashSet<u64>,
+    cursors: HashSet<u64, Prehashed>,
+    keys: HashSet<u64, Prehashed>,
     order: VecDeque<u64>,
     stale: u32,
     pages: u64,
@@ -137,8 +137,8 @@ impl WalkGuard {
         let mut guard = Self {
             provider: provider.into(),
             hasher: RandomState::new(),
-            cursors: HashSet::new(),
-            keys: HashSet::new(),
+            cursors: HashSet::default(),
+            keys: HashSet::default(),
             order: VecDeque::new(),
             stale: 0,
             pages: 0,
@@ -271,6 +271,40 @@ impl WalkGuard {
             }
         }
         Ok(fresh)
+    }
+}
+
+/// Sets of values that are already keyed hashes ([`RandomState`]'s): they are their own hash,
+/// so nothing is hashed twice.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prehashed;
+
+impl BuildHasher for Prehashed {
+    type Hasher = PrehashedHasher;
+
+    fn build_hasher(&self) -> PrehashedHasher {
+        PrehashedHasher(0)
+    }
+}
+
+/// The [`Hasher`](std::hash::Hasher) of [`Prehashed`]: a `u64` written is the hash.
+#[derive(Debug, Clone, Copy, Default)]
+struct PrehashedHasher(u64);
+
+impl std::hash::Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64s are stored; fold anything else in all the same.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

@@ -283,14 +283,25 @@ fn json_escaped(secret: &str) -> Vec<String> {
     vec![plain, slash, upper]
 }
 
-/// The secret percent-encoded (everything but RFC 3986's unreserved characters), with upper
-/// and lower hex, and with `+` for spaces as forms do.
+/// The secret percent-encoded: everything but RFC 3986's unreserved characters, or everything
+/// but letters and digits (as some encoders do), with upper and lower hex, and with `+` for
+/// spaces as forms do.
 fn percent_encoded(secret: &str) -> Vec<String> {
+    let mut forms = percent_encoded_keeping(secret, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    });
+    forms.extend(percent_encoded_keeping(secret, |b| {
+        b.is_ascii_alphanumeric()
+    }));
+    forms
+}
+
+fn percent_encoded_keeping(secret: &str, keep: impl Fn(u8) -> bool) -> Vec<String> {
     let mut upper = String::new();
     let mut lower = String::new();
     let mut form = String::new();
     for b in secret.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if keep(b) {
             upper.push(b as char);
             lower.push(b as char);
             form.push(b as char);
@@ -327,6 +338,13 @@ mod tests {
         let r = Redactor::new().secret("abcd12");
         assert_eq!(r.redact("x abcd12 y abcd"), "x *** y abcd");
         assert!(Redactor::new().secret("k").is_empty());
+    }
+
+    #[test]
+    fn percent_encoding_of_unreserved_characters_is_matched_too() {
+        let r = Redactor::new().secret("ak_live_0123~xyz");
+        assert_eq!(r.redact("k=ak%5Flive%5F0123%7Exyz"), "k=***");
+        assert_eq!(r.redact("k=ak%5flive%5f0123%7exyz"), "k=***");
     }
 
     #[test]
