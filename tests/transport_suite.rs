@@ -478,6 +478,10 @@ async fn a_body_over_the_limit_is_an_error_not_retried() {
             assert!(!err.is_retryable());
             assert!(err.to_string().contains("4 KiB"), "{err}");
         }
-        assert_eq!(mock.calls_async().await, 2, "one request per call: no retry");
+        assert_eq!(
+            mock.calls_async().await,
+            2,
+            "one request per call: no retry"
+        );
     }
 }
