@@ -38,6 +38,13 @@ enum Call {
     Trait,
 }
 
+fn path(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Asapp => ASAPP_PATH,
+        Provider::Autocalls => AUTOCALLS_PATH,
+    }
+}
+
 fn base(server: &MockServer, provider: Provider) -> String {
     match provider {
         Provider::Asapp => server.base_url(),
@@ -162,11 +169,7 @@ async fn status_decides_retries_whatever_the_body_and_retry_after() {
     };
     let mut cases = 0;
     for provider in [Provider::Asapp, Provider::Autocalls] {
-        let path = if provider == Provider::Asapp {
-            ASAPP_PATH
-        } else {
-            AUTOCALLS_PATH
-        };
+        let path = path(provider);
         let bodies = [
             envelope(provider),
             "<html><body>Bad Gateway</body></html>",
@@ -218,11 +221,7 @@ async fn a_gateway_502_page_is_retried_then_succeeds() {
     for provider in [Provider::Asapp, Provider::Autocalls] {
         for kind in [Call::Native, Call::Trait] {
             let server = MockServer::start_async().await;
-            let path = if provider == Provider::Asapp {
-                ASAPP_PATH
-            } else {
-                AUTOCALLS_PATH
-            };
+            let path = path(provider);
             let ok_body = if provider == Provider::Asapp {
                 r#"{"items":[{"externalId":"id-1","customer":{"externalId":"c"}}]}"#
             } else {
@@ -266,11 +265,7 @@ async fn a_redirect_to_another_host_never_carries_a_credential() {
             })
             .await;
         let server = MockServer::start_async().await;
-        let path = if provider == Provider::Asapp {
-            ASAPP_PATH
-        } else {
-            AUTOCALLS_PATH
-        };
+        let path = path(provider);
         let target = elsewhere.url(path);
         server
             .mock_async(|when, then| {
@@ -297,11 +292,7 @@ async fn a_redirect_to_another_host_never_carries_a_credential() {
 async fn a_caller_configured_client_without_timeouts_still_times_out() {
     for provider in [Provider::Asapp, Provider::Autocalls] {
         let server = MockServer::start_async().await;
-        let path = if provider == Provider::Asapp {
-            ASAPP_PATH
-        } else {
-            AUTOCALLS_PATH
-        };
+        let path = path(provider);
         server
             .mock_async(|when, then| {
                 when.method(GET).path(path);
@@ -413,11 +404,7 @@ async fn a_server_echoing_the_credential_never_gets_it_into_an_error() {
                         "message": echo, "errors": {"api_key": [echo]}}),
                 }
                 .to_string();
-                let path = if provider == Provider::Asapp {
-                    ASAPP_PATH
-                } else {
-                    AUTOCALLS_PATH
-                };
+                let path = path(provider);
                 server
                     .mock_async(|when, then| {
                         when.method(GET).path(path);
@@ -450,11 +437,7 @@ async fn a_server_echoing_the_credential_never_gets_it_into_an_error() {
 async fn a_body_over_the_limit_is_an_error_not_retried() {
     for provider in [Provider::Asapp, Provider::Autocalls] {
         let server = MockServer::start_async().await;
-        let path = if provider == Provider::Asapp {
-            ASAPP_PATH
-        } else {
-            AUTOCALLS_PATH
-        };
+        let path = path(provider);
         let big = format!(r#"{{"data":[{}]}}"#, vec!["{}"; 5000].join(","));
         let mock = server
             .mock_async(|when, then| {

@@ -505,79 +505,39 @@ impl Error {
     /// let clean = err.redact_with(&|t: &str| t.replace("SECRET", "***"));
     /// assert_eq!(clean.to_string(), "p: unavailable (HTTP 500, request id rid-***: ***)");
     /// ```
-    pub fn redact_with(self, redact: &dyn Fn(&str) -> String) -> Self {
-        let opt = |text: Option<String>| text.map(|t| redact(&t));
-        match self {
-            Error::Unauthorized { provider, details } => Error::Unauthorized {
-                provider,
-                details: Box::new(details.redact_with(redact)),
-            },
-            Error::Forbidden { provider, details } => Error::Forbidden {
-                provider,
-                details: Box::new(details.redact_with(redact)),
-            },
-            Error::NotFound { provider, details } => Error::NotFound {
-                provider,
-                details: Box::new(details.redact_with(redact)),
-            },
-            Error::RateLimited {
-                provider,
-                retry_after,
-                details,
-            } => Error::RateLimited {
-                provider,
-                retry_after,
-                details: Box::new(details.redact_with(redact)),
-            },
-            Error::Unavailable {
-                provider,
-                retry_after,
-                details,
-            } => Error::Unavailable {
-                provider,
-                retry_after,
-                details: Box::new(details.redact_with(redact)),
-            },
-            Error::Api { provider, details } => Error::Api {
-                provider,
-                details: Box::new(details.redact_with(redact)),
-            },
+    pub fn redact_with(mut self, redact: &dyn Fn(&str) -> String) -> Self {
+        match &mut self {
+            Error::Unauthorized { details, .. }
+            | Error::Forbidden { details, .. }
+            | Error::NotFound { details, .. }
+            | Error::RateLimited { details, .. }
+            | Error::Unavailable { details, .. }
+            | Error::Api { details, .. } => {
+                **details = std::mem::take(&mut **details).redact_with(redact);
+            }
             Error::Transport {
-                provider,
-                message,
-                source,
+                message, source, ..
             } => {
-                let clean = redact(&message);
-                let source = if clean == message { source } else { None };
-                Error::Transport {
-                    provider,
-                    message: clean,
-                    source,
+                let clean = redact(message);
+                if clean != *message {
+                    *message = clean;
+                    *source = None;
                 }
             }
             Error::Decode {
-                provider,
-                status,
-                what,
-                reason,
-                snippet,
-            } => Error::Decode {
-                provider,
-                status,
-                what,
-                reason: redact(&reason),
-                snippet: opt(snippet),
-            },
-            Error::Pagination { provider, reason } => Error::Pagination {
-                provider,
-                reason: redact(&reason),
-            },
-            Error::InvalidQuery { provider, reason } => Error::InvalidQuery {
-                provider,
-                reason: redact(&reason),
-            },
-            other @ (Error::OffSpec { .. } | Error::ResponseTooLarge { .. }) => other,
+                reason, snippet, ..
+            } => {
+                *reason = redact(reason);
+                if let Some(snippet) = snippet {
+                    *snippet = redact(snippet);
+                }
+            }
+            Error::Pagination { reason, .. } | Error::InvalidQuery { reason, .. } => {
+                *reason = redact(reason);
+            }
+            Error::OffSpec { .. } | Error::ResponseTooLarge { .. } => {}
         }
+        self
     }
 
     /// The provider the error is about.

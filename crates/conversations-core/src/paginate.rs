@@ -5,13 +5,14 @@
 //! their native record types too. [`Items::position`] says, after every item, exactly where
 //! the walk stands: a [`Position`] to persist and resume from in a fresh process.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
+use nohash_hasher::IntSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -116,8 +117,9 @@ pub const MAX_CURSOR_BYTES: usize = 64 * 1024;
 pub struct WalkGuard {
     provider: String,
     hasher: RandomState,
-    cursors: HashSet<u64, Prehashed>,
-    keys: HashSet<u64, Prehashed>,
+    // The values are keyed hashes (`hasher`'s) already: the sets take them as their own hash.
+    cursors: IntSet<u64>,
+    keys: IntSet<u64>,
     order: VecDeque<u64>,
     stale: u32,
     pages: u64,
@@ -137,8 +139,8 @@ impl WalkGuard {
         let mut guard = Self {
             provider: provider.into(),
             hasher: RandomState::new(),
-            cursors: HashSet::default(),
-            keys: HashSet::default(),
+            cursors: IntSet::default(),
+            keys: IntSet::default(),
             order: VecDeque::new(),
             stale: 0,
             pages: 0,
@@ -198,17 +200,6 @@ impl WalkGuard {
     pub fn page_of(&mut self, items: usize, next: Option<&Cursor>) -> Result<bool> {
         self.pages += 1;
         self.settle(items > 0, next)
-    }
-
-    /// How many pages the guard has taken.
-    ///
-    /// ```
-    /// let mut guard = conversations_core::paginate::WalkGuard::new("demo", None);
-    /// guard.page_of(1, None).unwrap();
-    /// assert_eq!(guard.pages(), 1);
-    /// ```
-    pub fn pages(&self) -> u64 {
-        self.pages
     }
 
     /// Whether the last page taken brought a record not delivered before (also when it
@@ -271,40 +262,6 @@ impl WalkGuard {
             }
         }
         Ok(fresh)
-    }
-}
-
-/// Sets of values that are already keyed hashes ([`RandomState`]'s): they are their own hash,
-/// so nothing is hashed twice.
-#[derive(Debug, Clone, Copy, Default)]
-struct Prehashed;
-
-impl BuildHasher for Prehashed {
-    type Hasher = PrehashedHasher;
-
-    fn build_hasher(&self) -> PrehashedHasher {
-        PrehashedHasher(0)
-    }
-}
-
-/// The [`Hasher`](std::hash::Hasher) of [`Prehashed`]: a `u64` written is the hash.
-#[derive(Debug, Clone, Copy, Default)]
-struct PrehashedHasher(u64);
-
-impl std::hash::Hasher for PrehashedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64s are stored; fold anything else in all the same.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -8,15 +8,17 @@
 //! order); [`Collisions`] says which records replaced another of other bytes, so the run can
 //! count them and note them on the row.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
+
+use nohash_hasher::IntMap;
 
 /// The keys of a run's records, each with a fingerprint of the bytes of its latest record:
 /// two 64-bit hashes a record (a few dozen bytes with the map's own room), never the strings.
 #[derive(Debug, Default)]
 pub(crate) struct Collisions {
     hasher: RandomState,
-    latest: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
+    /// Keyed hashes (`hasher`'s) already: the map takes them as their own hash.
+    latest: IntMap<u64, u64>,
 }
 
 impl Collisions {
@@ -28,27 +30,6 @@ impl Collisions {
         self.latest
             .insert(key, fingerprint)
             .is_some_and(|before| before != fingerprint)
-    }
-}
-
-/// A hasher for keys that are hashes already: the map takes them as they are.
-#[derive(Debug, Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64`s are written here; this is for completeness.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -439,6 +439,14 @@ fn collision_notice(n: u64) -> String {
     }
 }
 
+/// The position after `skip` records of the page fetched with `cursor` (`None`: the first).
+fn position_in(cursor: &Option<Cursor>, skip: u64) -> Position {
+    let mut position = Position::start();
+    position.cursor = cursor.clone();
+    position.skip = skip;
+    position
+}
+
 /// Fetches one page on a task of its own, so it loads while the previous page is written.
 fn spawn_fetch(
     source: &Arc<dyn ConversationSource>,
@@ -590,7 +598,7 @@ async fn walk(
             fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
             continue;
         };
-        let page = match page_or_interrupt(&mut in_flight, &mut interrupt, &provider).await {
+        let mut page = match page_or_interrupt(&mut in_flight, &mut interrupt, &provider).await {
             None => {
                 in_flight.abort();
                 break Outcome::Interrupted;
@@ -598,7 +606,6 @@ async fn walk(
             Some(Err(e)) => break Outcome::Failed(e.into()),
             Some(Ok(page)) => page,
         };
-        let mut page = page;
         let total = page.items.len();
         let mut stop = None;
         run.state.counts.pages += 1;
@@ -676,14 +683,7 @@ async fn walk(
             }
             run.add(conversation);
             if run.full() {
-                walk.position = match &cursor {
-                    Some(c) => Position::start().at(c.clone(), (i + 1) as u64),
-                    None => {
-                        let mut p = Position::start();
-                        p.skip = (i + 1) as u64;
-                        p
-                    }
-                };
+                walk.position = position_in(&cursor, (i + 1) as u64);
                 run.commit(Some(&Resume::Walk(walk.clone()))).await?;
                 if *interrupt.borrow() {
                     if let Some(f) = fetch.take() {
@@ -695,14 +695,7 @@ async fn walk(
         }
         if let Some(e) = stop {
             // The records of this page are taken; a resume starts after them.
-            walk.position = match &cursor {
-                Some(c) => Position::start().at(c.clone(), total as u64),
-                None => {
-                    let mut p = Position::start();
-                    p.skip = total as u64;
-                    p
-                }
-            };
+            walk.position = position_in(&cursor, total as u64);
             break Outcome::Failed(e.into());
         }
         match next {
