@@ -492,9 +492,8 @@ async fn interrupted(interrupt: &mut Interrupt) {
 /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
 /// use conversations_sync::{Outcome, Quiet, Store, SyncOptions, Target, sync_listing};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// # let dir = std::env::temp_dir().join(format!("sync-doc-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
-/// let target: Target = format!("sqlite:{}", dir.join("c.db").display()).parse().unwrap();
+/// # let dir = tempfile::tempdir().unwrap();
+/// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse().unwrap();
 /// let store = Store::open(&target).await.unwrap();
 /// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(25));
 /// let (_stop, interrupt) = tokio::sync::watch::channel(false);
@@ -509,7 +508,6 @@ async fn interrupted(interrupt: &mut Interrupt) {
 ///     .await
 ///     .unwrap();
 /// assert_eq!((again.counts.inserted, again.counts.unchanged), (0, 25));
-/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # });
 /// ```
 pub async fn sync_listing(
@@ -760,9 +758,8 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
 /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
 /// use conversations_sync::{Quiet, Store, SyncOptions, Target, sync_lookup};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// # let dir = std::env::temp_dir().join(format!("lookup-doc-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
-/// let target: Target = format!("sqlite:{}", dir.join("c.db").display()).parse().unwrap();
+/// # let dir = tempfile::tempdir().unwrap();
+/// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse().unwrap();
 /// let store = Store::open(&target).await.unwrap();
 /// let demo = MemorySource::demo(10);
 /// let ids: Vec<String> = {
@@ -776,7 +773,6 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
 ///     .await
 ///     .unwrap();
 /// assert!(summary.counts.inserted >= 3);
-/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # });
 /// ```
 pub async fn sync_lookup(

@@ -21,16 +21,14 @@
 //! use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
 //! use conversations_sync::{Quiet, Store, SyncOptions, Target, sync_listing};
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! # let dir = std::env::temp_dir().join(format!("lib-doc-{}", std::process::id()));
-//! # std::fs::create_dir_all(&dir).unwrap();
-//! let target: Target = format!("sqlite:{}", dir.join("conversations.db").display()).parse()?;
+//! # let dir = tempfile::tempdir().unwrap();
+//! let target: Target = format!("sqlite:{}", dir.path().join("conversations.db").display()).parse()?;
 //! let store = Store::open(&target).await?;
 //! let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(40));
 //! let (_ctrl_c, interrupt) = tokio::sync::watch::channel(false);
 //! let summary = sync_listing(&store, source, ConversationQuery::new(), &SyncOptions::default(), &mut Quiet, interrupt).await?;
 //! assert_eq!(summary.counts.inserted, 40);
 //! assert_eq!(store.status().await?[0].status, "complete");
-//! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok::<(), conversations_sync::SyncError>(())
 //! # }).unwrap();
 //! ```

@@ -206,13 +206,11 @@ impl Holder {
 /// ```
 /// use conversations_sync::{Store, Target};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let dir = std::env::temp_dir().join(format!("store-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir).unwrap();
-/// let target: Target = format!("sqlite:{}", dir.join("c.db").display()).parse().unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse().unwrap();
 /// let store = Store::open(&target).await.unwrap();
 /// assert_eq!(store.schema_version().await.unwrap(), conversations_sync::SCHEMA_VERSION);
 /// assert!(store.status().await.unwrap().is_empty());
-/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # });
 /// ```
 pub struct Store {
