@@ -2,6 +2,9 @@
 //! per provider (a token bucket; beyond it, the provider's own 429 with `Retry-After` in whole
 //! seconds), so tests and benchmarks meet servers that take time and push back.
 //!
+//! Each provider also counts what its clients' pacing looks like from the server: the most
+//! requests that arrived within any one second (a sliding window), 429s or not.
+//!
 //! Both run on Tokio's clock (`tokio::time`), so tests with paused time
 //! (`#[tokio::test(start_paused = true)]`) control them exactly.
 //!
@@ -370,6 +373,30 @@ pub(crate) struct Limits {
     latency_nanos: AtomicU64,
     bucket: Mutex<Option<Bucket>>,
     limited: AtomicU64,
+    arrivals: Mutex<Arrivals>,
+}
+
+/// The arrivals of the last second, and the most there ever were.
+#[derive(Debug, Default)]
+struct Arrivals {
+    /// Oldest first: the clock only moves forward.
+    last_second: std::collections::VecDeque<Instant>,
+    busiest: u64,
+}
+
+impl Arrivals {
+    /// Counts an arrival at `now` in the window `(now - 1 s, now]`.
+    fn record(&mut self, now: Instant) {
+        while self
+            .last_second
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.last_second.pop_front();
+        }
+        self.last_second.push_back(now);
+        self.busiest = self.busiest.max(self.last_second.len() as u64);
+    }
 }
 
 impl Limits {
@@ -391,8 +418,12 @@ impl Limits {
         });
     }
 
-    /// Takes a token, or says how long until one is there.
+    /// Takes a token, or says how long until one is there; counts the arrival either way.
     pub(crate) fn admit(&self) -> Result<(), Limited> {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(Instant::now());
         let mut guard = self.lock();
         let Some(bucket) = guard.as_mut() else {
             return Ok(());
@@ -426,6 +457,14 @@ impl Limits {
 
     pub(crate) fn limited(&self) -> u64 {
         self.limited.load(Ordering::SeqCst)
+    }
+
+    /// The most requests that arrived within one second, limited or not.
+    pub(crate) fn busiest_second(&self) -> u64 {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .busiest
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Bucket>> {
@@ -474,6 +513,27 @@ mod tests {
         assert_eq!(limits.limited(), 1);
         limits.set_rate_limit(None);
         assert!((0..100).all(|_| limits.admit().is_ok()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_busiest_second_is_a_sliding_window() {
+        let limits = Limits::default();
+        assert_eq!(limits.busiest_second(), 0);
+        // Three at 0.6 s and three at 1.5 s: six within one second.
+        tokio::time::advance(Duration::from_millis(600)).await;
+        (0..3).for_each(|_| drop(limits.admit()));
+        tokio::time::advance(Duration::from_millis(900)).await;
+        (0..3).for_each(|_| drop(limits.admit()));
+        assert_eq!(limits.busiest_second(), 6);
+        // Four at 2.5 s: those of 1.5 s are a whole second old, out of the window.
+        tokio::time::advance(Duration::from_millis(1000)).await;
+        (0..4).for_each(|_| drop(limits.admit()));
+        assert_eq!(limits.busiest_second(), 6);
+        // Limited or not, every arrival counts.
+        limits.set_rate_limit(Some(RateLimit::per_second(1).with_burst(1)));
+        (0..7).for_each(|_| drop(limits.admit()));
+        assert_eq!(limits.busiest_second(), 11);
+        assert_eq!(limits.limited(), 6);
     }
 
     #[tokio::test(start_paused = true)]

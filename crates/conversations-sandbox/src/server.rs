@@ -322,6 +322,27 @@ impl Sandbox {
         self.state.limits.of(provider).limited()
     }
 
+    /// The most requests of `provider`'s list endpoint that arrived within one second (any
+    /// window `(t - 1 s, t]`, on Tokio's clock) since the sandbox started, turned away by the
+    /// rate limit or not: how fast a client really sent, as the server saw it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30)).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// let http = reqwest::Client::new();
+    /// http.get(&url).bearer_auth(key).send().await?;
+    /// assert_eq!(sandbox.busiest_second(Provider::Autocalls), 1);
+    /// assert_eq!(sandbox.busiest_second(Provider::Asapp), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn busiest_second(&self, provider: Provider) -> u64 {
+        self.state.limits.of(provider).busiest_second()
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and
     /// waits for the server task.
     pub async fn shutdown(mut self) {
