@@ -3,6 +3,7 @@
 //! Key order, duplicate keys and number spellings (`1.50`, `1e3`, integers past 2⁵³) all
 //! survive, and serializing a [`RawJson`] writes the bytes back verbatim.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 
@@ -83,6 +84,32 @@ impl RawJson {
     /// ```
     pub fn as_raw_value(&self) -> &RawValue {
         &self.0
+    }
+
+    /// The same value without insignificant whitespace (outside strings), everything else as
+    /// received: key order, duplicate keys, number spellings and string escapes. Borrowed
+    /// when there was none to take out, as with any record a provider sent compact.
+    ///
+    /// ```
+    /// use conversations_core::RawJson;
+    ///
+    /// let pretty = RawJson::parse("{\n  \"a\": 1.50,\n  \"a\": \"x y\\\" \"\n}").unwrap();
+    /// assert_eq!(pretty.compact().get(), r#"{"a":1.50,"a":"x y\" "}"#);
+    /// // Already compact: the same text, not a copy.
+    /// let compact = RawJson::parse(r#"{"n":1e3}"#).unwrap();
+    /// assert!(matches!(compact.compact(), std::borrow::Cow::Borrowed(_)));
+    /// ```
+    pub fn compact(&self) -> Cow<'_, RawJson> {
+        match compact(self.get()) {
+            Cow::Borrowed(_) => Cow::Borrowed(self),
+            // Taking whitespace out of valid JSON leaves valid JSON; were that ever not so,
+            // the value as received stands in.
+            Cow::Owned(text) => Cow::Owned(
+                RawValue::from_string(text)
+                    .map(Self)
+                    .unwrap_or_else(|_| self.clone()),
+            ),
+        }
     }
 
     /// The JSON type of the value.
@@ -208,5 +235,103 @@ impl JsonSchema for RawJson {
             ..SchemaObject::default()
         }
         .into()
+    }
+}
+
+/// `json` (valid JSON text) without the whitespace outside its strings; borrowed when it had
+/// none. A byte scan: outside a string, JSON's four whitespace bytes go; a string is copied
+/// as it is, up to its closing quote (an escaped quote does not close it).
+fn compact(json: &str) -> Cow<'_, str> {
+    let bytes = json.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    // Bytes from `kept` up to the current position are still to be copied.
+    let mut kept = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Skip to the closing quote; `\\x` is never a closing quote, whatever `x` is.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+                out.extend_from_slice(&bytes[kept..i]);
+                kept = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match out {
+        None => Cow::Borrowed(json),
+        Some(mut out) => {
+            out.extend_from_slice(bytes.get(kept..).unwrap_or_default());
+            // Only whole ASCII bytes were taken out of UTF-8 text: still UTF-8.
+            Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| json.to_owned()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Any JSON value, with strings full of what a scanner could trip on.
+    fn values() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[ \t\n\r\"\\\\a-z{}\\[\\]:,\u{e9}\u{1F600}\u{0}-\u{1f}]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::vec(("[ \"\\\\a-z:,]{0,6}", inner), 0..6)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn compact_output_is_the_same_value_with_no_whitespace_between_tokens(value in values()) {
+            let pretty = RawJson::parse(&serde_json::to_string_pretty(&value).unwrap()).unwrap();
+            let compact = pretty.compact();
+            // Parsed the same way (serde_json's float parsing is not exact: compare parse to parse).
+            prop_assert_eq!(compact.to_value(), pretty.to_value());
+            // serde_json's compact form differs from its pretty form only in whitespace.
+            prop_assert_eq!(compact.get(), serde_json::to_string(&value).unwrap());
+            prop_assert!(!compact.get().contains('\n'));
+        }
+
+        #[test]
+        fn compact_text_is_left_as_it_is(value in values()) {
+            let raw = RawJson::from(&value);
+            prop_assert!(matches!(raw.compact(), Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn spellings_duplicates_and_escapes_are_kept() {
+        let raw = RawJson::parse(
+            "{ \"b\" : 1.50 ,\r\n\t\"a\": [ 1e3, -0, 12345678901234567890 ],\n \"a\": \"q\\\" \\\\ \\u0020 \" }",
+        )
+        .unwrap();
+        assert_eq!(
+            raw.compact().get(),
+            r#"{"b":1.50,"a":[1e3,-0,12345678901234567890],"a":"q\" \\ \u0020 "}"#
+        );
     }
 }
