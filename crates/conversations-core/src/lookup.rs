@@ -5,8 +5,9 @@
 //! Politeness is the client's: the transport's per-client rate limit and retry quota hold
 //! across every lookup of one client, however many run at once.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+mod ids;
+mod seen;
+
 use std::sync::Arc;
 
 use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
@@ -16,6 +17,10 @@ use crate::model::Conversation;
 use crate::paginate::Position;
 use crate::query::{ConversationQuery, Filter};
 use crate::source::ConversationSource;
+
+pub use ids::{IdLines, IdsError, MAX_ID_BYTES, ReadIdsError, parse_ids};
+pub use seen::DEDUP_WINDOW;
+use seen::SeenIds;
 
 /// Lookups in flight at once unless [`Lookup::concurrency`] says otherwise: enough to keep a
 /// provider answering in 50 ms busy at several hundred requests per second, while the
@@ -36,7 +41,9 @@ pub struct LookupResult {
 /// Looks up many external ids on one source.
 ///
 /// Each distinct id is looked up once (later repeats are skipped; ids are remembered as
-/// 128-bit hashes, 16 bytes each, so a stream of millions stays small); at most
+/// 128-bit hashes, 16 bytes each, the latest [`DEDUP_WINDOW`] at most, so a stream of any
+/// length stays small: a repeat more than [`DEDUP_WINDOW`]` / 2` distinct ids after its last
+/// appearance may be looked up again); at most
 /// [`concurrency`](Self::concurrency) lookups run at once and the input is pulled only as
 /// they finish; a failed id is reported with its error and the others go on. In the end,
 /// ids answered + ids failed = distinct ids given.
@@ -142,12 +149,11 @@ impl Lookup {
     where
         S: Stream<Item = String> + Send + 'static,
     {
-        let mut seen = HashSet::new();
-        let hasher = std::collections::hash_map::RandomState::new();
+        let mut seen = SeenIds::default();
         let source = Arc::clone(&self.source);
         let base = self.base.clone();
         let lookups = ids
-            .filter(move |id| futures::future::ready(seen.insert(hash128(&hasher, id))))
+            .filter(move |id| futures::future::ready(seen.insert(id)))
             .map(move |id| {
                 let source = Arc::clone(&source);
                 let query = base.clone().external_id(id.clone());
@@ -167,71 +173,10 @@ impl Lookup {
     }
 }
 
-/// Why a list of ids was refused: the line (from 1) and what is wrong with it, never the id.
-///
-/// ```
-/// let err = conversations_core::lookup::parse_ids("a\nb\u{7}\n").unwrap_err();
-/// assert_eq!(err.to_string(), "line 2: a control character in the id");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-#[non_exhaustive]
-pub struct IdsError {
-    /// The line, from 1.
-    pub line: usize,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
-
-/// The ids of a text with one id per line: surrounding spaces trimmed, blank lines skipped; a
-/// line holding a control character is refused, naming its line.
-///
-/// ```
-/// let ids = conversations_core::lookup::parse_ids("  crm-1 \n\ncrm-2\r\n").unwrap();
-/// assert_eq!(ids, ["crm-1", "crm-2"]);
-/// ```
-pub fn parse_ids(text: &str) -> std::result::Result<Vec<String>, IdsError> {
-    let mut ids = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let id = line.trim();
-        if id.is_empty() {
-            continue;
-        }
-        if id.chars().any(char::is_control) {
-            return Err(IdsError {
-                line: i + 1,
-                reason: "a control character in the id",
-            });
-        }
-        ids.push(id.to_owned());
-    }
-    Ok(ids)
-}
-
-/// A 128-bit fingerprint of `id` from two differently seeded hashes: collisions are
-/// negligible (about 10⁻²⁹ for a million ids), so no distinct id is skipped.
-fn hash128(state: &impl BuildHasher, id: &str) -> u128 {
-    let half = |salt: u8| {
-        let mut h = state.build_hasher();
-        salt.hash(&mut h);
-        id.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::memory::MemorySource;
-
-    #[test]
-    fn fingerprints_differ_for_different_ids() {
-        let state = std::collections::hash_map::RandomState::new();
-        let a = hash128(&state, "crm-1");
-        assert_eq!(a, hash128(&state, "crm-1"));
-        assert_ne!(a, hash128(&state, "crm-2"));
-    }
 
     #[tokio::test]
     async fn an_empty_stream_is_an_empty_answer() {
