@@ -31,8 +31,17 @@
 //!
 //! A lookup stream (ids from a file) looks each distinct id up once through core's
 //! [`Lookup`] (bounded concurrency; the client's rate limit sets the pace), taking the
-//! answers in the order of the ids, and commits every batch with the count of ids done. The
-//! first failed id ends the run; the rerun starts at it (upserts make re-reading harmless).
+//! answers in the order of the ids, and commits every batch with the count of ids done.
+//!
+//! An id the provider refuses for good (a 4xx other than 401, 403, 407, 408 and 429, or a
+//! query it cannot take for that id) is recorded in the stream's state
+//! ([`StreamState::failed`](crate::StreamState::failed), saved with the batch it falls in)
+//! and the run goes on with the other ids; the run still counts it
+//! ([`RunCounts::failed`]). Later runs skip the recorded ids, unless
+//! [`SyncOptions::retry_failed`]; a lookup of one that succeeds takes it off the list. Any
+//! other failure (after the client's retries: 5xx, rate limits, the network, credentials
+//! refused) ends the run, and the rerun starts at that id (upserts make re-reading
+//! harmless).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -53,7 +62,7 @@ use crate::collisions::Collisions;
 use crate::error::SyncError;
 use crate::row::{Row, time_text};
 use crate::source::SyncSource;
-use crate::store::{RunCounts, Store, StreamKey, StreamState, plus};
+use crate::store::{FailedId, RunCounts, Store, StreamKey, StreamState, plus};
 
 /// The records of a run's first batch (or [`SyncOptions::batch_size`], if smaller); each
 /// batch after it holds twice as many as the one before, up to the batch size.
@@ -86,6 +95,9 @@ pub struct SyncOptions {
     /// Lookups in flight at once in a lookup sync ([`sync_lookup`]); the client's rate limit
     /// still sets the pace.
     pub lookup_concurrency: usize,
+    /// Look up again the ids of the list that the stream recorded as refused for good
+    /// ([`StreamState::failed`]); without it they are skipped.
+    pub retry_failed: bool,
 }
 
 impl Default for SyncOptions {
@@ -95,6 +107,7 @@ impl Default for SyncOptions {
             lookback: Duration::from_secs(3 * 86_400),
             full_refresh: false,
             lookup_concurrency: DEFAULT_LOOKUP_CONCURRENCY,
+            retry_failed: false,
         }
     }
 }
@@ -140,6 +153,16 @@ impl SyncOptions {
     /// ```
     pub fn full_refresh(mut self, full: bool) -> Self {
         self.full_refresh = full;
+        self
+    }
+
+    /// Sets [`retry_failed`](Self::retry_failed).
+    ///
+    /// ```
+    /// assert!(conversations_sync::SyncOptions::default().retry_failed(true).retry_failed);
+    /// ```
+    pub fn retry_failed(mut self, retry: bool) -> Self {
+        self.retry_failed = retry;
         self
     }
 }
@@ -253,16 +276,24 @@ impl<'a> Run<'a> {
             .load(&key)
             .await?
             .unwrap_or_else(|| StreamState::new(key.clone()));
+        let mut discarded = false;
         let resume = match &state.resume {
-            Some(text) => {
-                Some(
-                    serde_json::from_str::<Resume>(text).map_err(|e| SyncError::BadState {
-                        target: String::new(),
+            Some(text) => match serde_json::from_str::<Resume>(text) {
+                Ok(resume) => Some(resume),
+                // --full-refresh starts the stream over: a position it cannot read is
+                // discarded (the advice the error gives).
+                Err(_) if options.full_refresh => {
+                    discarded = true;
+                    None
+                }
+                Err(e) => {
+                    return Err(SyncError::BadState {
+                        target: store.target().to_owned(),
                         stream: key.to_string(),
                         message: e.to_string(),
-                    })?,
-                )
-            }
+                    });
+                }
+            },
             None => None,
         };
         state.status = "running".to_owned();
@@ -270,23 +301,28 @@ impl<'a> Run<'a> {
         state.finished_at = None;
         state.counts = RunCounts::default();
         state.message = None;
-        Ok((
-            Self {
-                store,
-                name,
-                state,
-                observer,
-                notices: Vec::new(),
-                rows: Vec::new(),
-                limit: FIRST_BATCH.min(options.batch_size).max(1),
-                batch_size: options.batch_size.max(1),
-                started: Instant::now(),
-                began: false,
-                pending: std::collections::VecDeque::new(),
-                collisions: Collisions::default(),
-            },
-            resume,
-        ))
+        let mut run = Self {
+            store,
+            name,
+            state,
+            observer,
+            notices: Vec::new(),
+            rows: Vec::new(),
+            limit: FIRST_BATCH.min(options.batch_size).max(1),
+            batch_size: options.batch_size.max(1),
+            started: Instant::now(),
+            began: false,
+            pending: std::collections::VecDeque::new(),
+            collisions: Collisions::default(),
+        };
+        if discarded {
+            run.notice(
+                "the saved position was unreadable and is discarded (--full-refresh): \
+                 starting over"
+                    .to_owned(),
+            );
+        }
+        Ok((run, resume))
     }
 
     fn notice(&mut self, text: String) {
@@ -330,7 +366,7 @@ impl<'a> Run<'a> {
         }
         self.state.resume = match resume {
             Some(r) => Some(serde_json::to_string(r).map_err(|e| SyncError::BadState {
-                target: String::new(),
+                target: self.store.target().to_owned(),
                 stream: self.state.key.to_string(),
                 message: e.to_string(),
             })?),
@@ -750,8 +786,12 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
 /// order given, committing every batch of rows with the count of ids done, so a rerun with
 /// the same ids resumes after them (different ids start over).
 ///
-/// The first id whose lookup fails (after its retries) ends the run as
-/// [`Outcome::Failed`]: what was fetched before it is committed, and the rerun starts at it.
+/// An id the provider refuses for good (a non-retryable 4xx other than 401/403) is recorded
+/// in the stream's [`failed`](crate::StreamState::failed) list, counted in
+/// [`RunCounts::failed`], and the run goes on; later runs skip it unless
+/// [`SyncOptions::retry_failed`]. The first id whose lookup fails otherwise (after its
+/// retries) ends the run as [`Outcome::Failed`]: what was fetched before it is committed, and
+/// the rerun starts at it.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -851,8 +891,33 @@ async fn look_up(
         done,
     };
     run.commit(Some(&state(done))).await?;
-    // In input order: the count of answers taken is the count of ids done.
-    let mut answers = lookup.run(futures::stream::iter(ids[done..].to_vec()));
+    // The ids left, each with its place in the list (the position counts places, so
+    // skipping recorded failures moves it as looking them up would).
+    let skipped: HashSet<&str> = if options.retry_failed {
+        HashSet::new()
+    } else {
+        run.state.failed.iter().map(|f| f.id.as_str()).collect()
+    };
+    let todo: Vec<(usize, String)> = ids
+        .iter()
+        .enumerate()
+        .skip(done)
+        .filter(|(_, id)| !skipped.contains(id.as_str()))
+        .map(|(i, id)| (i, id.clone()))
+        .collect();
+    let skipping = ids.len() - done - todo.len();
+    if skipping > 0 {
+        run.notice(format!(
+            "skipping {skipping} {} the provider refused for good before (--retry-failed \
+             looks them up again)",
+            if skipping == 1 { "id" } else { "ids" }
+        ));
+    }
+    // In input order: the n-th answer is the n-th id of `todo`.
+    let mut answers = lookup.run(futures::stream::iter(
+        todo.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+    ));
+    let mut places = todo.iter().map(|(i, _)| *i);
     let mut committed = done;
     let outcome = loop {
         let answer = tokio::select! {
@@ -860,14 +925,31 @@ async fn look_up(
             _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
         };
         let Some(answer) = answer else {
+            done = ids.len();
             break Outcome::Complete;
         };
+        let place = places.next().unwrap_or(done);
         run.state.counts.pages += 1;
         match answer.result {
-            Ok(records) => records.into_iter().for_each(|c| run.add(c)),
+            Ok(records) => {
+                run.state.failed.retain(|f| *f.id != *answer.id);
+                records.into_iter().for_each(|c| run.add(c));
+            }
+            Err(e) if refused_for_good(&e) => {
+                run.state.counts.failed += 1;
+                let failed = FailedId {
+                    id: answer.id.to_string(),
+                    error: e.to_string(),
+                    at: time_text(&Utc::now()),
+                };
+                match run.state.failed.iter_mut().find(|f| f.id == failed.id) {
+                    Some(known) => *known = failed,
+                    None => run.state.failed.push(failed),
+                }
+            }
             Err(e) => break Outcome::Failed(e.into()),
         }
-        done += 1;
+        done = place + 1;
         run.observer.fetched(&run.state.key, &run.state.counts);
         // A batch of rows, or of ids (a lookup may find nothing: the position still moves).
         if run.full() || done - committed >= options.batch_size {
@@ -876,8 +958,32 @@ async fn look_up(
         }
     };
     drop(answers);
+    if run.state.counts.failed > 0 {
+        let n = run.state.counts.failed;
+        run.notice(format!(
+            "{n} {} refused by the provider for good, recorded as failed (sync --status \
+             lists them); later runs skip them, --retry-failed looks them up again",
+            if n == 1 { "id was" } else { "ids were" }
+        ));
+    }
     match outcome {
         Outcome::Complete => run.finish(None, Outcome::Complete).await,
         other => run.finish(Some(&state(done)), other).await,
+    }
+}
+
+/// Whether `error` is the provider's last word on one id: a 4xx that trying again would not
+/// change (not 401 or 403, which are the credentials', nor 407, 408 or 429), or a query it
+/// cannot take for that id. Anything else may pass, or concerns every id.
+fn refused_for_good(error: &SourceError) -> bool {
+    if error.is_retryable() {
+        return false;
+    }
+    match error {
+        SourceError::InvalidQuery { .. } => true,
+        SourceError::Unauthorized { .. } | SourceError::Forbidden { .. } => false,
+        other => other
+            .status()
+            .is_some_and(|s| (400..500).contains(&s) && !matches!(s, 401 | 403 | 407 | 408 | 429)),
     }
 }

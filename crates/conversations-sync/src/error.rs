@@ -57,9 +57,45 @@ pub enum SyncError {
     /// The provider failed after its retries; what was fetched before is committed.
     #[error("{0}")]
     Source(#[from] SourceError),
+    /// `--status` (or [`Store::open_existing`](crate::Store::open_existing)) found no
+    /// database a sync wrote: nothing was created.
+    #[error("{target}: {what}; no sync has written there yet (nothing was created)")]
+    NotSynced {
+        /// The target, password redacted.
+        target: String,
+        /// What is missing: the file, or the tables.
+        what: &'static str,
+    },
+    /// The database holds a table of the sync's name that the sync did not make (another
+    /// application's): nothing was changed.
+    #[error(
+        "{target}: a table named {table} is there already and was not made by conversations \
+         sync; nothing was changed: sync into another database (or PostgreSQL schema)"
+    )]
+    ForeignTable {
+        /// The target, password redacted.
+        target: String,
+        /// The table.
+        table: String,
+    },
+    /// The database was migrated by a newer version of the tool: this one does not know its
+    /// tables, and changes nothing.
+    #[error(
+        "{target}: the tables are at schema version {found}, made by a newer conversations; \
+         this one knows versions up to {known}: upgrade conversations (nothing was changed)"
+    )]
+    NewerSchema {
+        /// The target, password redacted.
+        target: String,
+        /// The database's version.
+        found: i64,
+        /// The newest version this build knows ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+        known: i64,
+    },
     /// The saved state of a stream could not be read.
     #[error(
-        "{target}: the saved state of {stream} is unreadable ({message}); rerun with --full-refresh"
+        "{target}: the saved position of {stream} is unreadable ({message}); \
+         rerun with --full-refresh to discard it and start the stream over"
     )]
     BadState {
         /// The target, password redacted.

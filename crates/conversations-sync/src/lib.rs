@@ -48,5 +48,7 @@ pub use engine::{
 pub use error::SyncError;
 pub use row::row_key;
 pub use source::SyncSource;
-pub use store::{RunCounts, SCHEMA_VERSION, Store, StreamKey, StreamLock, StreamState, Written};
+pub use store::{
+    FailedId, RunCounts, SCHEMA_VERSION, Store, StreamKey, StreamLock, StreamState, Written,
+};
 pub use target::{PostgresUrl, Target};

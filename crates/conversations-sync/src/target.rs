@@ -10,10 +10,13 @@ use crate::error::SyncError;
 /// The database a sync writes to.
 ///
 /// Parsed from `sqlite:PATH` (also `sqlite://PATH`) or `postgres://…` / `postgresql://…`.
-/// [`Display`](fmt::Display) never shows a password.
+/// [`Display`](fmt::Display) never shows a password. SQLite's in-memory database
+/// (`sqlite::memory:`) is refused: a sync into it would keep nothing. The path is a file
+/// name, never a `file:` URI.
 ///
 /// ```
 /// use conversations_sync::Target;
+/// assert!("sqlite::memory:".parse::<Target>().unwrap_err().to_string().contains("in-memory"));
 /// let t: Target = "postgres://sync:hunter2@db.internal:5432/crm".parse().unwrap();
 /// assert_eq!(t.to_string(), "postgres://sync:***@db.internal:5432/crm");
 /// let t: Target = "sqlite:conversations.db".parse().unwrap();
@@ -121,6 +124,14 @@ impl FromStr for Target {
                     "sqlite: needs a file path, e.g. sqlite:conversations.db",
                 ));
             }
+            // SQLite's in-memory database lives and dies with the connection: a sync into it
+            // keeps nothing, and its lock would be a file named after it.
+            if path == ":memory:" {
+                return Err(bad(
+                    "sqlite::memory: is an in-memory database, gone when the sync ends; \
+                     give a file path, e.g. sqlite:conversations.db",
+                ));
+            }
             return Ok(Target::Sqlite(PathBuf::from(path)));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
@@ -163,6 +174,8 @@ mod tests {
         for bad in [
             "",
             "sqlite:",
+            "sqlite::memory:",
+            "sqlite://:memory:",
             "mysql://h/db",
             "postgres://:5432/db",
             "postgres://u:p@",

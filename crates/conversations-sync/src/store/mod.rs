@@ -119,6 +119,32 @@ pub struct RunCounts {
     /// later one replaced the earlier in the row, and its notes say so
     /// ([`Found::DuplicateKey`](conversations_core::Found::DuplicateKey)).
     pub collisions: u64,
+    /// Ids the provider refused for good in this run (a lookup answered with a 4xx that
+    /// trying again would not change): recorded in [`StreamState::failed`], and the run went
+    /// on with the other ids.
+    pub failed: u64,
+}
+
+/// An id the provider refused for good (a lookup answered with a 4xx other than 401, 403,
+/// 408 and 429), kept in the stream's state: later runs skip it until asked to try it again,
+/// and a lookup of it that succeeds takes it off.
+///
+/// ```
+/// let failed = conversations_sync::FailedId {
+///     id: "crm-7".into(),
+///     error: "asapp: request failed (HTTP 400)".into(),
+///     at: "2026-01-02T03:04:05Z".into(),
+/// };
+/// assert_eq!(failed.id, "crm-7");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedId {
+    /// The id, as read from the ids file.
+    pub id: String,
+    /// The provider's refusal (status, code, request id: never a record's contents).
+    pub error: String,
+    /// When it was last refused (RFC 3339).
+    pub at: String,
 }
 
 /// What one batch did to the table.
@@ -151,6 +177,9 @@ pub struct StreamState {
     pub counts: RunCounts,
     /// What the last run had to say: an error, a broken order.
     pub message: Option<String>,
+    /// The ids the provider refused for good, in the order they were first refused (lookup
+    /// streams; see [`FailedId`]).
+    pub failed: Vec<FailedId>,
 }
 
 impl StreamState {
@@ -165,6 +194,7 @@ impl StreamState {
             finished_at: None,
             counts: RunCounts::default(),
             message: None,
+            failed: Vec::new(),
         }
     }
 }
@@ -215,6 +245,8 @@ impl Holder {
 /// ```
 pub struct Store {
     inner: Backend,
+    /// The target, password redacted, for messages.
+    target: String,
 }
 
 enum Backend {
@@ -223,7 +255,7 @@ enum Backend {
 }
 
 /// The schema version this build migrates to.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// A stream's lock, held until dropped (or the process dies: the OS or the server releases it).
 pub struct StreamLock {
@@ -247,28 +279,59 @@ impl StreamLock {
 
 impl Store {
     /// Opens (creating if needed) the database at `target` and brings its tables to
-    /// [`SCHEMA_VERSION`].
+    /// [`SCHEMA_VERSION`], all migrations in one transaction. Refused, with nothing changed:
+    /// a database migrated by a newer build ([`SyncError::NewerSchema`]), and one holding a
+    /// table of the sync's name that no sync made ([`SyncError::ForeignTable`]).
     pub async fn open(target: &Target) -> Result<Self, SyncError> {
-        let inner = match target {
-            Target::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path).await?),
-            Target::Postgres(url) => {
-                Backend::Postgres(Box::new(postgres::PgStore::open(url).await?))
-            }
-        };
-        Ok(Self { inner })
+        Self::opening(target, None, true).await
+    }
+
+    /// Opens the database at `target` only if a sync made its tables there (to read its
+    /// state): a missing SQLite file, or a database without the sync's tables, is
+    /// [`SyncError::NotSynced`], and nothing is created. Tables of an older version are
+    /// migrated, as [`open`](Self::open) does.
+    ///
+    /// ```
+    /// use conversations_sync::{Store, SyncError, Target};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("none.db");
+    /// let target: Target = format!("sqlite:{}", path.display()).parse().unwrap();
+    /// let err = Store::open_existing(&target).await.err().unwrap();
+    /// assert!(matches!(err, SyncError::NotSynced { .. }));
+    /// assert!(!path.exists());
+    /// # });
+    /// ```
+    pub async fn open_existing(target: &Target) -> Result<Self, SyncError> {
+        Self::opening(target, None, false).await
     }
 
     /// Opens a PostgreSQL database with `search_path` set to `schema` (created if missing):
     /// tests and side-by-side installs keep their tables apart this way.
     pub async fn open_in_schema(target: &Target, schema: &str) -> Result<Self, SyncError> {
-        match target {
-            Target::Postgres(url) => Ok(Self {
-                inner: Backend::Postgres(Box::new(
-                    postgres::PgStore::open_in(url, Some(schema)).await?,
-                )),
-            }),
-            Target::Sqlite(_) => Self::open(target).await,
-        }
+        Self::opening(target, Some(schema), true).await
+    }
+
+    async fn opening(
+        target: &Target,
+        schema: Option<&str>,
+        create: bool,
+    ) -> Result<Self, SyncError> {
+        let inner = match target {
+            Target::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path, create).await?),
+            Target::Postgres(url) => Backend::Postgres(Box::new(
+                postgres::PgStore::open_in(url, schema, create).await?,
+            )),
+        };
+        Ok(Self {
+            inner,
+            target: target.to_string(),
+        })
+    }
+
+    /// The target, password redacted.
+    pub(crate) fn target(&self) -> &str {
+        &self.target
     }
 
     /// The highest migration applied.
@@ -288,20 +351,51 @@ impl Store {
         Ok(StreamLock { inner })
     }
 
-    /// The saved state of `key`, if it was ever synced.
+    /// The saved state of `key`, if it was ever synced (its status as saved).
     pub async fn load(&self, key: &StreamKey) -> Result<Option<StreamState>, SyncError> {
         Ok(self
-            .status()
+            .saved()
             .await?
             .into_iter()
             .find(|state| &state.key == key))
     }
 
-    /// Every stream's state, by source and query.
+    /// Every stream's state, by source and query. The status says `running` only while a
+    /// live process holds the stream's lock (whatever was saved); a run saved as `running`
+    /// whose lock nobody holds was stopped without ending (killed, its machine down) and
+    /// shows as `interrupted`.
     pub async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+        let mut streams = self.saved().await?;
+        for state in &mut streams {
+            if self.held(&state.key).await? {
+                state.status = "running".to_owned();
+            } else if state.status == "running" {
+                state.status = "interrupted".to_owned();
+                if state.message.is_none() {
+                    state.message = Some(
+                        "the last run stopped without ending (killed, or its machine went \
+                         down); what it committed is kept: run the same command to resume"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        Ok(streams)
+    }
+
+    /// Every stream's state as saved.
+    async fn saved(&self) -> Result<Vec<StreamState>, SyncError> {
         match &self.inner {
             Backend::Sqlite(s) => s.status().await,
             Backend::Postgres(s) => s.status().await,
+        }
+    }
+
+    /// Whether a live process holds `key`'s lock.
+    async fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+        match &self.inner {
+            Backend::Sqlite(s) => s.held(key),
+            Backend::Postgres(s) => s.held(key).await,
         }
     }
 
@@ -335,16 +429,17 @@ impl Store {
 /// Every stream's state, in [`StreamState`]'s order of fields (the same SQL for both backends).
 pub(crate) const STATUS_SQL: &str = "SELECT source, query, resume, high_water, last_status,
         last_started_at, last_finished_at, last_records, last_pages, last_inserted,
-        last_updated, last_unchanged, last_with_notes, last_message, last_collisions
+        last_updated, last_unchanged, last_with_notes, last_message, last_collisions,
+        last_failed, failed_ids
     FROM sync_streams ORDER BY source, query";
 
-/// Saves one stream's state: `$1` … `$15` in [`STATUS_SQL`]'s order (SQLite numbers `$n`
+/// Saves one stream's state: `$1` … `$17` in [`STATUS_SQL`]'s order (SQLite numbers `$n`
 /// parameters in order of appearance, as PostgreSQL does).
 pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_streams (source, query, resume,
         high_water, last_status, last_started_at, last_finished_at, last_records, last_pages,
         last_inserted, last_updated, last_unchanged, last_with_notes, last_message,
-        last_collisions)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        last_collisions, last_failed, failed_ids)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
     ON CONFLICT (source, query) DO UPDATE SET
         resume = excluded.resume, high_water = excluded.high_water,
         last_status = excluded.last_status, last_started_at = excluded.last_started_at,
@@ -352,7 +447,33 @@ pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_streams (source, query
         last_pages = excluded.last_pages, last_inserted = excluded.last_inserted,
         last_updated = excluded.last_updated, last_unchanged = excluded.last_unchanged,
         last_with_notes = excluded.last_with_notes, last_message = excluded.last_message,
-        last_collisions = excluded.last_collisions";
+        last_collisions = excluded.last_collisions, last_failed = excluded.last_failed,
+        failed_ids = excluded.failed_ids";
+
+/// A stream's failed ids as saved (`sync_streams.failed_ids`): JSON, `NULL` for none.
+pub(crate) fn failed_text(failed: &[FailedId]) -> Option<String> {
+    if failed.is_empty() {
+        None
+    } else {
+        serde_json::to_string(failed).ok()
+    }
+}
+
+/// A stream's failed ids read back; unreadable ones are [`SyncError::BadState`].
+pub(crate) fn failed_from(
+    text: Option<&str>,
+    target: &str,
+    key: &StreamKey,
+) -> Result<Vec<FailedId>, SyncError> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(text).map_err(|e| SyncError::BadState {
+            target: target.to_owned(),
+            stream: key.to_string(),
+            message: format!("its failed ids: {e}"),
+        }),
+    }
+}
 
 /// A batch's transaction, running.
 pub(crate) type Commit = futures::future::BoxFuture<'static, Result<Written, SyncError>>;

@@ -116,6 +116,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ALTER TABLE sync_streams
              ADD COLUMN IF NOT EXISTS last_collisions bigint NOT NULL DEFAULT 0;",
     ),
+    (
+        7,
+        "sync_streams.last_failed and failed_ids: ids the provider refused for good",
+        "ALTER TABLE sync_streams
+             ADD COLUMN IF NOT EXISTS last_failed bigint NOT NULL DEFAULT 0,
+             ADD COLUMN IF NOT EXISTS failed_ids text;",
+    ),
 ];
 
 /// The advisory lock every migration runs under, so two machines migrate one at a time.
@@ -168,7 +175,9 @@ fn pg_message(redactor: &Redactor, e: &tokio_postgres::Error) -> String {
         },
         None => e.to_string(),
     };
-    redactor.redact_string(message)
+    // On one line: the server's messages and details may span several.
+    let redacted = redactor.redact_string(message);
+    redacted.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, SyncError> {
@@ -194,13 +203,13 @@ async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, Sync
 }
 
 impl PgStore {
-    pub(super) async fn open(url: &PostgresUrl) -> Result<Self, SyncError> {
-        Self::open_in(url, None).await
-    }
-
+    /// Opens the database at `url` (tables in `schema`, created if missing, when given) and
+    /// migrates it. Without `create`, a database (or schema) where no sync made its tables is
+    /// [`SyncError::NotSynced`] and left as it was.
     pub(super) async fn open_in(
         url: &PostgresUrl,
         schema: Option<&str>,
+        create: bool,
     ) -> Result<Self, SyncError> {
         if let Some(schema) = schema
             && (schema.is_empty()
@@ -213,6 +222,12 @@ impl PgStore {
             });
         }
         let mut client = connect(url, schema).await?;
+        if !create && version(&client, url).await?.is_none() {
+            return Err(SyncError::NotSynced {
+                target: url.to_string(),
+                what: "no sync tables in this database (or schema)",
+            });
+        }
         migrate(&mut client, url, super::SCHEMA_VERSION).await?;
         let scope_row = client
             .query_one(
@@ -247,15 +262,40 @@ impl PgStore {
         Ok(row.get(0))
     }
 
-    pub(super) async fn lock(&self, key: &StreamKey) -> Result<PgLock, SyncError> {
-        let client = connect(&self.url, self.schema.as_deref()).await?;
-        let err = db_error(&self.url, "taking the stream's advisory lock");
-        // Advisory locks are per database: the schema is part of the lock's name.
-        let id = StreamKey {
+    /// The advisory lock's id of `key`'s stream. Advisory locks are per database: the
+    /// schema is part of the lock's name.
+    fn lock_id(&self, key: &StreamKey) -> i64 {
+        StreamKey {
             source: key.source.clone(),
             query: format!("{}\0{}", key.query, self.scope),
         }
-        .lock_id();
+        .lock_id()
+    }
+
+    /// Whether a live session holds `key`'s advisory lock (read from `pg_locks`, taking
+    /// nothing).
+    pub(super) async fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+        let id = self.lock_id(key);
+        // A bigint advisory key shows as its high half in classid, its low half in objid.
+        let (high, low) = ((id >> 32) & 0xffff_ffff, id & 0xffff_ffff);
+        let client = self.writers.reader().await;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks
+                     WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND classid::bigint = $1 AND objid::bigint = $2)",
+                &[&high, &low],
+            )
+            .await
+            .map_err(db_error(&self.url, "reading who holds the stream's lock"))?;
+        Ok(row.get(0))
+    }
+
+    pub(super) async fn lock(&self, key: &StreamKey) -> Result<PgLock, SyncError> {
+        let client = connect(&self.url, self.schema.as_deref()).await?;
+        let err = db_error(&self.url, "taking the stream's advisory lock");
+        let id = self.lock_id(key);
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&id])
             .await
@@ -295,15 +335,17 @@ impl PgStore {
             .query(super::STATUS_SQL, &[])
             .await
             .map_err(db_error(&self.url, "reading the sync state"))?;
-        Ok(rows
-            .iter()
+        let target = self.url.to_string();
+        rows.iter()
             .map(|r| {
                 let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
-                StreamState {
-                    key: StreamKey {
-                        source: r.get(0),
-                        query: r.get(1),
-                    },
+                let key = StreamKey {
+                    source: r.get(0),
+                    query: r.get(1),
+                };
+                let failed = super::failed_from(r.get::<_, Option<&str>>(16), &target, &key)?;
+                Ok(StreamState {
+                    key,
                     resume: r.get(2),
                     high_water: r.get(3),
                     status: r.get(4),
@@ -317,11 +359,13 @@ impl PgStore {
                         unchanged: n(11),
                         with_notes: n(12),
                         collisions: n(14),
+                        failed: n(15),
                     },
                     message: r.get(13),
-                }
+                    failed,
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub(super) fn spawn_commit(
@@ -339,42 +383,105 @@ impl PgStore {
     }
 }
 
-/// Applies the migrations up to version `up_to` that are not applied yet.
-async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(), SyncError> {
-    let err = db_error(url, "migrating the tables");
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 <= up_to) {
-        let tx = client.transaction().await.map_err(&err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .await
-            .map_err(&err)?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS sync_migrations (
-                version bigint PRIMARY KEY,
-                description text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )",
+/// The schema version of the tables in the current schema: `None` when no sync made them.
+async fn version(
+    client: &impl tokio_postgres::GenericClient,
+    url: &PostgresUrl,
+) -> Result<Option<i64>, SyncError> {
+    let err = db_error(url, "reading the schema version");
+    let ours: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'sync_migrations')",
+            &[],
+        )
+        .await
+        .map_err(&err)?
+        .get(0);
+    if !ours {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(version), 0)::bigint FROM sync_migrations",
+            &[],
         )
         .await
         .map_err(&err)?;
-        let applied = tx
-            .query_opt(
-                "SELECT version FROM sync_migrations WHERE version = $1",
-                &[version],
-            )
-            .await
-            .map_err(&err)?;
-        if applied.is_none() {
-            tx.batch_execute(sql).await.map_err(&err)?;
-            tx.execute(
-                "INSERT INTO sync_migrations (version, description) VALUES ($1, $2)",
-                &[version, description],
-            )
-            .await
-            .map_err(&err)?;
+    Ok(Some(row.get(0)))
+}
+
+/// Reads the schema version and refuses, changing nothing, a database migrated by a newer
+/// build ([`SyncError::NewerSchema`]) or one with a table of the sync's name in the current
+/// schema that no sync made ([`SyncError::ForeignTable`]).
+async fn preflight(
+    client: &impl tokio_postgres::GenericClient,
+    url: &PostgresUrl,
+) -> Result<Option<i64>, SyncError> {
+    let version = version(client, url).await?;
+    match version {
+        Some(found) if found > super::SCHEMA_VERSION => Err(SyncError::NewerSchema {
+            target: url.to_string(),
+            found,
+            known: super::SCHEMA_VERSION,
+        }),
+        Some(_) => Ok(version),
+        None => {
+            let taken = client
+                .query_opt(
+                    "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = current_schema()
+                       AND table_name IN ('conversations', 'sync_streams', 'sync_locks')
+                     ORDER BY table_name LIMIT 1",
+                    &[],
+                )
+                .await
+                .map_err(db_error(url, "reading the schema version"))?;
+            match taken {
+                Some(row) => Err(SyncError::ForeignTable {
+                    target: url.to_string(),
+                    table: row.get(0),
+                }),
+                None => Ok(None),
+            }
         }
-        tx.commit().await.map_err(&err)?;
     }
-    Ok(())
+}
+
+/// Applies the migrations up to version `up_to` that are not applied yet, all in one
+/// transaction under an advisory lock (two machines migrate one at a time): a failure leaves
+/// the database as it was (PostgreSQL's schema changes are transactional).
+async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(), SyncError> {
+    let err = db_error(url, "migrating the tables");
+    // Up to date already: read only, no lock taken.
+    if preflight(client, url).await?.is_some_and(|v| v >= up_to) {
+        return Ok(());
+    }
+    let tx = client.transaction().await.map_err(&err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(&err)?;
+    // Again, under the lock: another machine may have migrated meanwhile.
+    let current = preflight(&tx, url).await?.unwrap_or(0);
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS sync_migrations (
+            version bigint PRIMARY KEY,
+            description text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .await
+    .map_err(&err)?;
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= up_to) {
+        tx.batch_execute(sql).await.map_err(&err)?;
+        tx.execute(
+            "INSERT INTO sync_migrations (version, description) VALUES ($1, $2)",
+            &[version, description],
+        )
+        .await
+        .map_err(&err)?;
+    }
+    tx.commit().await.map_err(&err)
 }
 
 #[cfg(test)]

@@ -92,6 +92,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
         "ALTER TABLE sync_streams ADD COLUMN last_collisions INTEGER NOT NULL DEFAULT 0;",
     ),
+    (
+        7,
+        "sync_streams.last_failed and failed_ids: ids the provider refused for good",
+        "ALTER TABLE sync_streams ADD COLUMN last_failed INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE sync_streams ADD COLUMN failed_ids TEXT;",
+    ),
 ];
 
 pub(super) struct SqliteStore {
@@ -109,29 +115,61 @@ fn db_error(path: &Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> Syn
     move |e| SyncError::Database {
         target: target.clone(),
         doing,
-        message: e.to_string(),
+        message: one_line(&e.to_string()),
+    }
+}
+
+/// How every connection opens the file: read-write, created only when asked, and its name a
+/// plain path, never a `file:` URI (which could name an in-memory database).
+fn flags(create: bool) -> rusqlite::OpenFlags {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        flags
     }
 }
 
 impl SqliteStore {
-    pub(super) async fn open(path: &Path) -> Result<Self, SyncError> {
+    /// Opens the database at `path` and migrates it. With `create`, a missing file is created;
+    /// without, a missing file or one no sync wrote is [`SyncError::NotSynced`] and left as it
+    /// was.
+    pub(super) async fn open(path: &Path, create: bool) -> Result<Self, SyncError> {
         let path = path.to_path_buf();
         let opened = path.clone();
         let (conn, checkpointer) = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
+            let target = format!("sqlite:{}", opened.display());
             let connect = |e: rusqlite::Error| SyncError::Connect {
-                target: format!("sqlite:{}", opened.display()),
-                message: e.to_string(),
+                target: target.clone(),
+                message: one_line(&e.to_string()),
             };
-            let mut conn = Connection::open(&opened).map_err(connect)?;
+            if !create && !opened.exists() {
+                return Err(SyncError::NotSynced {
+                    target,
+                    what: "no such file",
+                });
+            }
+            let mut conn = Connection::open_with_flags(&opened, flags(create)).map_err(connect)?;
             conn.busy_timeout(std::time::Duration::from_secs(30))
                 .map_err(connect)?;
             // 64 KiB pages (for a new database; an existing one keeps its own): a sync writes
             // rows of about 1 KB by the thousand, and every page a batch dirties is written
             // to the WAL and back; with 16 times fewer, larger pages a batch costs a third
             // less (BENCHMARKS.md). Readers scan whole tables for reports, which big pages
-            // suit too.
+            // suit too. (Set before the first read, which fixes an empty file's page size;
+            // it writes nothing.)
             conn.pragma_update(None, "page_size", 65_536)
                 .map_err(connect)?;
+            // Before anything changes the file (its journal mode, its tables): a database of
+            // another application or of a newer version is refused as it is.
+            let version = preflight(&conn, &opened)?;
+            if !create && version.is_none() {
+                return Err(SyncError::NotSynced {
+                    target,
+                    what: "no sync tables in it",
+                });
+            }
             // WAL: readers never block the sync; NORMAL: every commit survives a process
             // kill (only a power cut may lose the last ones, never half of one).
             conn.pragma_update(None, "journal_mode", "WAL")
@@ -198,7 +236,8 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) fn lock(&self, key: &StreamKey) -> Result<std::fs::File, SyncError> {
+    /// The lock file of `key`'s stream, beside the database.
+    fn lock_path(&self, key: &StreamKey) -> PathBuf {
         let name = format!(
             "{}.sync-{:016x}.lock",
             self.path.file_name().map_or_else(
@@ -207,7 +246,34 @@ impl SqliteStore {
             ),
             key.lock_id()
         );
-        let lock_path = self.path.with_file_name(name);
+        self.path.with_file_name(name)
+    }
+
+    /// Whether a live process holds `key`'s lock: a shared lock on its file is refused while
+    /// it does (the probe holds one for an instant, never creating the file).
+    pub(super) fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+        let lock_path = self.lock_path(key);
+        let file = match std::fs::File::open(&lock_path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => {
+                return Err(SyncError::Database {
+                    target: format!("sqlite:{}", self.path.display()),
+                    doing: "reading the stream's lock file",
+                    message: format!("{}: {e}", lock_path.display()),
+                });
+            }
+        };
+        let got = FileExt::try_lock_shared(&file).map_err(|e| SyncError::Database {
+            target: format!("sqlite:{}", self.path.display()),
+            doing: "reading the stream's lock file",
+            message: format!("{}: {e}", lock_path.display()),
+        })?;
+        Ok(!got)
+    }
+
+    pub(super) fn lock(&self, key: &StreamKey) -> Result<std::fs::File, SyncError> {
+        let lock_path = self.lock_path(key);
         let io = |e: std::io::Error| SyncError::Database {
             target: format!("sqlite:{}", self.path.display()),
             doing: "taking the stream's lock file",
@@ -236,15 +302,18 @@ impl SqliteStore {
     pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
         self.with("reading the sync state", |conn, path| {
             let err = db_error(path, "reading the sync state");
+            let target = format!("sqlite:{}", path.display());
             let mut stmt = conn.prepare(super::STATUS_SQL).map_err(&err)?;
             let rows = stmt
                 .query_map([], |r| {
                     let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
-                    Ok(StreamState {
-                        key: StreamKey {
-                            source: r.get(0)?,
-                            query: r.get(1)?,
-                        },
+                    let key = StreamKey {
+                        source: r.get(0)?,
+                        query: r.get(1)?,
+                    };
+                    let failed: Option<String> = r.get(16)?;
+                    let state = StreamState {
+                        key,
                         resume: r.get(2)?,
                         high_water: r.get(3)?,
                         status: r.get(4)?,
@@ -258,12 +327,21 @@ impl SqliteStore {
                             unchanged: n(11)?,
                             with_notes: n(12)?,
                             collisions: n(14)?,
+                            failed: n(15)?,
                         },
                         message: r.get(13)?,
-                    })
+                        failed: Vec::new(),
+                    };
+                    Ok((state, failed))
                 })
                 .map_err(&err)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(&err)
+            let rows = rows.collect::<Result<Vec<_>, _>>().map_err(&err)?;
+            rows.into_iter()
+                .map(|(mut state, failed)| {
+                    state.failed = super::failed_from(failed.as_deref(), &target, &state.key)?;
+                    Ok(state)
+                })
+                .collect()
         })
         .await
     }
@@ -332,20 +410,84 @@ impl SqliteStore {
     }
 }
 
-/// Applies the migrations up to version `up_to` that are not applied yet.
+/// A database error's text on one line (SQLite quotes statements with their newlines).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The schema version of the database `conn` is open on: `None` when no sync made its tables.
+fn version(conn: &Connection, path: &Path) -> Result<Option<i64>, SyncError> {
+    let err = db_error(path, "reading the schema version");
+    let ours: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sync_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(&err)?;
+    if !ours {
+        return Ok(None);
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM sync_migrations",
+        [],
+        |r| r.get(0),
+    )
+    .map(Some)
+    .map_err(&err)
+}
+
+/// Reads the schema version and refuses, changing nothing, a database migrated by a newer
+/// build ([`SyncError::NewerSchema`]) or one with a table of the sync's name that no sync
+/// made ([`SyncError::ForeignTable`]).
+fn preflight(conn: &Connection, path: &Path) -> Result<Option<i64>, SyncError> {
+    let target = || format!("sqlite:{}", path.display());
+    let version = version(conn, path)?;
+    match version {
+        Some(found) if found > super::SCHEMA_VERSION => Err(SyncError::NewerSchema {
+            target: target(),
+            found,
+            known: super::SCHEMA_VERSION,
+        }),
+        Some(_) => Ok(version),
+        None => {
+            let taken: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM sqlite_master WHERE name IN ('conversations', 'sync_streams',
+                         'sync_locks', 'conversations_created_at') ORDER BY name LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_error(path, "reading the schema version"))?;
+            match taken {
+                Some(table) => Err(SyncError::ForeignTable {
+                    target: target(),
+                    table,
+                }),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Applies the migrations up to version `up_to` that are not applied yet, all in one
+/// transaction: a failure leaves the database as it was (SQLite's schema changes are
+/// transactional).
 fn migrate(conn: &mut Connection, path: &Path, up_to: i64) -> Result<(), SyncError> {
     let err = db_error(path, "migrating the tables");
     // Up to date already: read only, so a sync writing (or frozen mid-batch) elsewhere does
     // not hold this one up before it even reaches the stream's lock.
-    let latest = up_to;
-    let current: Option<i64> = conn
-        .query_row("SELECT max(version) FROM sync_migrations", [], |r| r.get(0))
-        .ok()
-        .flatten();
-    if current.is_some_and(|v| v >= latest) {
+    if preflight(conn, path)?.is_some_and(|v| v >= up_to) {
         return Ok(());
     }
-    conn.execute_batch(
+    // IMMEDIATE: two processes migrating at once apply each version once (the second reads
+    // the version again once it has the write lock).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(&err)?;
+    let current = preflight(&tx, path)?.unwrap_or(0);
+    tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS sync_migrations (
             version INTEGER PRIMARY KEY,
             description TEXT NOT NULL,
@@ -353,30 +495,15 @@ fn migrate(conn: &mut Connection, path: &Path, up_to: i64) -> Result<(), SyncErr
         )",
     )
     .map_err(&err)?;
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 <= up_to) {
-        // IMMEDIATE: two processes migrating at once apply each version once.
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        let applied: Option<i64> = tx
-            .query_row(
-                "SELECT version FROM sync_migrations WHERE version = ?1",
-                [version],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(&err)?;
-        if applied.is_none() {
-            tx.execute_batch(sql).map_err(&err)?;
-            tx.execute(
-                "INSERT INTO sync_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, description, time_text(&chrono::Utc::now())],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)?;
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= up_to) {
+        tx.execute_batch(sql).map_err(&err)?;
+        tx.execute(
+            "INSERT INTO sync_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, description, time_text(&chrono::Utc::now())],
+        )
+        .map_err(&err)?;
     }
-    Ok(())
+    tx.commit().map_err(&err)
 }
 
 /// Upserts `rows`: a new key is inserted; a known key with other raw bytes gets every column
@@ -474,6 +601,8 @@ fn save_state(
         n(counts.with_notes),
         state.message,
         n(counts.collisions),
+        n(counts.failed),
+        super::failed_text(&state.failed),
     ])?;
     Ok(())
 }
@@ -502,14 +631,14 @@ mod tests {
                 .unwrap()
         };
         let new = dir.path().join("new.db");
-        drop(SqliteStore::open(&new).await.unwrap());
+        drop(SqliteStore::open(&new, true).await.unwrap());
         assert_eq!(page_size(&new), 65_536);
         let old = dir.path().join("old.db");
         Connection::open(&old)
             .unwrap()
             .execute_batch("CREATE TABLE other (x)")
             .unwrap();
-        drop(SqliteStore::open(&old).await.unwrap());
+        drop(SqliteStore::open(&old, true).await.unwrap());
         assert_eq!(page_size(&old), 4096);
     }
 

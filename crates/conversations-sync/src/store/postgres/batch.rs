@@ -477,6 +477,8 @@ async fn save_state(
             &n(counts.with_notes),
             &state.message,
             &n(counts.collisions),
+            &n(counts.failed),
+            &super::super::failed_text(&state.failed),
         ],
     )
     .await?;

@@ -37,7 +37,7 @@ impl Checkpointer {
     /// the writer's own automatic checkpoints off. If the connection or the thread cannot be
     /// had, the writer keeps checkpointing itself (`None`).
     pub(super) fn start(path: &Path, writer: &Connection) -> Option<Self> {
-        let conn = Connection::open(path).ok()?;
+        let conn = Connection::open_with_flags(path, super::flags(false)).ok()?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
         let (nudge, nudged) = mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
