@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod config;
+mod ending;
 mod exit;
 mod filters;
 mod logging;
@@ -27,44 +28,53 @@ use conversations_sandbox::{FaultSpec, Sandbox, SandboxConfig};
 use crate::cli::{Cli, Command, CompletionsArgs, ListArgs, SandboxCommand, ServeArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    logging::init(cli.verbose, cli.log_format);
-    // One thread: a listing is I/O then output, and handing each page between threads costs
-    // more CPU (wake-ups, context switches) than it saves; the next page is still prefetched.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::from(exit::FAILURE);
-        }
-    };
-    runtime.block_on(async {
-        match cli.command {
-            Command::List(args) => list(args).await,
-            Command::Schema => schema(),
-            Command::Sync(args) => sync_cmd::run(args).await,
-            Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
-            Command::Completions(args) => completions(&args),
-            Command::Accounts(args) => config::accounts_command(&args),
-            Command::Check(args) => check::run(&args).await,
-        }
+    // First: from here on SIGINT, SIGTERM and SIGHUP end every command the same way.
+    if let Err(e) = ending::watch_signals() {
+        ending::note(&format!("error: could not watch for signals: {e}"));
+        return ExitCode::from(exit::FAILURE);
+    }
+    ending::run(|| {
+        let cli = Cli::parse();
+        logging::init(cli.verbose, cli.log_format);
+        // One thread: a listing is I/O then output, and handing each page between threads
+        // costs more CPU (wake-ups, context switches) than it saves; the next page is still
+        // prefetched.
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                ending::note(&format!("error: could not start the async runtime: {e}"));
+                return ExitCode::from(exit::FAILURE);
+            }
+        };
+        runtime.block_on(async {
+            match cli.command {
+                Command::List(args) => list(args).await,
+                Command::Schema => schema(),
+                Command::Sync(args) => sync_cmd::run(args).await,
+                Command::Sandbox(SandboxCommand::Serve(args)) => serve(args).await,
+                Command::Completions(args) => completions(&args),
+                Command::Accounts(args) => config::accounts_command(&args),
+                Command::Check(args) => check::run(&args).await,
+            }
+        })
     })
 }
 
 fn schema() -> ExitCode {
     let schema = schemars::schema_for!(conversations_core::Conversation);
-    match serde_json::to_string_pretty(&schema) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::from(exit::OK)
-        }
+    let printed = match serde_json::to_string_pretty(&schema) {
+        Ok(text) => ending::print(&text),
         Err(e) => {
-            eprintln!("error: could not render the schema: {e}");
-            ExitCode::from(exit::FAILURE)
+            ending::note(&format!("error: could not render the schema: {e}"));
+            return ExitCode::from(exit::FAILURE);
         }
+    };
+    match printed {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => ExitCode::from(ending::output_failed("stdout", &e, exit::OK)),
     }
 }
 
@@ -78,19 +88,19 @@ fn completions(args: &CompletionsArgs) -> ExitCode {
     // (e.g. a closed pipe); `try_generate` into a buffer cannot fail that way.
     let mut script = Vec::new();
     if let Err(e) = args.shell.try_generate(&command, &mut script) {
-        eprintln!(
+        ending::note(&format!(
             "error: could not generate the {} completions: {e}",
             args.shell
-        );
+        ));
         return ExitCode::from(exit::FAILURE);
     }
-    match io::stdout().lock().write_all(&script) {
+    let written = {
+        let mut out = io::stdout().lock();
+        out.write_all(&script).and_then(|()| out.flush())
+    };
+    match written {
         Ok(()) => ExitCode::from(exit::OK),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
-        Err(e) => {
-            eprintln!("error: could not write the completions: {e}");
-            ExitCode::from(exit::FAILURE)
-        }
+        Err(e) => ExitCode::from(ending::output_failed("stdout", &e, exit::OK)),
     }
 }
 
@@ -142,9 +152,9 @@ async fn list(args: ListArgs) -> ExitCode {
     let (federation, refused) = federation.split_refused();
     for (name, error) in &refused {
         if federation.is_empty() {
-            eprintln!("error: {error}");
+            ending::note(&format!("error: {error}"));
         } else {
-            eprintln!("note: {name} left out: {error}");
+            ending::note(&format!("note: {name} left out: {error}"));
         }
     }
     if federation.is_empty() {
@@ -224,7 +234,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         match spec.parse::<FaultSpec>() {
             Ok(spec) => config = config.fault(spec),
             Err(e) => {
-                eprintln!("error: invalid --fault {spec:?}: {e}");
+                ending::note(&format!("error: invalid --fault {spec:?}: {e}"));
                 return ExitCode::from(exit::USAGE);
             }
         }
@@ -237,7 +247,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }) {
             Ok((provider, latency)) => config = config.latency(provider, latency),
             Err(why) => {
-                eprintln!("error: invalid --latency {spec:?}: {why}");
+                ending::note(&format!("error: invalid --latency {spec:?}: {why}"));
                 return ExitCode::from(exit::USAGE);
             }
         }
@@ -255,7 +265,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
                     config.rate_limit(provider, conversations_sandbox::RateLimit::per_second(n))
             }
             Err(why) => {
-                eprintln!("error: invalid --rate-limit {spec:?}: {why}");
+                ending::note(&format!("error: invalid --rate-limit {spec:?}: {why}"));
                 return ExitCode::from(exit::USAGE);
             }
         }
@@ -263,10 +273,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!(
+            ending::note(&format!(
                 "error: could not start the sandbox on 127.0.0.1:{}: {e}",
                 args.port
-            );
+            ));
             return ExitCode::from(exit::FAILURE);
         }
     };
@@ -294,15 +304,17 @@ async fn serve(args: ServeArgs) -> ExitCode {
             .copied()
             .unwrap_or("id-111"),
     );
-    println!("{banner}");
-    let _ = io::stdout().flush();
+    // A closed stdout ends the server too, quietly: nobody is reading what it says.
+    if let Err(e) = ending::print(&banner) {
+        return ExitCode::from(ending::output_failed("stdout", &e, exit::OK));
+    }
     if let Some(path) = &args.ready_file {
         let ready = serde_json::json!({
             "asapp_base_url": sandbox.asapp_base_url(),
             "autocalls_base_url": sandbox.autocalls_base_url(),
         });
         if let Err(e) = std::fs::write(path, ready.to_string()) {
-            eprintln!("error: could not write {}: {e}", path.display());
+            ending::note(&format!("error: could not write {}: {e}", path.display()));
             return ExitCode::from(exit::FAILURE);
         }
     }

@@ -55,8 +55,8 @@ impl Progress {
     /// Prints a line on stderr without breaking the progress line.
     pub(crate) fn println(&self, line: &str) {
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.suspend(|| crate::ending::note(line)),
+            None => crate::ending::note(line),
         }
     }
 }

@@ -1,34 +1,32 @@
-//! The items a listing writes, one at a time, or Ctrl-C: whichever comes first. Items that are
-//! ready are taken at once (a look at Ctrl-C now and then between them); before waiting on
-//! the network the sink's buffer goes out, so a slow listing shows its records as they come.
+//! The items a listing writes, one at a time, or a signal (Ctrl-C, `SIGTERM`, `SIGHUP`):
+//! whichever comes first. Items that are ready are taken at once (a look for a signal now and
+//! then between them); before waiting on the network the sink's buffer goes out, so a slow
+//! listing shows its records as they come.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::process::ExitCode;
 
 use futures::{FutureExt, Stream, StreamExt};
 
 use super::Sink;
+use crate::ending::{Interrupt, Signal};
 
-/// Items taken without waiting between two looks at Ctrl-C.
+/// Items taken without waiting between two looks for a signal.
 const CHECK_EVERY: u32 = 256;
 
-/// A stream of items that stops at Ctrl-C.
+/// A stream of items that stops at a signal.
 pub(crate) struct Feed<S> {
     items: S,
-    interrupt: Pin<Box<dyn Future<Output = std::io::Result<()>>>>,
+    interrupt: Interrupt,
     since_check: u32,
-    interrupted: bool,
+    interrupted: Option<Signal>,
 }
 
 impl<S: Stream + Unpin> Feed<S> {
-    /// Feeds `items`, watching for Ctrl-C from now on.
+    /// Feeds `items`; signals are the listing's to handle from now on (a signal already
+    /// received stops it before the first item).
     pub(crate) fn new(items: S) -> Self {
-        let mut interrupt: Pin<Box<dyn Future<Output = std::io::Result<()>>>> =
-            Box::pin(tokio::signal::ctrl_c());
-        // The first poll installs the handler: from here on Ctrl-C is ours to handle, not a
-        // kill that would leave a JSON array open.
-        let interrupted = (&mut interrupt).now_or_never().is_some();
+        let interrupt = Interrupt::take();
+        let interrupted = interrupt.signal();
         Self {
             items,
             interrupt,
@@ -37,18 +35,18 @@ impl<S: Stream + Unpin> Feed<S> {
         }
     }
 
-    /// The next item; `None` at the end of the items or at Ctrl-C (see
+    /// The next item; `None` at the end of the items or at a signal (see
     /// [`interrupted`](Self::interrupted)). An error flushing `sink` ends the run with its code.
     pub(crate) async fn next(&mut self, sink: &mut Sink) -> Result<Option<S::Item>, ExitCode> {
-        if self.interrupted {
+        if self.interrupted.is_some() {
             return Ok(None);
         }
         if let Some(item) = self.items.next().now_or_never() {
             self.since_check += 1;
             if self.since_check >= CHECK_EVERY {
                 self.since_check = 0;
-                if (&mut self.interrupt).now_or_never().is_some() {
-                    self.interrupted = true;
+                self.interrupted = self.interrupt.signal();
+                if self.interrupted.is_some() {
                     return Ok(None);
                 }
             }
@@ -57,15 +55,15 @@ impl<S: Stream + Unpin> Feed<S> {
         sink.flush()?;
         tokio::select! {
             item = self.items.next() => Ok(item),
-            _ = &mut self.interrupt => {
-                self.interrupted = true;
+            signal = self.interrupt.wait() => {
+                self.interrupted = Some(signal);
                 Ok(None)
             }
         }
     }
 
-    /// Whether the items stopped because of Ctrl-C.
-    pub(crate) fn interrupted(&self) -> bool {
+    /// The signal that stopped the items, if one did.
+    pub(crate) fn interrupted(&self) -> Option<Signal> {
         self.interrupted
     }
 }

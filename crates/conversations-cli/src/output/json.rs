@@ -1,5 +1,11 @@
 //! `json` (one array, streamed element by element) and `ndjson` (one record per line).
+//!
+//! A record's `raw` is its provider's JSON as received; a provider that pretty-prints would
+//! spread one NDJSON record over many lines, so `ndjson` writes `raw` without insignificant
+//! whitespace (key order, duplicate keys and number spellings kept). `json` writes it as
+//! received: an array may span lines.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use conversations_core::Conversation;
@@ -46,6 +52,20 @@ impl RecordWriter for JsonWriter<'_> {
             self.line
                 .extend_from_slice(if self.written == 0 { b"[\n" } else { b",\n" });
         }
+        // One line per record: `raw` compacted when it came with whitespace (a copy of the
+        // record then; records sent compact are written as they are).
+        let compacted;
+        let conversation = match (self.array, conversation.raw.compact()) {
+            (false, Cow::Owned(raw)) => {
+                compacted = {
+                    let mut c = conversation.clone();
+                    c.raw = raw;
+                    c
+                };
+                &compacted
+            }
+            _ => conversation,
+        };
         serde_json::to_writer(&mut self.line, conversation)?;
         // The record is an object: add the fields before its closing brace.
         if self.line.last() == Some(&b'}') {

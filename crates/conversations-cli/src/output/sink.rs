@@ -1,17 +1,17 @@
 //! Where a listing's records go, and how a listing ends, for plain listings and lookups
-//! alike: stdout or `--output FILE` (a temporary file renamed into place only on success), in
-//! the chosen format, with the progress line and the off-spec tally beside them; at the end
-//! the output closed (no header over a failed listing), the tally printed, and the exit code
-//! (130 when interrupted).
+//! alike: stdout or `--output FILE` (see [`Destination`]), in the chosen format, with the
+//! progress line and the off-spec tally beside them; at the end the output closed (no header
+//! over a failed listing), the tally printed, what was kept said when the run did not
+//! succeed, and the exit code (128 + the signal when one stopped it).
 
 use std::io::{self, IsTerminal};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use conversations_core::Conversation;
 
 use super::{Destination, FormulaGuard, RecordWriter};
 use crate::cli::ListArgs;
+use crate::ending::{self, Interrupt, Signal};
 use crate::exit;
 use crate::offspec::Tally;
 use crate::progress::Progress;
@@ -19,8 +19,8 @@ use crate::progress::Progress;
 /// The output of one `list` run.
 pub(crate) struct Sink {
     writer: Box<dyn RecordWriter>,
-    /// With `--output`: the temporary file and the path it becomes on success.
-    destination: Option<(Destination, PathBuf)>,
+    /// Where the records go.
+    destination: Destination,
     progress: Progress,
     tally: Tally,
     written: u64,
@@ -31,23 +31,22 @@ pub(crate) struct Sink {
 
 impl Sink {
     /// Opens the output `args` ask for. With `named` accounts, every record says which (a
-    /// field in JSON, a column in tables and CSV). A file that cannot be created is reported
-    /// and its exit code returned.
+    /// field in JSON, a column in tables and CSV). A destination that cannot be written is
+    /// reported and the usage exit code returned. From here on signals are the listing's to
+    /// handle (see [`Interrupt`]).
     pub(crate) fn open(args: &ListArgs, named: bool) -> Result<Self, ExitCode> {
-        let (out, destination): (Box<dyn io::Write>, _) = match &args.output {
-            Some(path) => {
-                let opened = Destination::create(path)
-                    .and_then(|temp| temp.writer().map(|file| (file, temp)));
-                match opened {
-                    Ok((file, temp)) => (Box::new(file), Some((temp, path.clone()))),
-                    Err(e) => {
-                        eprintln!("error: cannot write to {}: {e}", path.display());
-                        return Err(ExitCode::from(exit::USAGE));
-                    }
-                }
+        let (destination, out) = match Destination::open(args.output.as_deref(), || {
+            Interrupt::take();
+        }) {
+            Ok(opened) => opened,
+            Err(e) => {
+                ending::note(&format!("error: {e}"));
+                return Err(ExitCode::from(exit::USAGE));
             }
-            None => (Box::new(io::stdout().lock()), None),
         };
+        // Taken here too when no temporary file was made: a signal from now on closes the
+        // format rather than ending the process mid-record.
+        Interrupt::take();
         let guard = if args.csv_raw {
             FormulaGuard::Off
         } else {
@@ -113,10 +112,11 @@ impl Sink {
         self.written
     }
 
-    /// Closes the output and says how the run ended: 130 when `interrupted`, else 0 or the
-    /// worst error's code. The `--output` file is renamed into place only when nothing failed
-    /// and nothing interrupted the run.
-    pub(crate) fn close(mut self, interrupted: bool) -> ExitCode {
+    /// Closes the output and says how the run ended: 128 + the signal when `interrupted`,
+    /// else 0 or the worst error's code. The `--output` file is renamed into place only when
+    /// nothing failed and nothing interrupted the run; otherwise the last line says what was
+    /// kept.
+    pub(crate) fn close(mut self, interrupted: Option<Signal>) -> ExitCode {
         self.progress.finish();
         let closed = if self.written == 0 && !self.codes.is_empty() {
             self.writer.finish_failed()
@@ -127,30 +127,46 @@ impl Sink {
             return self.broken(&e);
         }
         for line in self.tally.summary() {
-            eprintln!("{line}");
+            ending::note(&line);
         }
-        if interrupted {
-            eprintln!("interrupted: {} records written", self.written);
-            return ExitCode::from(exit::INTERRUPTED);
+        if let Some(signal) = interrupted {
+            ending::note(&format!(
+                "interrupted: {} ({signal})",
+                self.destination.kept(self.written)
+            ));
+            return ExitCode::from(signal.code());
         }
-        if let (true, Some((temp, path))) = (self.codes.is_empty(), self.destination.take())
-            && let Err(e) = temp.persist(&path)
-        {
-            eprintln!("error: cannot write {}: {e}", path.display());
+        if !self.codes.is_empty() {
+            if matches!(self.destination, Destination::Replace { .. }) {
+                ending::note(&self.destination.kept(self.written));
+            }
+            return exit::worst(self.codes.drain(..));
+        }
+        let destination = std::mem::replace(&mut self.destination, Destination::Stdout);
+        if let Err(e) = destination.persist() {
+            ending::note(&format!("error: {e}"));
             return ExitCode::from(exit::FAILURE);
         }
-        exit::worst(self.codes.drain(..))
+        ExitCode::from(exit::OK)
     }
 
-    /// The exit code for output that could not be written: none when the reader went away
-    /// (e.g. `| head`), which is not a failure of ours.
+    /// How the run ends when its output could not be written: quietly when the reader went
+    /// away (e.g. `| head`), which is not a failure of ours; otherwise with one line, exit 1,
+    /// and the temporary file (if any) removed.
     fn broken(&self, error: &io::Error) -> ExitCode {
         self.progress.finish();
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            return ExitCode::from(exit::OK);
+        let so_far = self.codes.iter().copied().max_by_key(|c| match *c {
+            exit::USAGE => 3,
+            exit::AUTH => 2,
+            exit::OK => 0,
+            _ => 1,
+        });
+        let code =
+            ending::output_failed(&self.destination.name(), error, so_far.unwrap_or(exit::OK));
+        if let Destination::Replace { .. } = self.destination {
+            ending::note(&self.destination.kept(self.written));
         }
-        eprintln!("error: could not write output: {error}");
-        ExitCode::from(exit::FAILURE)
+        ExitCode::from(code)
     }
 }
 
