@@ -49,9 +49,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use conversations_core::{
-    Conversation, ConversationQuery, ConversationSource, Cursor, DEFAULT_LOOKUP_CONCURRENCY,
-    DecodeNote, Documented, Error as SourceError, Found, Lookup, NoteAction, Page, Position,
-    paginate::WalkGuard,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor,
+    DEFAULT_LOOKUP_CONCURRENCY, DecodeNote, Documented, Error as SourceError, Found, Lookup,
+    NoteAction, Page, Position, paginate::WalkGuard,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -475,6 +475,35 @@ fn collision_notice(n: u64) -> String {
     }
 }
 
+/// Moves a resumed walk to `page_size` where that keeps the resume exact, and says what page
+/// size it goes on with when that differs from the one asked for or the one it had.
+///
+/// A position's skip counts records from the start of the page at its cursor. When the
+/// provider's pages resize (the page at a cursor starts at the same record whatever its size),
+/// the walk takes the new size if the skip still falls within its first page; otherwise it
+/// finishes with the size it started with, and the new one applies from the next walk.
+fn resize(walk: &mut Walk, page_size: Option<u32>, capabilities: &Capabilities) -> Option<String> {
+    // A walk saved without a page size ran at the provider's default.
+    let default = capabilities.page_size().map(|b| b.default);
+    let (Some(was), Some(asked)) = (walk.page_size.or(default), page_size.or(default)) else {
+        return None;
+    };
+    if was == asked {
+        return None;
+    }
+    if capabilities.pages_resizable() && walk.position.skip <= u64::from(asked) {
+        walk.page_size = Some(asked);
+        return Some(format!(
+            "resuming with {asked} records a page (the unfinished walk asked for {was}; \
+             it resumes at the same record)"
+        ));
+    }
+    Some(format!(
+        "resuming with {was} records a page, the unfinished walk's, to resume at the same \
+         record ({asked} from the next walk)"
+    ))
+}
+
 /// The position after `skip` records of the page fetched with `cursor` (`None`: the first).
 fn position_in(cursor: &Option<Cursor>, skip: u64) -> Position {
     let mut position = Position::start();
@@ -586,8 +615,11 @@ async fn walk(
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc));
+    // The page size asked for, or the provider's largest: the fewest requests.
+    let capabilities = source.capabilities();
+    let page_size = query.page_size.or(capabilities.page_size().map(|b| b.max));
     let mut walk = match resume {
-        Some(Resume::Walk(walk)) if !options.full_refresh || walk.floor.is_none() => {
+        Some(Resume::Walk(mut walk)) if !options.full_refresh || walk.floor.is_none() => {
             run.notice(format!(
                 "resuming an unfinished {} walk",
                 if walk.floor.is_some() {
@@ -596,6 +628,9 @@ async fn walk(
                     "full"
                 }
             ));
+            if let Some(notice) = resize(&mut walk, page_size, &capabilities) {
+                run.notice(notice);
+            }
             walk
         }
         _ => {
@@ -609,7 +644,7 @@ async fn walk(
             };
             Walk {
                 position: Position::start(),
-                page_size: query.page_size,
+                page_size,
                 floor,
                 high_water: None,
                 order_broken: false,
