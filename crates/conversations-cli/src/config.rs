@@ -7,6 +7,7 @@
 //! base_url = "https://app.autocalls.ai/api"   # optional
 //! api_key_env = "ACME_AUTOCALLS_KEY"           # the secret is in this environment variable,
 //! # api_key_command = ["pass", "show", "autocalls/acme"]   # or is what this command prints
+//! # secret_timeout = "2m"          # how long the command may run (default 60s)
 //!
 //! [accounts.main-asapp]
 //! provider = "asapp"
@@ -29,6 +30,7 @@
 //! `ConversationSource` with the provider crate's public builder. [`listing`] renders
 //! `conversations accounts`.
 
+mod command;
 mod listing;
 pub(crate) mod secret;
 
@@ -40,6 +42,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub(crate) use command::kill_running as kill_secret_commands;
 pub(crate) use listing::accounts_command;
 
 /// Where the config file is, under the platform's config directory.
@@ -163,6 +166,8 @@ pub(crate) struct Account {
     pub(crate) api_id: Option<String>,
     /// Where the secret (Autocalls' API key, ASAPP's API secret) comes from.
     pub(crate) secret: SecretSource,
+    /// How long a secret command may run (`None`: [`command::DEFAULT_TIMEOUT`]).
+    pub(crate) secret_timeout: Option<std::time::Duration>,
     /// Where the account was defined.
     pub(crate) origin: Origin,
 }
@@ -305,6 +310,7 @@ fn environment_accounts(env: EnvLookup<'_>) -> Vec<Account> {
             base_url: text("ASAPP_BASE_URL"),
             api_id: Some(api_id),
             secret: SecretSource::Env("ASAPP_API_SECRET".to_owned()),
+            secret_timeout: None,
             origin: Origin::Environment,
         });
     }
@@ -315,6 +321,7 @@ fn environment_accounts(env: EnvLookup<'_>) -> Vec<Account> {
             base_url: text("AUTOCALLS_BASE_URL"),
             api_id: None,
             secret: SecretSource::Env("AUTOCALLS_API_KEY".to_owned()),
+            secret_timeout: None,
             origin: Origin::Environment,
         });
     }
@@ -340,6 +347,8 @@ struct RawAccount {
     api_key_command: Option<Vec<String>>,
     api_secret_env: Option<String>,
     api_secret_command: Option<Vec<String>>,
+    /// How long the secret command may run, e.g. `"30s"`, `"2m"` (humantime).
+    secret_timeout: Option<String>,
     /// Refused: the file never holds a secret.
     #[serde(default, rename = "api_key", deserialize_with = "refuse_api_key")]
     _api_key: Option<()>,
@@ -523,6 +532,23 @@ fn validate(name: String, raw: RawAccount, line: usize) -> Result<Account, (Stri
         },
         Provider::Autocalls => None,
     };
+    let secret_timeout = match (&raw.secret_timeout, &secret) {
+        (None, _) => None,
+        (Some(_), SecretSource::Env(_)) => {
+            return fail(format!(
+                "`secret_timeout` only applies to `{key}_command`, not to `{key}_env`"
+            ));
+        }
+        (Some(text), SecretSource::Command(_)) => match humantime::parse_duration(text) {
+            Ok(timeout) if !timeout.is_zero() => Some(timeout),
+            _ => {
+                return fail(
+                    "`secret_timeout` must be a duration such as \"30s\" or \"2m\", more than 0"
+                        .to_owned(),
+                );
+            }
+        },
+    };
     if raw.base_url.as_deref() == Some("") {
         return fail("`base_url` is empty; leave it out for the provider's default".to_owned());
     }
@@ -532,6 +558,7 @@ fn validate(name: String, raw: RawAccount, line: usize) -> Result<Account, (Stri
         base_url: raw.base_url,
         api_id,
         secret,
+        secret_timeout,
         origin: Origin::File { line },
     })
 }

@@ -2,14 +2,15 @@
 //! a `ConversationSource` with the provider crate's public builder.
 //!
 //! A secret comes from an environment variable or from what a command prints on stdout (the
-//! command runs without a shell; its stdin and stderr are the terminal's, so a password
-//! manager can prompt). It is held in a [`SecretString`] from then on. Errors name the
+//! command runs without a shell, in a process group of its own, for at most its timeout; its
+//! stdin and stderr are the terminal's, so a password manager can prompt: see [`command`]).
+//! It is held in a [`SecretString`] from then on. Errors name the
 //! account, the variable or the command and its exit status, never a secret and never the
 //! command's output.
 
 use std::ffi::OsString;
 use std::io;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::Arc;
 
 use asapp_gen::AsappClient;
@@ -18,6 +19,7 @@ use conversations_core::ConversationSource;
 use conversations_transport::ClientOptions;
 use secrecy::SecretString;
 
+use super::command::{self, CommandError};
 use super::{Account, EnvLookup, Provider, SecretSource, shell_words};
 use crate::exit;
 
@@ -89,6 +91,19 @@ pub(crate) enum AccountError {
         /// How it exited.
         status: ExitStatus,
     },
+    /// The secret's command ran past its timeout, printed too much, or the tool was
+    /// interrupted while it ran: it was killed, with everything it started.
+    #[error("account `{account}`: {key}_command `{command}` {source}")]
+    Stopped {
+        /// The account.
+        account: String,
+        /// `api_key` or `api_secret`.
+        key: &'static str,
+        /// The command, as typed in a shell.
+        command: String,
+        /// What happened.
+        source: CommandError,
+    },
     /// The secret's command printed something that cannot be a secret.
     #[error("account `{account}`: {key}_command `{command}` {problem}")]
     CommandOutput {
@@ -118,6 +133,11 @@ impl AccountError {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             AccountError::Build { .. } => exit::USAGE,
+            // 128 + the signal, as a shell reports a command it ended.
+            AccountError::Stopped {
+                source: CommandError::Interrupted(signal),
+                ..
+            } => 128u8.saturating_add(*signal as u8),
             _ => exit::AUTH,
         }
     }
@@ -172,27 +192,34 @@ impl Account {
         let (program, args) = argv
             .split_first()
             .ok_or_else(|| output_problem("is empty"))?;
-        let output = Command::new(program)
-            .args(args)
-            .stdin(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .stdout(Stdio::piped())
-            .output()
-            .map_err(|source| AccountError::Spawn {
-                account: self.name.clone(),
-                key,
-                command: command.clone(),
-                source,
-            })?;
-        if !output.status.success() {
-            return Err(AccountError::CommandFailed {
-                account: self.name.clone(),
-                key,
-                command,
-                status: output.status,
-            });
-        }
-        let mut stdout = output.stdout;
+        let timeout = self.secret_timeout.unwrap_or(command::DEFAULT_TIMEOUT);
+        let mut stdout = match command::run(program, args, timeout) {
+            Ok(stdout) => stdout,
+            Err(CommandError::Spawn(source)) => {
+                return Err(AccountError::Spawn {
+                    account: self.name.clone(),
+                    key,
+                    command,
+                    source,
+                });
+            }
+            Err(CommandError::Failed(status)) => {
+                return Err(AccountError::CommandFailed {
+                    account: self.name.clone(),
+                    key,
+                    command,
+                    status,
+                });
+            }
+            Err(source) => {
+                return Err(AccountError::Stopped {
+                    account: self.name.clone(),
+                    key,
+                    command,
+                    source,
+                });
+            }
+        };
         // One trailing line break is how commands end their output; it is not the secret's.
         if stdout.ends_with(b"\n") {
             stdout.pop();

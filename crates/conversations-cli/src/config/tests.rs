@@ -49,6 +49,7 @@ fn command_account(argv: &[&str]) -> Account {
         base_url: None,
         api_id: None,
         secret: SecretSource::Command(argv.iter().map(|s| (*s).to_owned()).collect()),
+        secret_timeout: None,
         origin: Origin::File { line: 1 },
     }
 }
@@ -65,6 +66,7 @@ fn a_good_file_gives_its_accounts() {
                 base_url: Some("https://app.autocalls.ai/api".to_owned()),
                 api_id: None,
                 secret: SecretSource::Env("ACME_AUTOCALLS_KEY".to_owned()),
+                secret_timeout: None,
                 origin: Origin::File { line: 2 },
             },
             Account {
@@ -77,6 +79,7 @@ fn a_good_file_gives_its_accounts() {
                     "show".to_owned(),
                     "asapp/main".to_owned()
                 ]),
+                secret_timeout: None,
                 origin: Origin::File { line: 7 },
             },
         ]
@@ -415,4 +418,25 @@ fn values_in_messages_are_redacted_and_nothing_else() {
         "invalid basic string, expected `\"`; more"
     );
     assert_eq!(redact_values("string \"unterminated"), "string \"…");
+}
+
+#[test]
+fn a_secret_timeout_is_read_for_commands_only() {
+    let with = |timeout: &str, secret: &str| {
+        format!(
+            "[accounts.a]\nprovider = \"autocalls\"\n{secret}\nsecret_timeout = \"{timeout}\"\n"
+        )
+    };
+    let command = r#"api_key_command = ["pass", "show", "a"]"#;
+    assert_eq!(
+        one(&with("90s", command)).secret_timeout,
+        Some(std::time::Duration::from_secs(90))
+    );
+    assert_eq!(one(GOOD.split("\n\n").next().unwrap()).secret_timeout, None);
+    for bad in ["0s", "soon", ""] {
+        let message = parse_err(&with(bad, command));
+        assert!(message.contains("`secret_timeout` must be a duration"), "{message}");
+    }
+    let message = parse_err(&with("1s", r#"api_key_env = "KEY""#));
+    assert!(message.contains("only applies to `api_key_command`"), "{message}");
 }
