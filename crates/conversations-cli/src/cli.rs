@@ -284,9 +284,19 @@ pub(crate) struct SyncArgs {
     /// Walk everything, not just what is new since the last run.
     #[arg(long)]
     pub(crate) full_refresh: bool,
-    /// Print every stream's state (position, high-water mark, last run) and exit.
+    /// Print every stream's state (position, high-water mark, last run, failed ids) and
+    /// exit; exit 1, creating nothing, when no sync has written to the database.
     #[arg(long)]
     pub(crate) status: bool,
+    /// Write the ids the provider refused for good (recorded as failed; later runs skip
+    /// them) to FILE, one a line (`-`: stdout), for --external-ids-from FILE --retry-failed:
+    /// after a run, its streams' ids; with --status, every stream's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) failed_ids: Option<PathBuf>,
+    /// Look up again the ids of --external-ids-from that earlier runs recorded as refused
+    /// for good (skipped otherwise); those answered leave the failed list.
+    #[arg(long, requires = "external_ids_from")]
+    pub(crate) retry_failed: bool,
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
     /// Records per request, for providers that page (Autocalls: 1-100).

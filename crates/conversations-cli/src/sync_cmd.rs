@@ -1,6 +1,7 @@
 //! `conversations sync`: conversations into SQLite or PostgreSQL through `conversations-sync`,
 //! with a progress bar on a terminal, a summary at the end, Ctrl-C that commits and says how
-//! to resume, and `--status` for every stream's state.
+//! to resume, `--status` for every stream's state (never creating a database), and
+//! `--failed-ids FILE` for the ids the provider refused for good.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -32,8 +33,9 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         Err(e) => return fail(&e),
     };
     if args.status {
-        return match Store::open(&target).await {
-            Ok(store) => status(&store, &target).await,
+        // Reading the state creates nothing: no database there is an error of its own.
+        return match Store::open_existing(&target).await {
+            Ok(store) => status(&store, &target, args.failed_ids.as_deref()).await,
             Err(e) => fail(&e),
         };
     }
@@ -78,22 +80,29 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     // given; alone, it is an error.
     let several = sources.len() > 1;
 
+    // Ctrl-C, SIGTERM and SIGHUP alike: commit what was fetched, say how to resume, exit
+    // 128 + the signal.
     let (stop, interrupt) = tokio::sync::watch::channel(false);
+    let signals = crate::ending::Interrupt::take();
+    let mut first_signal = signals.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: committing what was fetched…");
-            let _ = stop.send(true);
-        }
+        let signal = first_signal.wait().await;
+        crate::ending::note(&format!(
+            "\ninterrupted ({signal}): committing what was fetched…"
+        ));
+        let _ = stop.send(true);
     });
     let mut options = SyncOptions::default()
         .batch_size(args.batch_size)
         .lookback(args.lookback)
-        .full_refresh(args.full_refresh);
+        .full_refresh(args.full_refresh)
+        .retry_failed(args.retry_failed);
     if let Some(n) = args.pace.concurrency {
         options = options.lookup_concurrency(n as usize);
     }
     let mut observer = CliObserver::new(args.progress_lines);
     let mut codes = Vec::new();
+    let mut synced = Vec::new();
     let base = args.query();
     for source in sources {
         let mut query = base.clone();
@@ -135,8 +144,15 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         observer.finish();
         match result {
             Ok(summary) => {
-                println!("{}", summary_line(&summary, &target));
+                // A closed stdout ends the run quietly (what was fetched is committed).
+                if let Err(e) = crate::ending::print(&summary_line(&summary, &target)) {
+                    codes.push(crate::ending::output_failed("stdout", &e, exit::OK));
+                    break;
+                }
+                synced.push(summary.key.clone());
                 let code = match &summary.outcome {
+                    // Ids refused for good: the others are synced, these are not.
+                    Outcome::Complete if summary.counts.failed > 0 => exit::FAILURE,
                     Outcome::Complete => exit::OK,
                     Outcome::Interrupted => {
                         eprintln!(
@@ -170,8 +186,21 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
     }
+    if let Some(path) = &args.failed_ids {
+        let written = match store.status().await {
+            Ok(streams) => {
+                let ours = streams.iter().filter(|s| synced.contains(&s.key));
+                write_failed_ids(path, ours)
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = written {
+            eprintln!("error: --failed-ids {}: {e}", path.display());
+            codes.push(exit::FAILURE);
+        }
+    }
     if codes.contains(&INTERRUPTED) {
-        return ExitCode::from(INTERRUPTED);
+        return ExitCode::from(signals.signal().map_or(INTERRUPTED, |s| s.code()));
     }
     exit::worst(codes)
 }
@@ -245,7 +274,7 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
         _ => "ended",
     };
     format!(
-        "{}: {outcome}: {} records in {} {}: {} inserted, {} updated, {} unchanged, {} with notes{}, \
+        "{}: {outcome}: {} records in {} {}: {} inserted, {} updated, {} unchanged, {} with notes{}{}, \
          in {secs:.1}s ({rate:.0} records/s) into {target}",
         summary.key,
         c.records,
@@ -260,7 +289,41 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
         c.unchanged,
         c.with_notes,
         collisions(c),
+        refused(c),
     )
+}
+
+/// `, N ids refused …` when the provider refused ids of the run for good; nothing otherwise.
+fn refused(c: &RunCounts) -> String {
+    match c.failed {
+        0 => String::new(),
+        1 => ", 1 id refused (recorded as failed)".to_owned(),
+        n => format!(", {n} ids refused (recorded as failed)"),
+    }
+}
+
+/// Writes the failed ids of `streams` to `path` (`-`: stdout), one a line, each once.
+fn write_failed_ids<'a>(
+    path: &std::path::Path,
+    streams: impl Iterator<Item = &'a StreamState>,
+) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut text = String::new();
+    for failed in streams.flat_map(|s| &s.failed) {
+        if seen.insert(failed.id.as_str()) {
+            text.push_str(&failed.id);
+            text.push('\n');
+        }
+    }
+    if path == std::path::Path::new("-") {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| e.to_string());
+    }
+    std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
 /// `, N key collisions …` when records of the run replaced another of their key with other
@@ -273,18 +336,54 @@ fn collisions(c: &RunCounts) -> String {
     }
 }
 
-async fn status(store: &Store, target: &Target) -> ExitCode {
+async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::Path>) -> ExitCode {
     let streams = match store.status().await {
         Ok(streams) => streams,
         Err(e) => return fail(&e),
     };
-    if streams.is_empty() {
-        println!("{target}: no stream synced yet");
+    let mut blocks = streams.iter().map(status_block);
+    let printed = if streams.is_empty() {
+        crate::ending::print(&format!("{target}: no stream synced yet"))
+    } else {
+        blocks.try_for_each(|block| crate::ending::print(&block))
+    };
+    if let Err(e) = printed {
+        // A closed stdout ends it quietly; a failed write with one line.
+        return ExitCode::from(crate::ending::output_failed("stdout", &e, exit::OK));
     }
-    for s in &streams {
-        println!("{}", status_block(s));
+    if let Some(path) = failed_ids
+        && let Err(e) = write_failed_ids(path, streams.iter())
+    {
+        eprintln!("error: --failed-ids {}: {e}", path.display());
+        return ExitCode::from(exit::FAILURE);
     }
     ExitCode::from(exit::OK)
+}
+
+/// The most failed ids `--status` shows of one stream (`--failed-ids FILE` has them all).
+const FAILED_SHOWN: usize = 5;
+
+/// The status block's lines for a stream's failed ids: how many, and the first few with the
+/// provider's refusal.
+fn failed_lines(s: &StreamState) -> String {
+    if s.failed.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "\n  failed ids  {} refused by the provider for good; later runs skip them \
+         (--retry-failed looks them up again, --failed-ids FILE lists them)",
+        s.failed.len()
+    );
+    for f in s.failed.iter().take(FAILED_SHOWN) {
+        text.push_str(&format!("\n              {}  {} ({})", f.id, f.error, f.at));
+    }
+    if s.failed.len() > FAILED_SHOWN {
+        text.push_str(&format!(
+            "\n              … and {} more",
+            s.failed.len() - FAILED_SHOWN
+        ));
+    }
+    text
 }
 
 fn status_block(s: &StreamState) -> String {
@@ -293,7 +392,7 @@ fn status_block(s: &StreamState) -> String {
     format!(
         "{key}\n  status      {status}\n  last run    started {started}, ended {ended}\n  \
          counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes{shared}\n  \
-         high-water  {hw}\n  resume      {resume}{message}",
+         high-water  {hw}\n  resume      {resume}{failed}{message}",
         key = s.key,
         status = s.status,
         started = s.started_at.as_deref().unwrap_or(none),
@@ -310,6 +409,7 @@ fn status_block(s: &StreamState) -> String {
             .resume
             .as_deref()
             .unwrap_or("none (the next run starts a new walk)"),
+        failed = failed_lines(s),
         message = s
             .message
             .as_deref()
@@ -424,6 +524,7 @@ mod tests {
             finished_at: None,
             counts,
             message: None,
+            failed: Vec::new(),
         };
         state.counts.collisions = 2;
         let block = status_block(&state);
