@@ -9,7 +9,7 @@ use conversations_core::{ConversationQuery, Error};
 
 use crate::cli::CheckArgs;
 use crate::config::{self, Accounts, process_env};
-use crate::exit;
+use crate::{ending, exit};
 
 /// The smallest request a provider answers: ASAPP needs an external id (this one matches
 /// nothing), Autocalls pages (one record).
@@ -26,7 +26,7 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
     let accounts = match Accounts::load(args.config.as_deref(), &process_env) {
         Ok(accounts) => accounts,
         Err(e) => {
-            eprintln!("error: {e}");
+            ending::note(&format!("error: {e}"));
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -38,7 +38,7 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
             match accounts.find(name) {
                 Ok(account) => chosen.push(account),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    ending::note(&format!("error: {e}"));
                     return ExitCode::from(exit::USAGE);
                 }
             }
@@ -46,14 +46,18 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
         chosen
     };
     if chosen.is_empty() {
-        eprintln!("error: no account is configured (see `conversations accounts`)");
+        ending::note("error: no account is configured (see `conversations accounts`)");
         return ExitCode::from(exit::AUTH);
     }
-    println!(
+    let mut codes = Vec::new();
+    // A closed stdout ends the checks quietly; a failed write with one line and exit 1.
+    let header = format!(
         "{:<20} {:<10} {:<10} {:<14} {:>9}  REQUEST ID",
         "ACCOUNT", "PROVIDER", "REACHABLE", "AUTHENTICATED", "LATENCY"
     );
-    let mut codes = Vec::new();
+    if let Err(e) = ending::print(&header) {
+        return ExitCode::from(ending::output_failed("stdout", &e, exit::OK));
+    }
     for account in chosen {
         let source = match account
             .resolve(&process_env)
@@ -61,12 +65,15 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
         {
             Ok(source) => source,
             Err(e) => {
-                println!(
+                codes.push(e.exit_code());
+                let line = format!(
                     "{:<20} {:<10} error: {e}",
                     account.name,
                     account.provider.name()
                 );
-                codes.push(e.exit_code());
+                if let Err(e) = ending::print(&line) {
+                    return ended(&e, codes);
+                }
                 continue;
             }
         };
@@ -81,7 +88,8 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
             Err(e @ Error::Transport { .. }) => ("no", "unknown", None, exit::code_for(e)),
             Err(e) => ("yes", "unknown", e.request_id(), exit::code_for(e)),
         };
-        println!(
+        codes.push(code);
+        let line = format!(
             "{:<20} {:<10} {:<10} {:<14} {:>9}  {}",
             account.name,
             source.provider(),
@@ -90,10 +98,21 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
             latency,
             request_id.unwrap_or("-")
         );
-        if let Err(e) = &result {
-            eprintln!("{}: {e}", account.name);
+        if let Err(e) = ending::print(&line) {
+            return ended(&e, codes);
         }
-        codes.push(code);
+        if let Err(e) = &result {
+            ending::note(&format!("{}: {e}", account.name));
+        }
     }
     exit::worst(codes)
+}
+
+/// The end of a run whose table could not be written: a closed stdout ends it quietly with
+/// the checks' codes so far, another error with one line and exit 1.
+fn ended(error: &std::io::Error, codes: Vec<u8>) -> ExitCode {
+    match ending::output_failed("stdout", error, exit::OK) {
+        exit::OK => exit::worst(codes),
+        code => ExitCode::from(code),
+    }
 }
