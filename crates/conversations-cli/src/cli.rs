@@ -173,8 +173,10 @@ pub(crate) struct ListArgs {
     /// formulas (OWASP's CSV-injection advice); --csv-raw turns that off.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
-    /// Write to FILE instead of stdout: into a temporary file beside it, renamed into place
-    /// only when the whole listing succeeded (an interrupted or failed run leaves FILE as it was).
+    /// Write to FILE instead of stdout (`-` is stdout): a regular or new file through a
+    /// temporary file beside it, renamed into place only when the whole listing succeeded (an
+    /// interrupted or failed run leaves FILE as it was); a device, FIFO or socket directly; a
+    /// symlink's target. A directory is refused before any request.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
     /// Refuse records off their documented types: the first field a provider sent off its
