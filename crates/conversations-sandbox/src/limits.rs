@@ -518,20 +518,25 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_busiest_second_is_a_sliding_window() {
         let limits = Limits::default();
+        let arrive = |n: usize| {
+            for _ in 0..n {
+                let _ = limits.admit();
+            }
+        };
         assert_eq!(limits.busiest_second(), 0);
         // Three at 0.6 s and three at 1.5 s: six within one second.
         tokio::time::advance(Duration::from_millis(600)).await;
-        (0..3).for_each(|_| drop(limits.admit()));
+        arrive(3);
         tokio::time::advance(Duration::from_millis(900)).await;
-        (0..3).for_each(|_| drop(limits.admit()));
+        arrive(3);
         assert_eq!(limits.busiest_second(), 6);
         // Four at 2.5 s: those of 1.5 s are a whole second old, out of the window.
         tokio::time::advance(Duration::from_millis(1000)).await;
-        (0..4).for_each(|_| drop(limits.admit()));
+        arrive(4);
         assert_eq!(limits.busiest_second(), 6);
         // Limited or not, every arrival counts.
         limits.set_rate_limit(Some(RateLimit::per_second(1).with_burst(1)));
-        (0..7).for_each(|_| drop(limits.admit()));
+        arrive(7);
         assert_eq!(limits.busiest_second(), 11);
         assert_eq!(limits.limited(), 6);
     }
