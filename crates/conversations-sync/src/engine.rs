@@ -1022,3 +1022,29 @@ fn refused_for_good(error: &SourceError) -> bool {
             .is_some_and(|s| (400..500).contains(&s) && !matches!(s, 401 | 403 | 407 | 408 | 429)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use conversations_core::ApiErrorDetails;
+
+    use super::*;
+
+    #[test]
+    fn only_a_4xx_that_trying_again_would_not_change_is_an_ids_last_word() {
+        let status = |s| SourceError::from_status("asapp", ApiErrorDetails::new(s), None);
+        for s in [400, 404, 409, 410, 422] {
+            assert!(refused_for_good(&status(s)), "{s}");
+        }
+        for s in [401, 403, 407, 408, 429, 500, 502, 503] {
+            assert!(!refused_for_good(&status(s)), "{s}");
+        }
+        assert!(refused_for_good(&SourceError::invalid_query(
+            "asapp",
+            "externalId too long"
+        )));
+        assert!(!refused_for_good(&SourceError::transport(
+            "asapp",
+            "connection reset"
+        )));
+    }
+}

@@ -459,7 +459,8 @@ pub(crate) fn failed_text(failed: &[FailedId]) -> Option<String> {
     }
 }
 
-/// A stream's failed ids read back; unreadable ones are [`SyncError::BadState`].
+/// A stream's failed ids read back. An unreadable list (edited by hand) is an error that
+/// says how to forget it: `--full-refresh` does not (it restarts walks, not this list).
 pub(crate) fn failed_from(
     text: Option<&str>,
     target: &str,
@@ -467,10 +468,13 @@ pub(crate) fn failed_from(
 ) -> Result<Vec<FailedId>, SyncError> {
     match text {
         None => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(text).map_err(|e| SyncError::BadState {
+        Some(text) => serde_json::from_str(text).map_err(|e| SyncError::Database {
             target: target.to_owned(),
-            stream: key.to_string(),
-            message: format!("its failed ids: {e}"),
+            doing: "reading the failed ids",
+            message: format!(
+                "sync_streams.failed_ids of {key} is unreadable ({e}); set it to NULL to \
+                 forget those ids"
+            ),
         }),
     }
 }
