@@ -664,4 +664,34 @@ mod tests {
             .unwrap();
         assert_eq!(versions, super::super::SCHEMA_VERSION);
     }
+
+    #[test]
+    fn a_migration_that_fails_leaves_every_pending_one_unapplied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, 5).unwrap();
+        // Migration 7 will meet a column of its name (added by hand): it fails, after 6.
+        conn.execute_batch("ALTER TABLE sync_streams ADD COLUMN last_failed INTEGER")
+            .unwrap();
+        let err = migrate(&mut conn, &path, super::super::SCHEMA_VERSION).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("duplicate column name: last_failed"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+        let version: i64 = conn
+            .query_row("SELECT max(version) FROM sync_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 5, "migration 6 rolled back with 7");
+        let columns: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('sync_streams') WHERE name = 'last_collisions'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 0);
+    }
 }
