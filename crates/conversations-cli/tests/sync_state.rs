@@ -242,6 +242,8 @@ fn an_in_memory_sqlite_database_is_refused_and_no_lock_file_is_left() {
         let out = common::bare()
             .current_dir(dir.path())
             .env("AUTOCALLS_API_KEY", KEY)
+            // Nothing listens there: were the target taken, no request would leave the host.
+            .env("AUTOCALLS_BASE_URL", "http://127.0.0.1:9/api")
             .args(["sync", "--provider", "autocalls", "--to", to])
             .output()
             .unwrap();
