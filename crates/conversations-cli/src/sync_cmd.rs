@@ -533,4 +533,38 @@ mod tests {
             "{block}"
         );
     }
+
+    #[test]
+    fn the_status_shows_a_streams_first_failed_ids_and_how_many_more() {
+        let key = StreamKey::lookup("asapp", &ConversationQuery::new());
+        let failed = (1..=7)
+            .map(|i| conversations_sync::FailedId {
+                id: format!("crm-{i}"),
+                error: "asapp: request failed (HTTP 400)".to_owned(),
+                at: "2026-01-01T00:00:00Z".to_owned(),
+            })
+            .collect();
+        let state = StreamState {
+            key,
+            resume: None,
+            high_water: None,
+            status: "complete".to_owned(),
+            started_at: None,
+            finished_at: None,
+            counts: RunCounts::default(),
+            message: None,
+            failed,
+        };
+        let block = status_block(&state);
+        assert!(
+            block.contains("\n  failed ids  7 refused by the provider for good"),
+            "{block}"
+        );
+        assert!(
+            block.contains("crm-5  asapp: request failed (HTTP 400) (2026-01-01T00:00:00Z)"),
+            "{block}"
+        );
+        assert!(!block.contains("crm-6"), "{block}");
+        assert!(block.contains("… and 2 more"), "{block}");
+    }
 }
