@@ -391,8 +391,8 @@ async fn version(
     let err = db_error(url, "reading the schema version");
     let ours: bool = client
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
-                 WHERE table_schema = current_schema() AND table_name = 'sync_migrations')",
+            "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = current_schema() AND c.relname = 'sync_migrations')",
             &[],
         )
         .await
@@ -429,10 +429,14 @@ async fn preflight(
         None => {
             let taken = client
                 .query_opt(
-                    "SELECT table_name::text FROM information_schema.tables
-                     WHERE table_schema = current_schema()
-                       AND table_name IN ('conversations', 'sync_streams', 'sync_locks')
-                     ORDER BY table_name LIMIT 1",
+                    // pg_class, not information_schema: every relation of the name (a
+                    // view, an index) is in the way, whoever may read it.
+                    "SELECT c.relname::text FROM pg_class c
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = current_schema()
+                       AND c.relname IN ('conversations', 'sync_streams', 'sync_locks',
+                                         'conversations_created_at')
+                     ORDER BY c.relname LIMIT 1",
                     &[],
                 )
                 .await
