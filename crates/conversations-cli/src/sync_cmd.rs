@@ -394,7 +394,10 @@ fn status_block(s: &StreamState) -> String {
          counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes{shared}\n  \
          high-water  {hw}\n  resume      {resume}{failed}{message}",
         key = s.key,
-        status = s.status,
+        status = match &s.running {
+            Some(holder) => format!("{} ({holder})", s.status),
+            None => s.status.clone(),
+        },
         started = s.started_at.as_deref().unwrap_or(none),
         ended = s.finished_at.as_deref().unwrap_or(none),
         records = c.records,
@@ -525,6 +528,7 @@ mod tests {
             counts,
             message: None,
             failed: Vec::new(),
+            running: None,
         };
         state.counts.collisions = 2;
         let block = status_block(&state);
@@ -554,6 +558,7 @@ mod tests {
             counts: RunCounts::default(),
             message: None,
             failed,
+            running: None,
         };
         let block = status_block(&state);
         assert!(

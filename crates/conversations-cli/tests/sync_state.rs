@@ -528,7 +528,11 @@ fn status_running_comes_from_the_lock(db: Db) {
     let status = env.status(&db);
     let shown = text(&status.stdout);
     assert!(status.status.success(), "{}", text(&status.stderr));
-    assert!(shown.contains("status      running"), "{shown}");
+    assert!(
+        shown.contains(&format!("status      running (host "))
+            && shown.contains(&format!(", pid {}, since ", child.id())),
+        "{shown}"
+    );
 
     child.kill().unwrap(); // SIGKILL, stopped or not
     child.wait().unwrap();

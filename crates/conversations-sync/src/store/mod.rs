@@ -180,6 +180,9 @@ pub struct StreamState {
     /// The ids the provider refused for good, in the order they were first refused (lookup
     /// streams; see [`FailedId`]).
     pub failed: Vec<FailedId>,
+    /// Who runs the stream now — `host …, pid …, since …` — when a live process holds its
+    /// lock ([`Store::status`] only; `None` otherwise).
+    pub running: Option<String>,
 }
 
 impl StreamState {
@@ -195,6 +198,7 @@ impl StreamState {
             counts: RunCounts::default(),
             message: None,
             failed: Vec::new(),
+            running: None,
         }
     }
 }
@@ -207,7 +211,26 @@ pub(crate) struct Holder {
     pub(crate) since: String,
 }
 
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "host {}, pid {}, since {}",
+            self.host, self.pid, self.since
+        )
+    }
+}
+
 impl Holder {
+    /// A holder that left no trace of who it is (its file or row unreadable).
+    pub(crate) fn unknown() -> Self {
+        Self {
+            host: "unknown".to_owned(),
+            pid: 0,
+            since: "unknown".to_owned(),
+        }
+    }
+
     pub(crate) fn me() -> Self {
         Self {
             host: gethostname::gethostname().to_string_lossy().into_owned(),
@@ -367,8 +390,9 @@ impl Store {
     pub async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
         let mut streams = self.saved().await?;
         for state in &mut streams {
-            if self.held(&state.key).await? {
+            if let Some(holder) = self.held(&state.key).await? {
                 state.status = "running".to_owned();
+                state.running = Some(holder.to_string());
             } else if state.status == "running" {
                 state.status = "interrupted".to_owned();
                 if state.message.is_none() {
@@ -391,8 +415,8 @@ impl Store {
         }
     }
 
-    /// Whether a live process holds `key`'s lock.
-    async fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+    /// Who holds `key`'s lock, if a live process does.
+    async fn held(&self, key: &StreamKey) -> Result<Option<Holder>, SyncError> {
         match &self.inner {
             Backend::Sqlite(s) => s.held(key),
             Backend::Postgres(s) => s.held(key).await,

@@ -272,9 +272,9 @@ impl PgStore {
         .lock_id()
     }
 
-    /// Whether a live session holds `key`'s advisory lock (read from `pg_locks`, taking
-    /// nothing).
-    pub(super) async fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+    /// Who holds `key`'s advisory lock, if a live session does (read from `pg_locks`, taking
+    /// nothing; the holder wrote its host, pid and start in `sync_locks`).
+    pub(super) async fn held(&self, key: &StreamKey) -> Result<Option<Holder>, SyncError> {
         let id = self.lock_id(key);
         // A bigint advisory key shows as its high half in classid, its low half in objid.
         let (high, low) = ((id >> 32) & 0xffff_ffff, id & 0xffff_ffff);
@@ -289,7 +289,22 @@ impl PgStore {
             )
             .await
             .map_err(db_error(&self.url, "reading who holds the stream's lock"))?;
-        Ok(row.get(0))
+        if !row.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        let holder = client
+            .query_opt(
+                "SELECT host, pid, since FROM sync_locks WHERE source = $1 AND query = $2",
+                &[&key.source, &key.query],
+            )
+            .await
+            .map_err(db_error(&self.url, "reading who holds the stream's lock"))?
+            .map(|r| Holder {
+                host: r.get(0),
+                pid: u32::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                since: r.get(2),
+            });
+        Ok(Some(holder.unwrap_or_else(Holder::unknown)))
     }
 
     pub(super) async fn lock(&self, key: &StreamKey) -> Result<PgLock, SyncError> {
@@ -363,6 +378,7 @@ impl PgStore {
                     },
                     message: r.get(13),
                     failed,
+                    running: None,
                 })
             })
             .collect()

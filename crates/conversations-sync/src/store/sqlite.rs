@@ -249,13 +249,14 @@ impl SqliteStore {
         self.path.with_file_name(name)
     }
 
-    /// Whether a live process holds `key`'s lock: a shared lock on its file is refused while
-    /// it does (the probe holds one for an instant, never creating the file).
-    pub(super) fn held(&self, key: &StreamKey) -> Result<bool, SyncError> {
+    /// Who holds `key`'s lock, if a live process does: a shared lock on its file is refused
+    /// while it does (the probe holds one for an instant, never creating the file); the
+    /// holder wrote its host, pid and start in the file.
+    pub(super) fn held(&self, key: &StreamKey) -> Result<Option<Holder>, SyncError> {
         let lock_path = self.lock_path(key);
-        let file = match std::fs::File::open(&lock_path) {
+        let mut file = match std::fs::File::open(&lock_path) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(SyncError::Database {
                     target: format!("sqlite:{}", self.path.display()),
@@ -269,7 +270,14 @@ impl SqliteStore {
             doing: "reading the stream's lock file",
             message: format!("{}: {e}", lock_path.display()),
         })?;
-        Ok(!got)
+        if got {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        let _ = file.read_to_string(&mut text);
+        Ok(Some(
+            serde_json::from_str(&text).unwrap_or_else(|_| Holder::unknown()),
+        ))
     }
 
     pub(super) fn lock(&self, key: &StreamKey) -> Result<std::fs::File, SyncError> {
@@ -331,6 +339,7 @@ impl SqliteStore {
                         },
                         message: r.get(13)?,
                         failed: Vec::new(),
+                        running: None,
                     };
                     Ok((state, failed))
                 })
