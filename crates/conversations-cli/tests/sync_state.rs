@@ -529,7 +529,7 @@ fn status_running_comes_from_the_lock(db: Db) {
     let shown = text(&status.stdout);
     assert!(status.status.success(), "{}", text(&status.stderr));
     assert!(
-        shown.contains(&format!("status      running (host "))
+        shown.contains("status      running (host ")
             && shown.contains(&format!(", pid {}, since ", child.id())),
         "{shown}"
     );
