@@ -135,7 +135,11 @@ pub struct RunCounts {
 ///     error: "asapp: request failed (HTTP 400)".into(),
 ///     at: "2026-01-02T03:04:05Z".into(),
 /// };
-/// assert_eq!(failed.id, "crm-7");
+/// // As `sync_streams.failed_ids` holds it (a JSON list of these).
+/// assert_eq!(
+///     serde_json::to_string(&failed).unwrap(),
+///     r#"{"id":"crm-7","error":"asapp: request failed (HTTP 400)","at":"2026-01-02T03:04:05Z"}"#
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedId {
