@@ -462,8 +462,11 @@ fn preflight(conn: &Connection, path: &Path) -> Result<Option<i64>, SyncError> {
         None => {
             let taken: Option<String> = conn
                 .query_row(
-                    "SELECT name FROM sqlite_master WHERE name IN ('conversations', 'sync_streams',
-                         'sync_locks', 'conversations_created_at') ORDER BY name LIMIT 1",
+                    // What migration 1 creates here (SQLite has no sync_locks: its locks
+                    // are files); triggers have names of their own and are no obstacle.
+                    "SELECT name FROM sqlite_master WHERE type <> 'trigger'
+                         AND name IN ('conversations', 'sync_streams', 'conversations_created_at')
+                     ORDER BY name LIMIT 1",
                     [],
                     |r| r.get(0),
                 )
