@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::Duration;
@@ -551,14 +551,19 @@ fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     let fifo = dir.path().join("pipe");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    // The reader opens the FIFO (the writer's open waits for it) and reads to the end.
-    let reading = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
-    };
+    // Its reader is open before the run (so the run's open does not wait), without blocking
+    // (so a run that replaced the FIFO leaves nothing to wait for): the records stay in the
+    // pipe until read after the run.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(&fifo)
+        .unwrap();
     let out = list_into(&env, dir.path(), "pipe", "022");
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(lines(&reading.join().unwrap()), 3);
+    let mut received = String::new();
+    reader.read_to_string(&mut received).unwrap();
+    assert_eq!(lines(&received), 3, "{received}");
     let meta = std::fs::symlink_metadata(&fifo).unwrap();
     assert!(meta.file_type().is_fifo(), "still a FIFO");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
