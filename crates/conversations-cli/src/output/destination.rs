@@ -222,7 +222,7 @@ mod tests {
         let (new, _) = Destination::open(Some(&path), || {}).unwrap();
         assert!(
             new.kept(2)
-                .ends_with("new.json not created (the 2 records listed were not kept)")
+                .ends_with("new.json not created: the 2 records listed were not kept")
         );
     }
 }
