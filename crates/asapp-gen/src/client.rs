@@ -11,7 +11,8 @@ use std::fmt;
 use conversations_core::decode;
 use conversations_core::endpoint::BaseUrl;
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, Error, Filter, RawJson, RetryPolicy,
+    Capabilities, Conversation, ConversationQuery, EncodedConversation, Error, Filter, RawJson,
+    RetryPolicy,
 };
 use conversations_transport::{ClientOptions, Credentials, Transport};
 use secrecy::SecretString;
@@ -391,5 +392,25 @@ impl AsappClient {
             .get(CONVERSATIONS_PATH, &[("externalId", external_id)])
             .await?;
         list_body::decode_list(response.status, &response.body)
+    }
+
+    /// [`list_conversations`](Self::list_conversations) with each item left encoded: a slice
+    /// of the body, normalized (exactly as [`AsappConversation::into_normalized`] would) when
+    /// a listing hands it out.
+    pub(crate) async fn list_encoded(
+        &self,
+        external_id: &str,
+    ) -> Result<Vec<EncodedConversation>, Error> {
+        Capabilities::new()
+            .requires(Filter::ExternalId)
+            .validate(PROVIDER, &ConversationQuery::new().external_id(external_id))?;
+        let response = self
+            .transport
+            .get(CONVERSATIONS_PATH, &[("externalId", external_id)])
+            .await?;
+        let body = &response.body;
+        list_body::decode_list_with(response.status, body, |raw| {
+            EncodedConversation::in_body(body, raw, crate::normalize::to_conversation)
+        })
     }
 }

@@ -4,6 +4,7 @@
 use conversations_core::decode::{self, ListField};
 use conversations_core::{Error, JsonType, RawJson};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::client::{AsappConversation, PROVIDER};
 
@@ -17,6 +18,17 @@ struct Envelope<'a> {
 /// [`Error::Decode`] naming what was wrong, never quoting the body. Every element of `items`
 /// — whatever it holds — is one [`AsappConversation`].
 pub(crate) fn decode_list(status: u16, body: &[u8]) -> Result<Vec<AsappConversation>, Error> {
+    decode_list_with(status, body, |raw| AsappConversation {
+        raw: RawJson::from_raw(raw),
+    })
+}
+
+/// [`decode_list`], making each element with `item` straight from its bytes.
+pub(crate) fn decode_list_with<T>(
+    status: u16,
+    body: &[u8],
+    item: impl FnMut(&RawValue) -> T,
+) -> Result<Vec<T>, Error> {
     let fail =
         |reason: String| Error::decode(PROVIDER, Some(status), "conversation list", reason, body);
     if let Some(reason) = decode::not_an_object(body) {
@@ -25,12 +37,7 @@ pub(crate) fn decode_list(status: u16, body: &[u8]) -> Result<Vec<AsappConversat
     let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| fail(decode::describe(&e)))?;
     match envelope.items {
-        Some(ListField::List(items)) => Ok(items
-            .into_iter()
-            .map(|raw| AsappConversation {
-                raw: RawJson::from_raw(raw),
-            })
-            .collect()),
+        Some(ListField::List(items)) => Ok(items.into_iter().map(item).collect()),
         None | Some(ListField::Not(JsonType::Null)) => {
             Err(fail("items is missing (or null)".to_owned()))
         }

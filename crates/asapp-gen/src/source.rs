@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, Filter, Page,
-    Result, RetryPolicy,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, EncodedConversation,
+    Error, Filter, Page, Result, RetryPolicy,
 };
 
 use crate::client::{AsappClient, AsappConversation, PROVIDER};
@@ -86,19 +86,7 @@ impl ConversationSource for AsappSource {
         query: &ConversationQuery,
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>> {
-        self.capabilities().validate(PROVIDER, query)?;
-        if let Some(cursor) = cursor {
-            return Err(Error::pagination(
-                PROVIDER,
-                format!(
-                    "cursor {:?} was not issued by this source: ASAPP serves one page",
-                    cursor.as_str()
-                ),
-            ));
-        }
-        let external_id = query.external_id.as_deref().ok_or_else(|| {
-            Error::invalid_query(PROVIDER, "filter external_id is required by asapp")
-        })?;
+        let external_id = Self::external_id(query, cursor)?;
         let listed = self.client.list_conversations(external_id).await?;
         Ok(Page::single(
             listed
@@ -106,5 +94,38 @@ impl ConversationSource for AsappSource {
                 .map(AsappConversation::into_normalized)
                 .collect(),
         ))
+    }
+
+    /// Items are kept as slices of the body and normalized one at a time as a listing hands
+    /// them out: a long list costs little more than its body.
+    async fn list_page_encoded(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<EncodedConversation>> {
+        let external_id = Self::external_id(query, cursor)?;
+        Ok(Page::single(self.client.list_encoded(external_id).await?))
+    }
+}
+
+impl AsappSource {
+    /// The one id a request can be for: the query's `external_id`; ASAPP serves one page, so
+    /// any cursor was not issued here.
+    fn external_id<'q>(query: &'q ConversationQuery, cursor: Option<&Cursor>) -> Result<&'q str> {
+        Capabilities::new()
+            .requires(Filter::ExternalId)
+            .validate(PROVIDER, query)?;
+        if let Some(cursor) = cursor {
+            return Err(Error::pagination(
+                PROVIDER,
+                format!(
+                    "a cursor ({} bytes) was not issued by this source: ASAPP serves one page",
+                    cursor.as_str().len()
+                ),
+            ));
+        }
+        query.external_id.as_deref().ok_or_else(|| {
+            Error::invalid_query(PROVIDER, "filter external_id is required by asapp")
+        })
     }
 }

@@ -116,6 +116,14 @@ proptest! {
                 .collect::<Result<_, _>>()
                 .expect("a tolerant listing never fails on an item");
             prop_assert_eq!(listed.len(), n, "every item, exactly once");
+            // A listing normalizes each item only as it hands it out: into exactly what the
+            // page normalized whole makes of it.
+            let whole = client(&server.base_url())
+                .into_source()
+                .list_page(&ConversationQuery::new().external_id("id-111"), None)
+                .await
+                .expect("the page");
+            prop_assert_eq!(&whole.items, &listed);
             for (i, (c, text)) in listed.iter().zip(&texts).enumerate() {
                 prop_assert_eq!(c.raw.get(), text.as_str(), "raw is the bytes served, item {}", i);
                 if i != target {

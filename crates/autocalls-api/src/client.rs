@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use conversations_core::endpoint::BaseUrl;
-use conversations_core::{Conversation, Cursor, Direction, Error, Page, Pages, RetryPolicy};
+use conversations_core::{
+    Conversation, Cursor, Direction, EncodedConversation, Error, Page, Pages, RetryPolicy,
+};
 use conversations_transport::Transport;
 use reqwest::Url;
 
@@ -13,7 +15,7 @@ use crate::PROVIDER;
 use crate::builder::AutocallsClientBuilder;
 use crate::request::ListConversationsRequest;
 use crate::types::{
-    AutocallsConversation, ConversationsPage, decode_page, decode_record, decode_with,
+    AutocallsConversation, ConversationsPage, decode_owned, decode_page, decode_record, decode_with,
 };
 
 /// The path the client appends to the base URL.
@@ -155,6 +157,27 @@ impl AutocallsClient {
         let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
         let page = decode_with(&response.body, Some(response.status), |raw| {
             decode_record(raw).into_normalized()
+        })?;
+        Ok(Page {
+            items: page.data,
+            next: page.next_cursor.map(Cursor::new),
+            prev: page.prev_cursor.map(Cursor::new),
+        })
+    }
+
+    /// [`list_normalized`](Self::list_normalized) with each record left encoded: a slice of
+    /// the body, decoded (exactly as `list_normalized` would) when a listing hands it out.
+    pub(crate) async fn list_encoded(
+        &self,
+        request: &ListConversationsRequest,
+    ) -> Result<Page<EncodedConversation>, Error> {
+        request.validate()?;
+        let pairs = request.query_pairs();
+        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
+        let body = &response.body;
+        let page = decode_with(body, Some(response.status), |raw| {
+            EncodedConversation::in_body(body, raw, |raw| decode_owned(raw).into_normalized())
         })?;
         Ok(Page {
             items: page.data,

@@ -12,8 +12,8 @@
 
 use async_trait::async_trait;
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Error, Filter, Page,
-    PageSizeBounds, RetryPolicy,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, EncodedConversation,
+    Error, Filter, Page, PageSizeBounds, RetryPolicy,
 };
 
 use crate::PROVIDER;
@@ -184,5 +184,16 @@ impl ConversationSource for AutocallsSource {
     ) -> Result<Page<Conversation>, Error> {
         let request = Self::request_for(query, cursor)?;
         self.client.list_normalized(&request).await
+    }
+
+    /// Records are kept as slices of the page body and decoded one at a time as a listing
+    /// hands them out: a page costs little more than its body.
+    async fn list_page_encoded(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<EncodedConversation>, Error> {
+        let request = Self::request_for(query, cursor)?;
+        self.client.list_encoded(&request).await
     }
 }

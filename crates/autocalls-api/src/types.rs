@@ -329,6 +329,12 @@ fn cursor(raw: Option<&RawValue>) -> Result<Option<String>, String> {
 
 /// Reads one record tolerantly (see [`AutocallsConversation`] for the rules).
 pub(crate) fn decode_record(raw: &RawValue) -> AutocallsConversation {
+    decode_owned(RawJson::from_raw(raw))
+}
+
+/// [`decode_record`] for a record already copied out of its page: it becomes the record's
+/// `raw` without another copy.
+pub(crate) fn decode_owned(raw: RawJson) -> AutocallsConversation {
     let mut notes = Vec::new();
     let mut c = AutocallsConversation {
         id: None,
@@ -344,10 +350,10 @@ pub(crate) fn decode_record(raw: &RawValue) -> AutocallsConversation {
         updated_at: None,
         whatsapp_sender: None,
         customer: None,
-        raw: RawJson::from_raw(raw),
+        raw: RawJson::null(),
         notes: Vec::new(),
     };
-    if let Some(mut r) = RecordReader::new(raw, &mut notes) {
+    if let Some(mut r) = RecordReader::new(raw.as_raw_value(), &mut notes) {
         use Presence::{Optional, OptionalNullable, Required, RequiredNullable};
         c.id = r.string("id", Required);
         c.assistant_id = r.string("assistant_id", Required);
@@ -372,6 +378,7 @@ pub(crate) fn decode_record(raw: &RawValue) -> AutocallsConversation {
         });
     }
     c.notes = notes;
+    c.raw = raw;
     c
 }
 

@@ -151,6 +151,14 @@ proptest! {
                 .collect::<Result<_, _>>()
                 .expect("a tolerant listing never fails on a record");
             prop_assert_eq!(listed.len(), n, "every record, exactly once");
+            // A listing decodes each record only as it hands it out: into exactly what a
+            // page decoded whole makes of it.
+            let source = AutocallsSource::new(client(&server.url("/api"), RetryPolicy::none()));
+            let whole = source
+                .list_page(&ConversationQuery::new().page_size(size as u32), None)
+                .await
+                .expect("the first page");
+            prop_assert_eq!(&whole.items[..], &listed[..whole.items.len()]);
             for (i, (c, text)) in listed.iter().zip(&texts).enumerate() {
                 prop_assert_eq!(c.raw.get(), text.as_str(), "raw is the bytes served, record {}", i);
                 prop_assert_eq!(c.provider.as_ref(), "autocalls");

@@ -48,6 +48,7 @@
 
 pub mod capabilities;
 pub mod decode;
+pub mod encoded;
 pub mod endpoint;
 pub mod error;
 pub mod federation;
@@ -68,6 +69,7 @@ pub mod timestamp;
 pub use async_trait::async_trait;
 
 pub use capabilities::{Capabilities, MAX_FILTER_LEN, PageSizeBounds};
+pub use encoded::{ConversationItems, ConversationPages, DecodeFn, EncodedConversation};
 pub use error::{ApiErrorDetails, BoxError, Error, Result};
 pub use federation::{FederatedItem, Federation};
 pub use lookup::{DEFAULT_LOOKUP_CONCURRENCY, Lookup, LookupResult};

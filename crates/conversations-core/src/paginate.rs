@@ -267,13 +267,23 @@ impl WalkGuard {
 
 /// The identity of an item for [`WalkGuard`]: what tells two records apart (an id, the raw
 /// bytes).
-pub type ItemKey<'a, T> = Box<dyn for<'t> Fn(&'t T) -> &'t str + Send + 'a>;
+pub type ItemKey<'a, T> = Box<dyn for<'t> Fn(&'t T) -> &'t [u8] + Send + 'a>;
+
+/// Turns an item as fetched (`W`) into the item handed out (`T`): identity for a plain walk,
+/// a provider's decoder for one that fetches records encoded.
+type ItemFinish<'a, W, T> = Box<dyn FnMut(W) -> T + Send + 'a>;
 
 /// A check run on every item before it is handed out, with its position in the walk (from
 /// 1); an error ends the walk after the items before it.
 pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
 
 /// A stream of pages that follows cursors in one direction.
+///
+/// `T` is the item handed out; `W` (the same by default) is the item as fetched. A
+/// [`ConversationSource`](crate::ConversationSource) walk fetches
+/// [`EncodedConversation`](crate::EncodedConversation)s and decodes each one only when it is
+/// handed out ([`ConversationPages`](crate::ConversationPages)), so a large page never holds
+/// its body and all its decoded records at once.
 ///
 /// Made by [`ConversationSource::pages`](crate::ConversationSource::pages) or, over any fetch
 /// function, by [`Pages::new`]. As soon as a page is handed out, the fetch of the next one
@@ -296,18 +306,19 @@ pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
 /// assert_eq!(all, vec![0, 1, 2, 3, 4, 5]);
 /// # });
 /// ```
-pub struct Pages<'a, T> {
+pub struct Pages<'a, T, W = T> {
     provider: String,
-    fetch: PageFetcher<'a, T>,
+    fetch: PageFetcher<'a, W>,
     direction: Direction,
     remaining: Option<u64>,
     start: Option<Option<Cursor>>,
-    in_flight: Option<BoxFuture<'a, Result<Page<T>>>>,
-    ready: Option<Result<Page<T>>>,
+    in_flight: Option<BoxFuture<'a, Result<Page<W>>>>,
+    ready: Option<Result<Page<W>>>,
     guard: WalkGuard,
-    key: Option<ItemKey<'a, T>>,
+    key: Option<ItemKey<'a, W>>,
     pending_error: Option<Error>,
     done: bool,
+    finish: ItemFinish<'a, W, T>,
     check: Option<ItemCheck<'a, T>>,
     accepted: u64,
     /// Items to drop from the first page (a resumed walk).
@@ -350,10 +361,10 @@ impl PageMark {
 
 // Nothing is ever pinned in place inside a paginator: items are plain values in `Vec`s and
 // futures are boxed, so moving one is always fine.
-impl<T> Unpin for Pages<'_, T> {}
-impl<T> Unpin for Items<'_, T> {}
+impl<T, W> Unpin for Pages<'_, T, W> {}
+impl<T, W> Unpin for Items<'_, T, W> {}
 
-impl<'a, T> std::fmt::Debug for Pages<'a, T> {
+impl<'a, T, W> std::fmt::Debug for Pages<'a, T, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages")
             .field("provider", &self.provider)
@@ -386,6 +397,44 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         limit: Option<u64>,
         fetch: PageFetcher<'a, T>,
     ) -> Self {
+        Pages::finishing(
+            provider,
+            start,
+            direction,
+            limit,
+            fetch,
+            Box::new(|item| item),
+        )
+    }
+
+    /// A stream that yields `error` and ends, without fetching anything.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use conversations_core::{Error, Pages};
+    /// # futures::executor::block_on(async {
+    /// let mut pages = Pages::<u8>::failed(Error::invalid_query("demo", "bad"));
+    /// assert!(pages.next().await.unwrap().is_err());
+    /// assert!(pages.next().await.is_none());
+    /// # });
+    /// ```
+    pub fn failed(error: Error) -> Self {
+        Pages::failed_finishing(error, Box::new(|item| item))
+    }
+}
+
+impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
+    /// Like [`Pages::new`], for a walk that fetches items as `W` and hands each out as the
+    /// `T` that `finish` makes of it: on a page as it is handed out, in [`Items`] one item
+    /// at a time (so the finished items of a large page are never all held at once).
+    pub(crate) fn finishing(
+        provider: impl Into<String>,
+        start: Option<Cursor>,
+        direction: Direction,
+        limit: Option<u64>,
+        fetch: PageFetcher<'a, W>,
+        finish: ItemFinish<'a, W, T>,
+    ) -> Self {
         let provider = provider.into();
         let guard = WalkGuard::new(provider.clone(), start.as_ref());
         Self {
@@ -400,12 +449,30 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             key: None,
             pending_error: None,
             done: false,
+            finish,
             check: None,
             accepted: 0,
             skip: 0,
             fetching: None,
             last: PageMark::default(),
         }
+    }
+
+    /// [`Pages::failed`] for a walk of [`finishing`](Self::finishing).
+    pub(crate) fn failed_finishing(error: Error, finish: ItemFinish<'a, W, T>) -> Self {
+        let mut pages = Self::finishing(
+            error.provider().to_owned(),
+            None,
+            Direction::Forward,
+            None,
+            Box::new(|_, _| {
+                futures::future::ready(Err(Error::pagination("", "unreachable"))).boxed()
+            }),
+            finish,
+        );
+        pages.start = None;
+        pages.pending_error = Some(error);
+        pages
     }
 
     /// Resumes a walk: drops the first `skip` items of the first page (see [`Position`]).
@@ -428,8 +495,8 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     }
 
     /// Runs `check` on every item, with its position in the walk (from 1), before it is
-    /// handed out. The first error ends the walk: the items before it on its page are
-    /// handed out, then the error.
+    /// handed out. The first error ends the walk: the items before it are handed out, then
+    /// the error.
     ///
     /// ```
     /// use futures::{future, FutureExt, StreamExt};
@@ -465,50 +532,15 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     ///     n += 1;
     ///     future::ready(Ok(Page { items: vec!["a", "b"], next: Some(Cursor::new(n.to_string())), prev: None })).boxed()
     /// }))
-    /// .with_key(Box::new(|item: &&str| *item));
+    /// .with_key(Box::new(|item: &&str| item.as_bytes()));
     /// let items: Vec<_> = pages.items().collect().await;
     /// assert_eq!(items.len(), 3, "a, b, then the error");
     /// assert!(items[2].as_ref().unwrap_err().to_string().contains("no record not already delivered"));
     /// # });
     /// ```
-    pub fn with_key(mut self, key: ItemKey<'a, T>) -> Self {
+    pub fn with_key(mut self, key: ItemKey<'a, W>) -> Self {
         self.key = Some(key);
         self
-    }
-
-    /// A stream that yields `error` and ends, without fetching anything.
-    ///
-    /// ```
-    /// use futures::StreamExt;
-    /// use conversations_core::{Error, Pages};
-    /// # futures::executor::block_on(async {
-    /// let mut pages = Pages::<u8>::failed(Error::invalid_query("demo", "bad"));
-    /// assert!(pages.next().await.unwrap().is_err());
-    /// assert!(pages.next().await.is_none());
-    /// # });
-    /// ```
-    pub fn failed(error: Error) -> Self {
-        let provider = error.provider().to_owned();
-        Self {
-            provider,
-            fetch: Box::new(|_, _| {
-                futures::future::ready(Err(Error::pagination("", "unreachable"))).boxed()
-            }),
-            direction: Direction::Forward,
-            remaining: None,
-            start: None,
-            in_flight: None,
-            ready: None,
-            guard: WalkGuard::new(String::new(), None),
-            key: None,
-            pending_error: Some(error),
-            done: false,
-            check: None,
-            accepted: 0,
-            skip: 0,
-            fetching: None,
-            last: PageMark::default(),
-        }
     }
 
     /// The same walk, as a stream of items.
@@ -523,7 +555,7 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
     /// assert_eq!(pages.items().count().await, 2);
     /// # });
     /// ```
-    pub fn items(self) -> Items<'a, T> {
+    pub fn items(self) -> Items<'a, T, W> {
         let position = Position {
             cursor: match &self.start {
                 Some(start) => start.clone(),
@@ -550,9 +582,30 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         }
     }
 
+    /// The next page as fetched (its items not finished nor checked): skipped, cut to the
+    /// limit, guarded against loops, with the next fetch started.
+    fn poll_fetched(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<W>>>> {
+        if let Some(error) = self.pending_error.take() {
+            self.done = true;
+            return Poll::Ready(Some(Err(error)));
+        }
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Some(start) = self.start.take() {
+            self.fetching = start.clone();
+            self.in_flight = Some((self.fetch)(start, self.remaining));
+        }
+        self.drive(cx);
+        match self.ready.take() {
+            Some(result) => Poll::Ready(Some(self.accept(result, cx))),
+            None => Poll::Pending,
+        }
+    }
+
     /// Takes a finished fetch's result: truncates to the limit, checks the cursor and starts
     /// the next fetch.
-    fn accept(&mut self, result: Result<Page<T>>, cx: &mut Context<'_>) -> Result<Page<T>> {
+    fn accept(&mut self, result: Result<Page<W>>, cx: &mut Context<'_>) -> Result<Page<W>> {
         let mut page = match result {
             Ok(page) => page,
             Err(error) => {
@@ -578,25 +631,6 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
             }
             *remaining -= page.items.len() as u64;
         }
-        if let Some(check) = self.check.as_mut() {
-            let failed = page.items.iter().enumerate().find_map(|(i, item)| {
-                check(item, self.accepted + i as u64 + 1)
-                    .err()
-                    .map(|e| (i, e))
-            });
-            if let Some((index, error)) = failed {
-                page.items.truncate(index);
-                self.last.complete = false;
-                self.accepted += index as u64;
-                self.done = true;
-                if page.items.is_empty() {
-                    return Err(error);
-                }
-                self.pending_error = Some(error);
-                return Ok(page);
-            }
-        }
-        self.accepted += page.items.len() as u64;
         if self.remaining == Some(0) {
             self.done = true;
             return Ok(page);
@@ -628,39 +662,74 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
         }
         Ok(page)
     }
+
+    /// Finishes one item and runs the check on it: `Err` when the check refuses it, which
+    /// ends the walk (nothing more is fetched; the page is no longer complete).
+    fn finish_one(&mut self, item: W) -> Result<T> {
+        let item = (self.finish)(item);
+        if let Some(check) = self.check.as_mut()
+            && let Err(error) = check(&item, self.accepted + 1)
+        {
+            self.stop_at_refused();
+            return Err(error);
+        }
+        self.accepted += 1;
+        Ok(item)
+    }
+
+    /// The walk ends at an item the check refused: nothing more is fetched or reported.
+    fn stop_at_refused(&mut self) {
+        self.last.complete = false;
+        self.done = true;
+        self.in_flight = None;
+        self.ready = None;
+        self.pending_error = None;
+    }
 }
 
-impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
+impl<'a, T: Send + 'a, W: Send + 'a> Stream for Pages<'a, T, W> {
     type Item = Result<Page<T>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if let Some(error) = this.pending_error.take() {
-            this.done = true;
-            return Poll::Ready(Some(Err(error)));
+        let page = match this.poll_fetched(cx) {
+            Poll::Ready(Some(Ok(page))) => page,
+            Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        let mut items = Vec::with_capacity(page.items.len());
+        for item in page.items {
+            match this.finish_one(item) {
+                Ok(item) => items.push(item),
+                Err(error) => {
+                    if items.is_empty() {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    // The items before the refused one first, then the error.
+                    this.pending_error = Some(error);
+                    this.done = true;
+                    break;
+                }
+            }
         }
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if let Some(start) = this.start.take() {
-            this.fetching = start.clone();
-            this.in_flight = Some((this.fetch)(start, this.remaining));
-        }
-        this.drive(cx);
-        match this.ready.take() {
-            Some(result) => Poll::Ready(Some(this.accept(result, cx))),
-            None => Poll::Pending,
-        }
+        Poll::Ready(Some(Ok(Page {
+            items,
+            next: page.next,
+            prev: page.prev,
+        })))
     }
 }
 
 /// A stream of items over a [`Pages`] walk.
 ///
 /// While the caller consumes the items of one page, the next page is being fetched. Made by
-/// [`ConversationSource::list`](crate::ConversationSource::list) or [`Pages::items`].
-pub struct Items<'a, T> {
-    pages: Pages<'a, T>,
-    buffer: VecDeque<T>,
+/// [`ConversationSource::list`](crate::ConversationSource::list) or [`Pages::items`]. Items
+/// fetched in another form (`W`, see [`Pages`]) are finished one at a time, as they are
+/// handed out.
+pub struct Items<'a, T, W = T> {
+    pages: Pages<'a, T, W>,
+    buffer: VecDeque<W>,
     /// The page the buffered items came from, and how many of its items were delivered.
     mark: PageMark,
     delivered_in_page: u64,
@@ -669,7 +738,7 @@ pub struct Items<'a, T> {
     before_first_page: Option<Position>,
 }
 
-impl<T> Items<'_, T> {
+impl<T, W> Items<'_, T, W> {
     /// Where the walk stands after the items handed out so far: persist it and resume with
     /// [`ConversationSource::list_from`](crate::ConversationSource::list_from). `None` once
     /// the walk has delivered everything (nothing is left to resume).
@@ -700,7 +769,7 @@ impl<T> Items<'_, T> {
     }
 }
 
-impl<'a, T> std::fmt::Debug for Items<'a, T> {
+impl<'a, T, W> std::fmt::Debug for Items<'a, T, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Items")
             .field("pages", &self.pages)
@@ -709,13 +778,21 @@ impl<'a, T> std::fmt::Debug for Items<'a, T> {
     }
 }
 
-impl<'a, T: Send + 'a> Stream for Items<'a, T> {
+impl<'a, T: Send + 'a, W: Send + 'a> Stream for Items<'a, T, W> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
             if let Some(item) = this.buffer.pop_front() {
+                let item = match this.pages.finish_one(item) {
+                    Ok(item) => item,
+                    Err(error) => {
+                        this.buffer.clear();
+                        this.mark.complete = false;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                };
                 this.delivered_in_page += 1;
                 // Keep the prefetch moving while the caller works through this page (every
                 // few items: a poll of an in-flight request is cheap, not free).
@@ -724,7 +801,7 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                 }
                 return Poll::Ready(Some(Ok(item)));
             }
-            match Pin::new(&mut this.pages).poll_next(cx) {
+            match this.pages.poll_fetched(cx) {
                 Poll::Ready(Some(Ok(page))) => {
                     this.mark = this.pages.last.clone();
                     this.delivered_in_page = 0;

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::capabilities::Capabilities;
+use crate::encoded::{ConversationItems, ConversationPages, EncodedConversation};
 use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::page::{Cursor, Direction, Page};
-use crate::paginate::{Items, Pages, Position};
+use crate::paginate::{Pages, Position};
 use crate::query::ConversationQuery;
 use crate::retry::RetryPolicy;
 
@@ -21,6 +22,10 @@ use crate::retry::RetryPolicy;
 /// capabilities before any request, retry under [`retry_policy`](Self::retry_policy), and
 /// auto-paginate: [`fetch_page`](Self::fetch_page), [`pages`](Self::pages),
 /// [`list`](Self::list) and [`pages_from`](Self::pages_from).
+///
+/// A source that can point into its response body may also implement
+/// [`list_page_encoded`](Self::list_page_encoded): listings then decode each record only
+/// when it is handed out, so a large page costs little more than its body.
 ///
 /// The trait is object safe: `Box<dyn ConversationSource>` and `Arc<dyn ConversationSource>`
 /// work, and both implement the trait themselves.
@@ -76,6 +81,34 @@ pub trait ConversationSource: Send + Sync {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>>;
 
+    /// One attempt at one page, its records left as the bytes received: each is decoded when
+    /// a listing hands it out. The walks of the provided methods fetch through this.
+    ///
+    /// The default decodes the page with [`list_page`](Self::list_page) and wraps each
+    /// record. A source whose pages can be large overrides it, keeping each record as a slice
+    /// of the body ([`EncodedConversation::in_body`]) with its decoder; it must decode each
+    /// record exactly as `list_page` would.
+    ///
+    /// ```
+    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let source = MemorySource::demo(3);
+    /// let page = source.list_page_encoded(&ConversationQuery::new(), None).await.unwrap();
+    /// let first = page.items.into_iter().next().unwrap().decode();
+    /// assert_eq!(first.provider, "memory");
+    /// # });
+    /// ```
+    async fn list_page_encoded(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<EncodedConversation>> {
+        Ok(self
+            .list_page(query, cursor)
+            .await?
+            .map(EncodedConversation::decoded))
+    }
+
     /// How failed page fetches are retried; [`RetryPolicy::default`] unless overridden.
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy::default()
@@ -123,7 +156,7 @@ pub trait ConversationSource: Send + Sync {
     /// assert_eq!(pages.iter().map(|p| p.items.len()).collect::<Vec<_>>(), vec![2, 2, 1]);
     /// # });
     /// ```
-    fn pages(&self, query: ConversationQuery) -> Pages<'_, Conversation> {
+    fn pages(&self, query: ConversationQuery) -> ConversationPages<'_> {
         self.pages_from(query, None, Direction::Forward)
     }
 
@@ -138,7 +171,7 @@ pub trait ConversationSource: Send + Sync {
     /// assert_eq!(all.len(), 3);
     /// # });
     /// ```
-    fn list(&self, query: ConversationQuery) -> Items<'_, Conversation> {
+    fn list(&self, query: ConversationQuery) -> ConversationItems<'_> {
         self.pages(query).items()
     }
 
@@ -164,7 +197,7 @@ pub trait ConversationSource: Send + Sync {
         query: ConversationQuery,
         start: Option<Cursor>,
         direction: Direction,
-    ) -> Pages<'_, Conversation> {
+    ) -> ConversationPages<'_> {
         walk(self, query, start, direction)
     }
 
@@ -185,7 +218,7 @@ pub trait ConversationSource: Send + Sync {
     /// assert_eq!(rest.len(), 2);
     /// # });
     /// ```
-    fn list_from(&self, query: ConversationQuery, position: Position) -> Items<'_, Conversation> {
+    fn list_from(&self, query: ConversationQuery, position: Position) -> ConversationItems<'_> {
         walk(self, query, position.cursor, Direction::Forward)
             .skip_first(position.skip)
             .items()
@@ -209,7 +242,7 @@ pub trait ConversationSource: Send + Sync {
         self: Arc<Self>,
         query: ConversationQuery,
         position: Position,
-    ) -> Items<'static, Conversation>
+    ) -> ConversationItems<'static>
     where
         Self: 'static,
     {
@@ -228,7 +261,7 @@ fn walk<'a, S, H>(
     query: ConversationQuery,
     start: Option<Cursor>,
     direction: Direction,
-) -> Pages<'a, Conversation>
+) -> ConversationPages<'a>
 where
     S: ConversationSource + ?Sized,
     H: std::ops::Deref<Target = S> + Clone + Send + Sync + 'a,
@@ -236,13 +269,13 @@ where
     let provider = handle.provider().to_owned();
     let capabilities = handle.capabilities();
     if let Err(error) = capabilities.validate(&provider, &query) {
-        return Pages::failed(error);
+        return Pages::failed_finishing(error, Box::new(EncodedConversation::decode));
     }
     if !capabilities.pages(direction) && start.is_some() {
-        return Pages::failed(Error::invalid_query(
-            provider,
-            format!("this source cannot page {direction:?}"),
-        ));
+        return Pages::failed_finishing(
+            Error::invalid_query(provider, format!("this source cannot page {direction:?}")),
+            Box::new(EncodedConversation::decode),
+        );
     }
     let limit = query.limit;
     let strict = query.strict;
@@ -252,7 +285,7 @@ where
     let query = Arc::new(query);
     let policy = handle.retry_policy();
     let fetcher = handle.clone();
-    let pages = Pages::new(
+    let pages = Pages::finishing(
         provider.clone(),
         start,
         direction,
@@ -273,15 +306,14 @@ where
             };
             Box::pin(async move {
                 policy
-                    .retry(|| source.list_page(&query, cursor.as_ref()))
+                    .retry(|| source.list_page_encoded(&query, cursor.as_ref()))
                     .await
             })
         }),
+        Box::new(EncodedConversation::decode),
     );
-    // A record is known by its id, or by its bytes when it has none.
-    let pages = pages.with_key(Box::new(|c: &Conversation| {
-        c.id.as_deref().unwrap_or_else(|| c.raw.get())
-    }));
+    // A record is known by its id when it is decoded already, else by its bytes.
+    let pages = pages.with_key(Box::new(EncodedConversation::key));
     if strict {
         pages.with_check(strict_check(&provider))
     } else {
@@ -317,6 +349,13 @@ macro_rules! delegate_source {
                 cursor: Option<&Cursor>,
             ) -> Result<Page<Conversation>> {
                 (**self).list_page(query, cursor).await
+            }
+            async fn list_page_encoded(
+                &self,
+                query: &ConversationQuery,
+                cursor: Option<&Cursor>,
+            ) -> Result<Page<EncodedConversation>> {
+                (**self).list_page_encoded(query, cursor).await
             }
             fn retry_policy(&self) -> RetryPolicy {
                 (**self).retry_policy()
