@@ -411,6 +411,7 @@ impl AsappClient {
         let body = &response.body;
         list_body::decode_list_with(response.status, body, |raw| {
             EncodedConversation::in_body(body, raw, crate::normalize::to_conversation)
+                .keyed_by("id")
         })
     }
 }

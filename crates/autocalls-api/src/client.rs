@@ -178,6 +178,7 @@ impl AutocallsClient {
         let body = &response.body;
         let page = decode_with(body, Some(response.status), |raw| {
             EncodedConversation::in_body(body, raw, |raw| decode_owned(raw).into_normalized())
+                .keyed_by("id")
         })?;
         Ok(Page {
             items: page.data,

@@ -14,6 +14,7 @@ use std::fmt;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
+use crate::decode::Fields;
 use crate::model::Conversation;
 use crate::paginate::{Items, Pages};
 use crate::raw::RawJson;
@@ -61,7 +62,12 @@ pub struct EncodedConversation(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Encoded { text: Bytes, decode: DecodeFn },
+    Encoded {
+        text: Bytes,
+        decode: DecodeFn,
+        /// Where in `text` the record's identity is (see [`EncodedConversation::keyed_by`]).
+        key: Option<(u32, u32)>,
+    },
     // Boxed: a decoded conversation is large, and an encoded one should stay a few words.
     Decoded(Box<Conversation>),
 }
@@ -88,7 +94,41 @@ impl EncodedConversation {
         } else {
             Bytes::copy_from_slice(text)
         };
-        Self(Repr::Encoded { text, decode })
+        Self(Repr::Encoded {
+            text,
+            decode,
+            key: None,
+        })
+    }
+
+    /// Makes the top-level field `field` (when the record is an object holding it) this
+    /// record's [`key`](Self::key), as its decoder would make it the conversation's id: a
+    /// walk then knows a record sent again with other bytes but the same id. Costs one scan
+    /// of the record, without allocating.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use conversations_core::{Conversation, EncodedConversation};
+    /// let body = Bytes::from_static(br#"[{"id":"c-1","n":1}, {"n":2}]"#);
+    /// let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&body).unwrap();
+    /// let decode = |raw| Conversation::new("demo", raw);
+    /// let first = EncodedConversation::in_body(&body, items[0], decode).keyed_by("id");
+    /// assert_eq!(first.key(), br#""c-1""#);
+    /// // No such field: the record is known by its bytes.
+    /// let second = EncodedConversation::in_body(&body, items[1], decode).keyed_by("id");
+    /// assert_eq!(second.key(), br#"{"n":2}"#);
+    /// ```
+    pub fn keyed_by(mut self, field: &str) -> Self {
+        if let Repr::Encoded { text, key, .. } = &mut self.0
+            && text.first() == Some(&b'{')
+            && let Ok(fields) = serde_json::from_slice::<Fields<'_>>(text)
+            && let Some(value) = fields.get(field)
+        {
+            let start = value.get().as_ptr() as usize - text.as_ptr() as usize;
+            let end = start + value.get().len();
+            *key = u32::try_from(start).ok().zip(u32::try_from(end).ok());
+        }
+        self
     }
 
     /// A conversation decoded already (a source that decodes its pages whole).
@@ -118,8 +158,9 @@ impl EncodedConversation {
         }
     }
 
-    /// What tells this record apart from others of the same walk: its id when it is decoded
-    /// and has one, else its bytes (a walk's loop detection hashes it).
+    /// What tells this record apart from others of the same walk (a walk's loop detection
+    /// hashes it): its id when it is decoded and has one, the field set by
+    /// [`keyed_by`](Self::keyed_by) (as sent) when it is encoded, else its bytes.
     ///
     /// ```
     /// use conversations_core::{Conversation, EncodedConversation, RawJson};
@@ -129,6 +170,11 @@ impl EncodedConversation {
     /// ```
     pub fn key(&self) -> &[u8] {
         match &self.0 {
+            Repr::Encoded {
+                text,
+                key: Some((start, end)),
+                ..
+            } => text.get(*start as usize..*end as usize).unwrap_or(text),
             Repr::Encoded { text, .. } => text,
             Repr::Decoded(conversation) => conversation
                 .id
@@ -151,7 +197,7 @@ impl EncodedConversation {
     pub fn decode(self) -> Conversation {
         match self.0 {
             Repr::Decoded(conversation) => *conversation,
-            Repr::Encoded { text, decode } => {
+            Repr::Encoded { text, decode, .. } => {
                 // The text was one JSON value when it was sliced out of a parsed body, so
                 // neither step fails; a `null` record (decoded with the provider's notes)
                 // stands in if one ever did.
@@ -268,6 +314,6 @@ mod tests {
 
     #[test]
     fn an_encoded_record_is_a_few_words() {
-        assert!(std::mem::size_of::<EncodedConversation>() <= 48);
+        assert!(std::mem::size_of::<EncodedConversation>() <= 56);
     }
 }

@@ -23,6 +23,16 @@ fn same_records(r: &Request) -> (Vec<serde_json::Value>, Option<String>) {
     (autocalls_records(3), Some(format!("c{}", r.n)))
 }
 
+/// The same three ids on every page, their bytes changing (a count that ticks), each page
+/// leading to a new cursor.
+fn same_ids_new_bytes(r: &Request) -> (Vec<serde_json::Value>, Option<String>) {
+    let mut records = autocalls_records(3);
+    for record in &mut records {
+        record["message_count"] = serde_json::json!(r.n);
+    }
+    (records, Some(format!("c{}", r.n)))
+}
+
 /// Three records, then empty pages, each leading to a new cursor.
 fn empty_pages(r: &Request) -> (Vec<serde_json::Value>, Option<String>) {
     let records = if r.n == 1 {
@@ -174,6 +184,14 @@ fn walks_end() {
         list(
             "the same 3 records behind ever new cursors",
             same_records,
+            &[],
+            STALE,
+            3,
+            2..=10,
+        ),
+        list(
+            "the same 3 ids, their bytes changing, behind ever new cursors",
+            same_ids_new_bytes,
             &[],
             STALE,
             3,
