@@ -248,3 +248,50 @@ fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+/// A page past `ENCODED_BODY_MIN`, its records off the spec in every way the drift kit knows:
+/// a listing decodes it record by record, each into exactly what the page decoded whole makes
+/// of it.
+#[test]
+fn a_large_page_decodes_record_by_record_as_a_whole_page_would() {
+    let n = 2_000;
+    let mut records = base_records(n);
+    for (i, record) in records.iter_mut().enumerate() {
+        let spec = &SPECS[i % SPECS.len()];
+        let kind = ALL_TYPES[i % ALL_TYPES.len()];
+        if i % 7 == 3 {
+            record.replace_whole(kind, i as u64);
+        } else {
+            record.replace(spec.path, kind, i as u64);
+        }
+    }
+    let texts: Vec<String> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r.render(i % 2 == 0))
+        .collect();
+    assert!(texts.iter().map(String::len).sum::<usize>() > conversations_core::ENCODED_BODY_MIN);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // One page of all of them, whatever per_page asks.
+        let server = serve(&texts, n).await;
+        let listed: Vec<Conversation> = list(&server, 100, false)
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("a tolerant listing never fails on a record");
+        let source = AutocallsSource::new(client(&server.url("/api"), RetryPolicy::none()));
+        let whole = source
+            .list_page(&ConversationQuery::new().page_size(100), None)
+            .await
+            .expect("the page");
+        assert_eq!(listed.len(), n);
+        assert_eq!(whole.items, listed);
+        for (c, text) in listed.iter().zip(&texts) {
+            assert_eq!(c.raw.get(), text.as_str());
+        }
+    });
+}

@@ -3,9 +3,11 @@
 //!
 //! A page of a million records then costs its body and a few words per record while it is
 //! being walked, not its body plus a million decoded records: a source that can point into
-//! its response body (see [`ConversationSource::list_page_encoded`]) keeps each record as a
-//! shared slice of that body ([`Bytes`]), and [`Items`](crate::Items) decodes one record at a
-//! time.
+//! its response body (see [`ConversationSource::list_page_encoded`]) keeps each record of a
+//! large body (from [`ENCODED_BODY_MIN`] bytes) as a shared slice of that body ([`Bytes`]),
+//! and [`Items`](crate::Items) decodes one record at a time. Records of smaller bodies are
+//! decoded at once, as a whole page would be: they cost little memory, and decoding them in
+//! one go saves the second look at each record a deferred decode takes.
 //!
 //! [`ConversationSource::list_page_encoded`]: crate::ConversationSource::list_page_encoded
 
@@ -18,6 +20,10 @@ use crate::decode::Fields;
 use crate::model::Conversation;
 use crate::paginate::{Items, Pages};
 use crate::raw::RawJson;
+
+/// The body size (bytes) from which [`EncodedConversation::in_body`] keeps records encoded;
+/// records of a smaller body are decoded at once (a page of them costs at most a few MiB).
+pub const ENCODED_BODY_MIN: usize = 256 * 1024;
 
 /// Makes a [`Conversation`] from one record as received: a provider's tolerant decoder.
 pub type DecodeFn = fn(RawJson) -> Conversation;
@@ -73,9 +79,10 @@ enum Repr {
 }
 
 impl EncodedConversation {
-    /// The record `raw`, borrowed from `body` (the response it was parsed from), kept as a
-    /// shared slice of `body` — no copy — to be decoded with `decode` later. A `raw` that
-    /// does not lie inside `body` is copied instead.
+    /// The record `raw`, borrowed from `body` (the response it was parsed from), to be
+    /// decoded with `decode`: kept as a shared slice of `body` — no copy — and decoded when
+    /// it is handed out if `body` is large ([`ENCODED_BODY_MIN`] bytes or more), decoded now
+    /// otherwise. A `raw` that does not lie inside `body` is copied.
     ///
     /// ```
     /// use bytes::Bytes;
@@ -84,8 +91,12 @@ impl EncodedConversation {
     /// let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&body).unwrap();
     /// let two = EncodedConversation::in_body(&body, items[1], |raw| Conversation::new("demo", raw));
     /// assert_eq!(two.text(), b"2");
+    /// assert!(format!("{two:?}").contains("decoded"), "a small body is decoded at once");
     /// ```
     pub fn in_body(body: &Bytes, raw: &RawValue, decode: DecodeFn) -> Self {
+        if body.len() < ENCODED_BODY_MIN {
+            return Self::decoded(decode(RawJson::from_raw(raw)));
+        }
         let text = raw.get().as_bytes();
         let range = body.as_ptr_range();
         let inside = range.start <= text.as_ptr() && text.as_ptr_range().end <= range.end;
@@ -102,18 +113,20 @@ impl EncodedConversation {
     }
 
     /// Makes the top-level field `field` (when the record is an object holding it) this
-    /// record's [`key`](Self::key), as its decoder would make it the conversation's id: a
-    /// walk then knows a record sent again with other bytes but the same id. Costs one scan
-    /// of the record, without allocating.
+    /// record's [`key`](Self::key) while it is encoded, as its decoder makes it the
+    /// conversation's id: a walk then knows a record sent again with other bytes but the same
+    /// id. Costs one scan of the record, without allocating; a decoded record keeps its id.
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use conversations_core::{Conversation, EncodedConversation};
-    /// let body = Bytes::from_static(br#"[{"id":"c-1","n":1}, {"n":2}]"#);
+    /// use conversations_core::{Conversation, EncodedConversation, ENCODED_BODY_MIN};
+    /// // A body large enough to be kept encoded.
+    /// let text = format!(r#"[{{"id":"c-1","n":1}}, {{"n":2}}, "{}"]"#, "x".repeat(ENCODED_BODY_MIN));
+    /// let body = Bytes::from(text);
     /// let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&body).unwrap();
     /// let decode = |raw| Conversation::new("demo", raw);
     /// let first = EncodedConversation::in_body(&body, items[0], decode).keyed_by("id");
-    /// assert_eq!(first.key(), br#""c-1""#);
+    /// assert_eq!(first.key(), b"c-1");
     /// // No such field: the record is known by its bytes.
     /// let second = EncodedConversation::in_body(&body, items[1], decode).keyed_by("id");
     /// assert_eq!(second.key(), br#"{"n":2}"#);
@@ -124,8 +137,16 @@ impl EncodedConversation {
             && let Ok(fields) = serde_json::from_slice::<Fields<'_>>(text)
             && let Some(value) = fields.get(field)
         {
-            let start = value.get().as_ptr() as usize - text.as_ptr() as usize;
-            let end = start + value.get().len();
+            let mut start = value.get().as_ptr() as usize - text.as_ptr() as usize;
+            let mut end = start + value.get().len();
+            // A plain string is known by its text, as the decoded id is.
+            let plain = value.get().len() >= 2
+                && value.get().starts_with('"')
+                && !value.get().contains('\\');
+            if plain {
+                start += 1;
+                end -= 1;
+            }
             *key = u32::try_from(start).ok().zip(u32::try_from(end).ok());
         }
         self
@@ -257,7 +278,7 @@ mod tests {
         Conversation::new("counted", raw)
     }
 
-    /// One page of 1,000 records, served encoded.
+    /// One page of 100,000 records (a large body), served encoded.
     struct Encoding;
 
     #[async_trait]
@@ -283,7 +304,7 @@ mod tests {
         ) -> Result<Page<EncodedConversation>> {
             let text = format!(
                 "[{}]",
-                (0..1000)
+                (0..100_000)
                     .map(|i| i.to_string())
                     .collect::<Vec<_>>()
                     .join(",")
@@ -307,9 +328,9 @@ mod tests {
         assert_eq!(first.raw.get(), "0");
         let second = items.next().await.unwrap().unwrap();
         assert_eq!(second.raw.get(), "1");
-        // Two records handed out, two decoded: the other 998 of the page wait as bytes.
+        // Two records handed out, two decoded: the other 99,998 of the page wait as bytes.
         assert_eq!(DECODED.load(Ordering::SeqCst) - before, 2);
-        assert_eq!(items.count().await, 998);
+        assert_eq!(items.count().await, 99_998);
     }
 
     #[test]

@@ -69,7 +69,9 @@ pub mod timestamp;
 pub use async_trait::async_trait;
 
 pub use capabilities::{Capabilities, MAX_FILTER_LEN, PageSizeBounds};
-pub use encoded::{ConversationItems, ConversationPages, DecodeFn, EncodedConversation};
+pub use encoded::{
+    ConversationItems, ConversationPages, DecodeFn, ENCODED_BODY_MIN, EncodedConversation,
+};
 pub use error::{ApiErrorDetails, BoxError, Error, Result};
 pub use federation::{FederatedItem, Federation};
 pub use lookup::{DEFAULT_LOOKUP_CONCURRENCY, Lookup, LookupResult};
