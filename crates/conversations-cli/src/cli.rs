@@ -87,7 +87,7 @@ pub(crate) struct AccountsArgs {
     /// e.g. ~/.config/conversations/config.toml on Linux, ~/Library/Application
     /// Support/conversations/config.toml on macOS, %APPDATA%\conversations\config.toml on
     /// Windows].
-    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH", value_parser = config_path)]
     pub(crate) config: Option<PathBuf>,
     /// Also read each account's secret (running its command, if it has one) and build its
     /// client, without sending any request; report what fails.
@@ -101,7 +101,7 @@ pub(crate) struct AccountsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// The accounts config file (see `conversations accounts`).
-    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH", value_parser = config_path)]
     pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) http: HttpArgs,
@@ -347,7 +347,7 @@ pub(crate) struct AccountArgs {
     #[arg(long = "account", value_name = "NAME", conflicts_with_all = ["provider", "sandbox"])]
     pub(crate) accounts: Vec<String>,
     /// The accounts config file (see `conversations accounts`).
-    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH")]
+    #[arg(long, env = "CONVERSATIONS_CONFIG", value_name = "PATH", value_parser = config_path)]
     pub(crate) config: Option<PathBuf>,
 }
 
@@ -362,6 +362,12 @@ pub(crate) struct HttpArgs {
     /// bounded whatever a server sends. A larger body is an error, not retried.
     #[arg(long, value_name = "SIZE", default_value = "32MiB", value_parser = parse_size)]
     pub(crate) max_body_size: u64,
+}
+
+/// A config file's path; an empty one (`CONVERSATIONS_CONFIG=`) is taken, and counts as not
+/// set (clap's own path parser refuses it, failing every command).
+fn config_path(text: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(text))
 }
 
 /// A size such as `32MiB`, `1 GB` or `1048576` (bytes), read by the `bytesize` crate.

@@ -241,8 +241,10 @@ pub(crate) enum ConfigError {
 impl Accounts {
     /// Reads the config file (`explicit`, from `--config` or `CONVERSATIONS_CONFIG`, or else
     /// the [`default_path`]) and adds the environment's accounts. An explicit file must exist;
-    /// a missing default one just means no file accounts.
+    /// a missing default one just means no file accounts; an empty path is no path.
     pub(crate) fn load(explicit: Option<&Path>, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
+        // An empty `CONVERSATIONS_CONFIG=` (or `--config ''`) counts as not set.
+        let explicit = explicit.filter(|path| !path.as_os_str().is_empty());
         let (file, from_file) = match explicit {
             Some(path) => (ConfigFile::Loaded(path.to_owned()), read(path)?),
             None => match default_path() {

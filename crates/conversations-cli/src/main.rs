@@ -226,6 +226,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         SandboxConfig::new().addr(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)));
     if let Some(size) = args.size {
         config = config.dataset_size(size);
+        // Refused before anything is generated (a size too large would grow until memory ran out).
+        if let Err(e) = config.check_size() {
+            ending::note(&format!("error: invalid --size {size}: {e}"));
+            return ExitCode::from(exit::USAGE);
+        }
     }
     if let Some(seed) = args.seed {
         config = config.seed(seed);

@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     counts: BTreeMap<String, u64>,
+    /// Shown after the counts: how far an ids file was read, say.
+    status: String,
 }
 
 impl Progress {
@@ -28,18 +30,34 @@ impl Progress {
         Self {
             bar,
             counts: BTreeMap::new(),
+            status: String::new(),
         }
     }
 
     /// Counts one record from `provider`.
     pub(crate) fn record(&mut self, provider: &str) {
         *self.counts.entry(provider.to_owned()).or_default() += 1;
+        self.draw();
+    }
+
+    /// Shows `status` after the counts (`lookups.rs`: how far the ids file was read).
+    pub(crate) fn status(&mut self, status: impl FnOnce() -> String) {
+        if self.bar.is_some() {
+            self.status = status();
+            self.draw();
+        }
+    }
+
+    fn draw(&self) {
         if let Some(bar) = &self.bar {
-            let parts: Vec<String> = self
+            let mut parts: Vec<String> = self
                 .counts
                 .iter()
                 .map(|(p, n)| format!("{p}: {n}"))
                 .collect();
+            if !self.status.is_empty() {
+                parts.push(self.status.clone());
+            }
             bar.set_message(format!("listing… {}", parts.join(", ")));
             bar.tick();
         }

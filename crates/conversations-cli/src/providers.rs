@@ -45,6 +45,33 @@ fn required(
         })
 }
 
+/// A base URL given (an empty one, like an empty variable, counts as not given).
+fn base_url(value: Option<&String>) -> Option<&str> {
+    value.map(String::as_str).filter(|url| !url.is_empty())
+}
+
+/// A builder's refusal; a refused base URL names where it came from: its environment
+/// variable when that holds it, else its flag (`setting`: the variable and the flag).
+fn refused(
+    provider: &'static str,
+    url: Option<&str>,
+    (variable, flag): (&str, &str),
+    error: &dyn std::fmt::Display,
+) -> SetupError {
+    let message = match url {
+        Some(url) if conversations_core::endpoint::BaseUrl::parse(url).is_err() => {
+            let from_env = std::env::var_os(variable).is_some_and(|v| v == url);
+            if from_env {
+                format!("{variable}: {error}")
+            } else {
+                format!("--{flag}: {error}")
+            }
+        }
+        _ => error.to_string(),
+    };
+    SetupError::Invalid { provider, message }
+}
+
 fn asapp(
     credentials: &CredentialArgs,
     options: &ClientOptions,
@@ -65,13 +92,13 @@ fn asapp(
         .api_id(id)
         .api_secret(secret)
         .options(options.clone());
-    if let Some(url) = &credentials.asapp_base_url {
-        builder = builder.base_url(url.clone());
+    let url = base_url(credentials.asapp_base_url.as_ref());
+    if let Some(url) = url {
+        builder = builder.base_url(url.to_owned());
     }
-    let client = builder.build().map_err(|e| SetupError::Invalid {
-        provider: "asapp",
-        message: e.to_string(),
-    })?;
+    let client = builder
+        .build()
+        .map_err(|e| refused("asapp", url, ("ASAPP_BASE_URL", "asapp-base-url"), &e))?;
     Ok(Arc::new(client.into_source()))
 }
 
@@ -88,12 +115,17 @@ fn autocalls(
     let mut builder = AutocallsClient::builder()
         .api_key(key)
         .options(options.clone());
-    if let Some(url) = &credentials.autocalls_base_url {
-        builder = builder.base_url(url.clone());
+    let url = base_url(credentials.autocalls_base_url.as_ref());
+    if let Some(url) = url {
+        builder = builder.base_url(url.to_owned());
     }
-    let client = builder.build().map_err(|e| SetupError::Invalid {
-        provider: "autocalls",
-        message: e.to_string(),
+    let client = builder.build().map_err(|e| {
+        refused(
+            "autocalls",
+            url,
+            ("AUTOCALLS_BASE_URL", "autocalls-base-url"),
+            &e,
+        )
     })?;
     Ok(Arc::new(autocalls_api::AutocallsSource::new(client)))
 }

@@ -111,8 +111,10 @@ fn failed_ids_are_listed_and_written_for_a_rerun() {
         "{stderr}"
     );
     assert!(!stderr.contains("s3cret"));
-    assert_eq!(
-        std::fs::read_to_string(failed.path()).unwrap(),
-        "crm-a\ncrm-b\n"
-    );
+    // Written as they fail (in any order), one a line.
+    let written = std::fs::read_to_string(failed.path()).unwrap();
+    let mut lines: Vec<&str> = written.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["crm-a", "crm-b"], "{written:?}");
+    assert!(written.ends_with('\n'));
 }

@@ -651,9 +651,17 @@ impl Error {
     }
 }
 
-/// A server's text as an error message quotes it: at most [`QUOTE_CHARS`] characters, on one
-/// line.
-fn quote(text: &str) -> String {
+/// A text as an error message quotes it (a server's, or one a user gave, such as an id): at
+/// most [`QUOTE_CHARS`] characters, then `…`, on one line (control characters escaped).
+///
+/// ```
+/// use conversations_core::error::{QUOTE_CHARS, quote};
+/// assert_eq!(quote("a\nb"), "a\\nb");
+/// let long = quote(&"x".repeat(10_000_000));
+/// assert_eq!(long.chars().count(), QUOTE_CHARS + 1);
+/// assert!(long.ends_with('…'));
+/// ```
+pub fn quote(text: &str) -> String {
     match text.char_indices().nth(QUOTE_CHARS) {
         Some((cut, _)) => one_line(&format!("{}…", &text[..cut])),
         None => one_line(text),

@@ -1,6 +1,8 @@
 //! How a sandbox is set up before it starts: data set (size, seed, drift), address,
-//! credentials, initial faults, latency and rate limits.
+//! credentials, initial faults, latency and rate limits; and whether the data set fits
+//! ([`MAX_DATASET_SIZE`], the memory available).
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -14,6 +16,14 @@ pub const DEFAULT_SEED: u64 = 20_250_125;
 /// The number of conversations (both providers together) when
 /// [`SandboxConfig::dataset_size`] is not called.
 pub const DEFAULT_DATASET_SIZE: usize = 3000;
+
+/// The most conversations a sandbox generates: about 5 GB of memory (some 500 bytes each).
+/// [`Sandbox::start`](crate::Sandbox::start) refuses more, and a size the memory available
+/// cannot hold, before generating anything.
+pub const MAX_DATASET_SIZE: usize = 10_000_000;
+
+/// About how many bytes of memory one generated conversation takes (measured: 500).
+const BYTES_PER_CONVERSATION: u64 = 512;
 
 /// The demo ASAPP API id (`asapp-api-id` header) a sandbox accepts by default.
 pub const DEFAULT_ASAPP_API_ID: &str = "sandbox-asapp-id";
@@ -101,7 +111,9 @@ impl SandboxConfig {
         Self::default()
     }
 
-    /// Total conversations across both providers: `n / 3` ASAPP items, the rest Autocalls.
+    /// Total conversations across both providers: `n / 3` ASAPP items, the rest Autocalls
+    /// (at most [`MAX_DATASET_SIZE`], and what the memory available holds: checked when the
+    /// sandbox starts).
     pub fn dataset_size(mut self, n: usize) -> Self {
         self.dataset_size = n;
         self
@@ -232,4 +244,54 @@ impl SandboxConfig {
         self.drift = on;
         self
     }
+}
+
+impl SandboxConfig {
+    /// Refuses a data set over [`MAX_DATASET_SIZE`] or larger than the memory available
+    /// (Linux's `MemAvailable`; elsewhere only the maximum is checked), with an error saying
+    /// so, instead of generating until memory runs out.
+    ///
+    /// ```
+    /// use conversations_sandbox::{MAX_DATASET_SIZE, SandboxConfig};
+    /// assert!(SandboxConfig::new().check_size().is_ok());
+    /// let err = SandboxConfig::new().dataset_size(MAX_DATASET_SIZE + 1).check_size().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().starts_with("a data set of 10000001 conversations is more than"));
+    /// ```
+    pub fn check_size(&self) -> io::Result<()> {
+        let size = self.dataset_size;
+        if size > MAX_DATASET_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a data set of {size} conversations is more than the sandbox holds \
+                     (at most {MAX_DATASET_SIZE})"
+                ),
+            ));
+        }
+        let needed = (size as u64).saturating_mul(BYTES_PER_CONVERSATION);
+        if let Some(available) = available_memory()
+            && needed > available
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a data set of {size} conversations needs about {} MiB of memory; {} MiB \
+                     are available",
+                    needed >> 20,
+                    available >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The memory available to new processes, in bytes (`MemAvailable` in `/proc/meminfo`), when
+/// the system says.
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }

@@ -121,7 +121,7 @@ use std::str::FromStr;
 
 pub use config::{
     Credentials, DEFAULT_ASAPP_API_ID, DEFAULT_ASAPP_API_SECRET, DEFAULT_AUTOCALLS_API_KEY,
-    DEFAULT_DATASET_SIZE, DEFAULT_SEED, SandboxConfig,
+    DEFAULT_DATASET_SIZE, DEFAULT_SEED, MAX_DATASET_SIZE, SandboxConfig,
 };
 pub use dataset::{Assistant, Dataset, DriftedRecord};
 pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};

@@ -130,6 +130,7 @@ impl Sandbox {
     ///
     /// Must be called within a Tokio runtime. Fails only if the address cannot be bound.
     pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        config.check_size()?;
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::with_drift(

@@ -435,8 +435,14 @@ fn a_secret_timeout_is_read_for_commands_only() {
     assert_eq!(one(GOOD.split("\n\n").next().unwrap()).secret_timeout, None);
     for bad in ["0s", "soon", ""] {
         let message = parse_err(&with(bad, command));
-        assert!(message.contains("`secret_timeout` must be a duration"), "{message}");
+        assert!(
+            message.contains("`secret_timeout` must be a duration"),
+            "{message}"
+        );
     }
     let message = parse_err(&with("1s", r#"api_key_env = "KEY""#));
-    assert!(message.contains("only applies to `api_key_command`"), "{message}");
+    assert!(
+        message.contains("only applies to `api_key_command`"),
+        "{message}"
+    );
 }

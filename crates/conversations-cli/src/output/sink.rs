@@ -107,6 +107,11 @@ impl Sink {
         self.writer.flush().map_err(|e| self.broken(&e))
     }
 
+    /// Shows `status()` on the progress line, if there is one (`status` runs only then).
+    pub(crate) fn status(&mut self, status: impl FnOnce() -> String) {
+        self.progress.status(status);
+    }
+
     /// Records written so far.
     pub(crate) fn written(&self) -> u64 {
         self.written
