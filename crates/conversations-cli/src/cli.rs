@@ -120,7 +120,8 @@ pub(crate) struct CompletionsArgs {
 /// How records are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// A table that fits the terminal.
+    /// A table: fitted to the terminal (or to COLUMNS when set), long cells cut with …; into
+    /// a file or a pipe, whole values.
     Table,
     /// One JSON array of normalized records.
     Json,

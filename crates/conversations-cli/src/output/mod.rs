@@ -43,14 +43,14 @@ pub(crate) trait RecordWriter {
     }
 }
 
-/// A writer for `format` over `out`; `width` is the terminal width for tables, `guard` says
+/// A writer for `format` over `out`; `width` is a table's width (`None`: whole values), `guard` says
 /// whether CSV cells that look like formulas are neutralised, `extra` names the extra fields
 /// tables and CSV show as columns of their own (after the others in CSV, first in a table).
 pub(crate) fn writer<'a>(
     format: Format,
     guard: FormulaGuard,
     out: Box<dyn Write + 'a>,
-    width: usize,
+    width: Option<usize>,
     extra: &'static [&'static str],
 ) -> Box<dyn RecordWriter + 'a> {
     match format {

@@ -35,6 +35,14 @@ impl Sink {
     /// reported and the usage exit code returned. From here on signals are the listing's to
     /// handle (see [`Interrupt`]).
     pub(crate) fn open(args: &ListArgs, named: bool) -> Result<Self, ExitCode> {
+        let width = match table_width(args) {
+            Ok(width) => width,
+            Err(e) if args.format == crate::cli::Format::Table => {
+                ending::note(&format!("error: {e}"));
+                return Err(ExitCode::from(exit::USAGE));
+            }
+            Err(_) => None,
+        };
         let (destination, out) = match Destination::open(args.output.as_deref(), || {
             Interrupt::take();
         }) {
@@ -57,7 +65,7 @@ impl Sink {
             guard,
             // A large buffer: a few hundred write calls for a hundred thousand records.
             Box::new(io::BufWriter::with_capacity(256 * 1024, out)),
-            terminal_width(),
+            width,
             if named { &["account"] } else { &[] },
         );
         Ok(Self {
@@ -175,10 +183,25 @@ impl Sink {
     }
 }
 
-/// The terminal's width for tables (120 when stdout is not a terminal).
-fn terminal_width() -> usize {
-    terminal_size::terminal_size()
+/// A table's width: `COLUMNS` when set (empty counts as unset), else the terminal's when the
+/// records go to one, else none: into a file or a pipe, whole values.
+fn table_width(args: &ListArgs) -> Result<Option<usize>, String> {
+    if let Some(columns) = std::env::var_os("COLUMNS").filter(|v| !v.is_empty()) {
+        return columns
+            .to_str()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|c| *c > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                "COLUMNS must be a positive whole number (the table's width in characters)"
+                    .to_owned()
+            });
+    }
+    let to_stdout = args
+        .output
+        .as_deref()
+        .is_none_or(|path| path.as_os_str() == "-");
+    Ok(terminal_size::terminal_size()
         .map(|(w, _)| usize::from(w.0))
-        .filter(|_| io::stdout().is_terminal())
-        .unwrap_or(120)
+        .filter(|_| to_stdout && io::stdout().is_terminal()))
 }

@@ -1,5 +1,10 @@
-//! `table`: fixed-width columns sized to the terminal, printed row by row as records arrive
-//! (a table that waited for every row to size its columns could not stream).
+//! `table`: columns printed row by row as records arrive (a table that waited for every row
+//! to size its columns could not stream).
+//!
+//! With a width (the terminal's, or `COLUMNS`: see `Sink`), columns are fixed and sized to
+//! it, long cells cut with `…`. Without one (into a file or a pipe), no value is ever cut:
+//! the columns are sized by the first rows (up to [`SIZING_ROWS`], or those there are when
+//! the listing waits for more) and widen for a longer value after them.
 
 use std::io::{self, Write};
 
@@ -23,18 +28,27 @@ const COLUMNS: [(&str, usize, usize); 8] = [
 /// Share and minimum width of a column for an extra field (e.g. `account`).
 const EXTRA_COLUMN: (usize, usize) = (1, 8);
 
+/// Rows held to size the columns of a table without a width, before the first is printed.
+const SIZING_ROWS: usize = 100;
+
 pub(super) struct TableWriter<'a> {
     out: Box<dyn Write + 'a>,
     widths: Vec<usize>,
+    /// Whether cells are cut to the widths (a table with a width) or widen them.
+    fixed: bool,
+    /// Rows (the header first) not printed yet: a table without a width sizes its columns
+    /// by them.
+    held: Vec<Vec<String>>,
     header_written: bool,
     /// Extra fields shown first, each in a column of its own.
     extra: &'static [&'static str],
 }
 
 impl<'a> TableWriter<'a> {
+    /// A table `width` display columns wide, or one that never cuts a value (`None`).
     pub(super) fn new(
         out: Box<dyn Write + 'a>,
-        width: usize,
+        width: Option<usize>,
         extra: &'static [&'static str],
     ) -> Self {
         let columns: Vec<(usize, usize)> = extra
@@ -42,27 +56,63 @@ impl<'a> TableWriter<'a> {
             .map(|_| EXTRA_COLUMN)
             .chain(COLUMNS.iter().map(|c| (c.1, c.2)))
             .collect();
-        let gaps = 2 * (columns.len() - 1);
-        let minimum: usize = columns.iter().map(|c| c.1).sum::<usize>() + gaps;
-        let spare = width.saturating_sub(minimum);
-        let shares: usize = columns.iter().map(|c| c.0).sum();
-        let widths = columns
-            .iter()
-            .map(|(share, min)| min + spare * share / shares)
-            .collect();
+        let widths = match width {
+            Some(width) => {
+                let gaps = 2 * (columns.len() - 1);
+                let minimum: usize = columns.iter().map(|c| c.1).sum::<usize>() + gaps;
+                let spare = width.saturating_sub(minimum);
+                let shares: usize = columns.iter().map(|c| c.0).sum();
+                columns
+                    .iter()
+                    .map(|(share, min)| min + spare * share / shares)
+                    .collect()
+            }
+            None => columns.iter().map(|(_, min)| *min).collect(),
+        };
         Self {
             out,
             widths,
+            fixed: width.is_some(),
+            held: Vec::new(),
             header_written: false,
             extra,
         }
     }
 
-    fn row(&mut self, cells: &[String]) -> io::Result<()> {
+    /// Prints `cells` (with a width), or holds them to size the columns (without one).
+    fn row(&mut self, cells: Vec<String>) -> io::Result<()> {
+        if self.fixed {
+            return self.print(&cells);
+        }
+        self.held.push(cells);
+        if self.held.len() > SIZING_ROWS {
+            self.release()?;
+        }
+        Ok(())
+    }
+
+    /// Prints the rows held, in columns as wide as their widest cells.
+    fn release(&mut self) -> io::Result<()> {
+        let held = std::mem::take(&mut self.held);
+        for row in &held {
+            for (width, cell) in self.widths.iter_mut().zip(row) {
+                *width = (*width).max(clean(cell).width());
+            }
+        }
+        held.iter().try_for_each(|row| self.print(row))
+    }
+
+    fn print(&mut self, cells: &[String]) -> io::Result<()> {
         let mut line = String::new();
-        for (i, (cell, width)) in cells.iter().zip(&self.widths).enumerate() {
-            let cell = fit(cell, *width);
-            let pad = width - cell.width();
+        for (i, (cell, width)) in cells.iter().zip(self.widths.iter_mut()).enumerate() {
+            let cell = if self.fixed {
+                fit(cell, *width)
+            } else {
+                clean(cell)
+            };
+            // A later value longer than the column widens it (a table without a width).
+            *width = (*width).max(cell.width());
+            let pad = *width - cell.width();
             line.push_str(&cell);
             if i + 1 < cells.len() {
                 line.push_str(&" ".repeat(pad + 2));
@@ -80,18 +130,22 @@ impl<'a> TableWriter<'a> {
                 .map(|name| name.replace('_', " ").to_uppercase())
                 .chain(COLUMNS.iter().map(|c| c.0.to_owned()))
                 .collect();
-            self.row(&titles)?;
+            self.row(titles)?;
         }
         Ok(())
     }
 }
 
+/// `text` with control characters shown as spaces.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// `text` cut to `width` display columns, with `…` when cut; control characters shown as spaces.
 fn fit(text: &str, width: usize) -> String {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let text = clean(text);
     if text.width() <= width {
         return text;
     }
@@ -146,19 +200,26 @@ impl RecordWriter for TableWriter<'_> {
                 .unwrap_or_default(),
         ];
         let cells: Vec<String> = extra.chain(fixed).collect();
-        self.row(&cells)
+        self.row(cells)
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        // The listing waits: what is held goes out (sized by what came so far).
+        self.release()?;
         self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
         self.header()?;
+        self.release()?;
         self.out.flush()
     }
 
     fn finish_failed(&mut self) -> io::Result<()> {
+        // Rows held are printed (a header alone over nothing is not).
+        if self.held.len() > 1 {
+            self.release()?;
+        }
         self.out.flush()
     }
 }
@@ -179,7 +240,7 @@ mod tests {
     fn rows_never_exceed_the_width() {
         let mut buf = Vec::new();
         {
-            let mut w = TableWriter::new(Box::new(&mut buf), 100, &["account"]);
+            let mut w = TableWriter::new(Box::new(&mut buf), Some(100), &["account"]);
             let mut c = Conversation::new("autocalls", serde_json::Value::Null);
             c.id = Some("x".repeat(500));
             w.write_with(&c, &[("account", "acme")]).unwrap();
@@ -190,5 +251,30 @@ mod tests {
         assert!(text.starts_with("ACCOUNT"), "{text}");
         assert!(text.lines().nth(1).unwrap().starts_with("acme "), "{text}");
         assert!(text.lines().all(|l| l.width() <= 100), "{text}");
+    }
+
+    #[test]
+    fn without_a_width_no_value_is_cut_and_columns_line_up() {
+        let mut buf = Vec::new();
+        let long_id = "conv-".repeat(20);
+        {
+            let mut w = TableWriter::new(Box::new(&mut buf), None, &[]);
+            for id in ["short", long_id.as_str()] {
+                let mut c = Conversation::new("autocalls", serde_json::Value::Null);
+                c.id = Some(id.to_owned());
+                c.external_id = Some("crm\nlead".to_owned());
+                w.write_with(&c, &[]).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[2].contains(&long_id), "{text}");
+        assert!(lines[1].contains("crm lead"), "{text}");
+        // The EXTERNAL ID column starts at one place in every row.
+        let at = lines[0].find("EXTERNAL ID").unwrap();
+        assert_eq!(lines[1].find("crm lead"), Some(at), "{text}");
+        assert_eq!(lines[2].find("crm lead"), Some(at), "{text}");
     }
 }
