@@ -302,7 +302,8 @@ pub(crate) struct SyncArgs {
     pub(crate) retry_failed: bool,
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// Records per request, for providers that page (Autocalls: 1-100).
+    /// Records per request, for providers that page (Autocalls: 1-100; default: the largest,
+    /// the fewest requests). A resumed walk says if it keeps the size it started with.
     #[arg(long, value_name = "N")]
     pub(crate) page_size: Option<u32>,
     /// Records per transaction.
