@@ -7,8 +7,9 @@ use conversations_sandbox::{Sandbox, SandboxConfig};
 
 /// The environment variables the CLI reads: removed, so a developer's own settings never
 /// change a test's outcome.
-const VARIABLES: [&str; 8] = [
+const VARIABLES: [&str; 9] = [
     "RUST_LOG",
+    "COLUMNS",
     "ASAPP_API_ID",
     "ASAPP_API_SECRET",
     "ASAPP_BASE_URL",
