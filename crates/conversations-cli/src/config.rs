@@ -231,7 +231,7 @@ pub(crate) enum ConfigError {
     /// No account has that name.
     #[error("no account named `{name}`; the accounts are: {known} (see `conversations accounts`)")]
     UnknownAccount {
-        /// The name asked for.
+        /// The name asked for (quoted at most 100 characters).
         name: String,
         /// The names there are, comma-separated (or "none").
         known: String,
@@ -271,7 +271,7 @@ impl Accounts {
             .iter()
             .find(|a| a.name == name)
             .ok_or_else(|| ConfigError::UnknownAccount {
-                name: name.to_owned(),
+                name: conversations_core::error::quote(name),
                 known: if self.accounts.is_empty() {
                     "none".to_owned()
                 } else {

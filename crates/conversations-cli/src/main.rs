@@ -20,6 +20,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use conversations_core::error::quote;
 use conversations_core::{ConversationQuery, Federation};
 
 use crate::filters::WithFilters;
@@ -239,7 +240,17 @@ async fn serve(args: ServeArgs) -> ExitCode {
         match spec.parse::<FaultSpec>() {
             Ok(spec) => config = config.fault(spec),
             Err(e) => {
-                ending::note(&format!("error: invalid --fault {spec:?}: {e}"));
+                // The parser's message quotes parts of the spec: shown for a spec of a
+                // sensible length only, so no error line grows with the input.
+                let why = if spec.chars().count() > conversations_core::error::QUOTE_CHARS {
+                    "longer than any fault spec".to_owned()
+                } else {
+                    e.to_string()
+                };
+                ending::note(&format!(
+                    "error: invalid --fault \"{}\": {why}",
+                    quote(spec)
+                ));
                 return ExitCode::from(exit::USAGE);
             }
         }
@@ -252,7 +263,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }) {
             Ok((provider, latency)) => config = config.latency(provider, latency),
             Err(why) => {
-                ending::note(&format!("error: invalid --latency {spec:?}: {why}"));
+                ending::note(&format!(
+                    "error: invalid --latency \"{}\": {why}",
+                    quote(spec)
+                ));
                 return ExitCode::from(exit::USAGE);
             }
         }
@@ -270,7 +284,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
                     config.rate_limit(provider, conversations_sandbox::RateLimit::per_second(n))
             }
             Err(why) => {
-                ending::note(&format!("error: invalid --rate-limit {spec:?}: {why}"));
+                ending::note(&format!(
+                    "error: invalid --rate-limit \"{}\": {why}",
+                    quote(spec)
+                ));
                 return ExitCode::from(exit::USAGE);
             }
         }

@@ -148,6 +148,42 @@ fn a_huge_line_is_refused_in_one_short_line_and_long_ids_are_quoted_short() {
 }
 
 #[test]
+fn flags_quote_at_most_100_characters_of_what_was_given() {
+    let long = "a".repeat(5000);
+    for (flag, value) in [
+        ("--fault", long.clone()),
+        ("--latency", format!("asapp:{long}")),
+        ("--rate-limit", format!("asapp:{long}")),
+    ] {
+        let out = conversations()
+            .args(["sandbox", "serve", "--port", "0", flag, &value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.len() < 400,
+            "{flag}: {} bytes: {stderr}",
+            stderr.len()
+        );
+        assert!(
+            stderr.contains(&format!("error: invalid {flag} \"")),
+            "{stderr}"
+        );
+    }
+    let out = conversations()
+        .args(["list", "--account", &long])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stderr.len() < 400,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn an_empty_config_variable_counts_as_unset() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("c.db").display());
