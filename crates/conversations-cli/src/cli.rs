@@ -273,9 +273,16 @@ pub(crate) struct SyncArgs {
     pub(crate) pace: PaceArgs,
     #[command(flatten)]
     pub(crate) http: HttpArgs,
-    /// Where to write: sqlite:PATH or postgres://user@host:port/database.
+    /// Where to write: sqlite:PATH, or PostgreSQL as libpq takes it: a URL
+    /// (postgres://user@host:port/database?sslmode=verify-full) or key=value pairs
+    /// ('host=/var/run/postgresql dbname=crm'), the PG* variables and ~/.pgpass filling in
+    /// what it leaves out.
     #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
     pub(crate) to: String,
+    /// PostgreSQL: keep the tables, the streams' state and their locks in this schema
+    /// (created if missing and the role may); lowercase letters, digits and _.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) schema: Option<String>,
     /// Look up the external ids in FILE (one a line; blank lines ignored) and upsert their
     /// conversations: how ASAPP, which has no listing, is synced.
     #[arg(long, value_name = "FILE")]

@@ -15,8 +15,8 @@ pub(crate) fn init(verbose: u8, format: LogFormat) {
         Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
         _ => EnvFilter::new(match verbose {
             0 => "off",
-            1 => "conversations_transport=info",
-            _ => "conversations_transport=debug,conversations_core=debug,conversations=debug",
+            1 => "conversations_transport=info,conversations_sync=info",
+            _ => "conversations_transport=debug,conversations_core=debug,conversations_sync=debug,conversations=debug",
         }),
     };
     let builder = tracing_subscriber::fmt()

@@ -34,8 +34,15 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     };
     if args.status {
         // Reading the state creates nothing: no database there is an error of its own.
-        return match Store::open_existing(&target).await {
-            Ok(store) => status(&store, &target, args.failed_ids.as_deref()).await,
+        let store = match args.schema.as_deref() {
+            Some(schema) => Store::open_existing_in_schema(&target, schema).await,
+            None => Store::open_existing(&target).await,
+        };
+        return match store {
+            Ok(store) => {
+                warn(&store);
+                status(&store, &target, args.failed_ids.as_deref()).await
+            }
             Err(e) => fail(&e),
         };
     }
@@ -45,13 +52,17 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     // file (each filed under its name), or the providers of --provider from the environment
     // (the sandbox, when asked for, lives until the end).
     let selecting = select_aside(&args);
-    let store = Store::open(&target).await;
+    let store = match args.schema.as_deref() {
+        Some(schema) => Store::open_in_schema(&target, schema).await,
+        None => Store::open(&target).await,
+    };
     // Awaited whatever happened: the thread setting up needs this one to drive its I/O.
     let selection = selecting.await;
     let store = match store {
         Ok(store) => store,
         Err(e) => return fail(&e),
     };
+    warn(&store);
     let ids = match &args.external_ids_from {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match conversations_sync::read_ids(&text) {
@@ -246,9 +257,17 @@ fn needs_ids(source: &dyn ConversationSource, query: &ConversationQuery) -> bool
         .any(|f| f == Filter::ExternalId && query.get(Filter::ExternalId).is_none())
 }
 
+/// What opening the database warned about (a password file others can read, ignored).
+fn warn(store: &Store) {
+    for warning in store.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
 fn code_for(error: &SyncError) -> u8 {
     match error {
         SyncError::Source(e) => exit::code_for(e),
+        SyncError::Auth { .. } => exit::AUTH,
         e if e.is_usage() => exit::USAGE,
         _ => exit::FAILURE,
     }
@@ -341,6 +360,12 @@ async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::P
         Ok(streams) => streams,
         Err(e) => return fail(&e),
     };
+    // PostgreSQL: the server, database, role, encryption and schema (never a password).
+    if let Some(server) = store.server()
+        && let Err(e) = crate::ending::print(&format!("server: {server}"))
+    {
+        return ExitCode::from(crate::ending::output_failed("stdout", &e, exit::OK));
+    }
     let mut blocks = streams.iter().map(status_block);
     let printed = if streams.is_empty() {
         crate::ending::print(&format!("{target}: no stream synced yet"))

@@ -13,12 +13,24 @@ pub enum SyncError {
         /// What was wrong with it.
         reason: String,
     },
-    /// The database could not be opened or reached.
+    /// The database could not be opened or reached (for PostgreSQL `target` names the
+    /// server, database and role, `message` the cause: refused, unknown host, timeout, TLS).
     #[error("cannot open {target}: {message}")]
     Connect {
         /// The target, password redacted.
         target: String,
         /// The driver's reason.
+        message: String,
+    },
+    /// The server refused the credentials: the password, the role, or `pg_hba.conf` (exit 3
+    /// in the CLI).
+    #[error("authentication failed for user {user} at {server}: {message}")]
+    Auth {
+        /// The role.
+        user: String,
+        /// The server(s): `host:port`, or the socket's path.
+        server: String,
+        /// The server's reason, never the password.
         message: String,
     },
     /// A statement failed.

@@ -34,6 +34,7 @@
 //! ```
 
 mod collisions;
+pub mod conninfo;
 pub mod engine;
 pub mod error;
 pub mod row;

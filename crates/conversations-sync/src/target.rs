@@ -1,15 +1,17 @@
-//! Where a sync writes: `sqlite:PATH` or a `postgres://` URL, parsed once and printed only
-//! with its password redacted.
+//! Where a sync writes: `sqlite:PATH`, or a PostgreSQL connection string (a `postgres://` URL
+//! or `key=value` pairs), parsed once and printed only with its password redacted.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::conninfo::ConnInfo;
 use crate::error::SyncError;
 
 /// The database a sync writes to.
 ///
-/// Parsed from `sqlite:PATH` (also `sqlite://PATH`) or `postgres://…` / `postgresql://…`.
+/// Parsed from `sqlite:PATH` (also `sqlite://PATH`), a `postgres://…` / `postgresql://…` URL
+/// or libpq's `key=value` pairs (`host=/var/run/postgresql dbname=crm`).
 /// [`Display`](fmt::Display) never shows a password. SQLite's in-memory database
 /// (`sqlite::memory:`) is refused: a sync into it would keep nothing. The path is a file
 /// name, never a `file:` URI.
@@ -22,29 +24,32 @@ use crate::error::SyncError;
 /// let t: Target = "sqlite:conversations.db".parse().unwrap();
 /// assert_eq!(t.to_string(), "sqlite:conversations.db");
 /// assert!("mysql://x".parse::<Target>().is_err());
+/// let t: Target = "host=db dbname=crm password=hunter2".parse().unwrap();
+/// assert_eq!(t.to_string(), "host=db dbname=crm password=***");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     /// A SQLite database file (created if missing).
     Sqlite(PathBuf),
-    /// A PostgreSQL connection URL (`postgres://user[:password]@host[:port]/database`).
+    /// A PostgreSQL connection string (`postgres://user[:password]@host[:port]/database`, or
+    /// `key=value` pairs).
     Postgres(PostgresUrl),
 }
 
-/// A PostgreSQL URL whose password is never printed.
+/// A PostgreSQL connection string (a URL or libpq's `key=value` pairs, see
+/// [`ConnInfo`]) whose password is never printed.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PostgresUrl(url::Url);
+pub struct PostgresUrl(ConnInfo);
 
 impl PostgresUrl {
-    /// The full URL, password included: for the driver only, never for messages.
-    pub(crate) fn expose(&self) -> &str {
-        self.0.as_str()
+    /// The connection string split into libpq's keywords.
+    pub fn conninfo(&self) -> &ConnInfo {
+        &self.0
     }
-}
 
-impl PostgresUrl {
-    /// The transport's [`Redactor`](conversations_transport::Redactor) for this URL's password
-    /// (in the URL's user part or a `?password=` parameter): database errors go through it.
+    /// The transport's [`Redactor`](conversations_transport::Redactor) for this string's
+    /// password (in the URL's user part, a `?password=` parameter or `password=`) and
+    /// `PGPASSWORD`'s: database errors go through it.
     ///
     /// ```
     /// use conversations_sync::Target;
@@ -54,13 +59,12 @@ impl PostgresUrl {
     pub fn redactor(&self) -> conversations_transport::Redactor {
         let mut redactor = conversations_transport::Redactor::new();
         if let Some(password) = self.0.password() {
-            let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
-            redactor = redactor.secret(password).secret(&decoded);
+            redactor = redactor.secret(password);
         }
-        for (key, value) in self.0.query_pairs() {
-            if key == "password" {
-                redactor = redactor.secret(&value);
-            }
+        if let Ok(password) = std::env::var("PGPASSWORD")
+            && !password.is_empty()
+        {
+            redactor = redactor.secret(&password);
         }
         redactor
     }
@@ -68,22 +72,7 @@ impl PostgresUrl {
 
 impl fmt::Display for PostgresUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut shown = self.0.clone();
-        if shown.password().is_some() {
-            let _ = shown.set_password(Some("***"));
-        }
-        // A password may also hide in the query string (`?password=`).
-        if shown.query_pairs().any(|(k, _)| k == "password") {
-            let pairs: Vec<(String, String)> = shown
-                .query_pairs()
-                .map(|(k, v)| {
-                    let v = if k == "password" { "***".into() } else { v };
-                    (k.into_owned(), v.into_owned())
-                })
-                .collect();
-            shown.query_pairs_mut().clear().extend_pairs(pairs);
-        }
-        f.write_str(shown.as_str())
+        self.0.fmt(f)
     }
 }
 
@@ -134,22 +123,26 @@ impl FromStr for Target {
             }
             return Ok(Target::Sqlite(PathBuf::from(path)));
         }
-        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            let url = url::Url::parse(s).map_err(|e| {
-                bad(&format!(
-                    "not a valid PostgreSQL URL ({e}); expected postgres://user@host:port/database"
-                ))
-            })?;
-            if url.host_str().is_none_or(str::is_empty) {
-                return Err(bad("the PostgreSQL URL names no host"));
-            }
-            return Ok(Target::Postgres(PostgresUrl(url)));
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") || looks_like_pairs(s) {
+            return ConnInfo::parse(s)
+                .map(|info| Target::Postgres(PostgresUrl(info)))
+                .map_err(|reason| bad(&reason));
         }
         let scheme = s.split(':').next().unwrap_or_default();
         Err(bad(&format!(
-            "unsupported scheme {scheme:?}: use sqlite:PATH or postgres://user@host/database"
+            "unsupported scheme {scheme:?}: use sqlite:PATH, postgres://user@host/database \
+             or key=value pairs (host=… dbname=…)"
         )))
     }
+}
+
+/// Whether `s` starts as libpq's `key=value` form does: a keyword, then `=`.
+fn looks_like_pairs(s: &str) -> bool {
+    let s = s.trim_start();
+    let key_len = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    key_len > 0 && s[key_len..].trim_start().starts_with('=')
 }
 
 #[cfg(test)]
@@ -162,6 +155,8 @@ mod tests {
             "postgres://u:s3cret@h/db",
             "postgresql://u:s3cret@h:5433/db?sslmode=disable",
             "postgres://u@h/db?password=s3cret",
+            "host=h password=s3cret",
+            "host=h password='s3cret'",
         ] {
             let t: Target = url.parse().unwrap_or_else(|e| panic!("{url}: {e}"));
             assert!(!t.to_string().contains("s3cret"), "{t}");
@@ -177,8 +172,9 @@ mod tests {
             "sqlite::memory:",
             "sqlite://:memory:",
             "mysql://h/db",
-            "postgres://:5432/db",
-            "postgres://u:p@",
+            "postgres://u:p@h:port/db",
+            "host=h dbname='unclosed password=p",
+            "host=h sslmode=maybe password=p",
         ] {
             let err = bad.parse::<Target>().expect_err(bad);
             assert!(matches!(err, SyncError::BadTarget { .. }), "{bad}: {err}");

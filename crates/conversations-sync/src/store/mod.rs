@@ -333,10 +333,45 @@ impl Store {
         Self::opening(target, None, false).await
     }
 
-    /// Opens a PostgreSQL database with `search_path` set to `schema` (created if missing):
-    /// tests and side-by-side installs keep their tables apart this way.
+    /// Opens a PostgreSQL database with `search_path` set to `schema` (created if missing
+    /// and the role may; used as it is otherwise): its tables, state and locks live there,
+    /// apart from any other schema's. A SQLite target has no schemas: refused.
+    ///
+    /// ```
+    /// use conversations_sync::{Store, SyncError, Target};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let target: Target = "sqlite:c.db".parse().unwrap();
+    /// let err = Store::open_in_schema(&target, "crm_sync").await.err().unwrap();
+    /// assert!(matches!(err, SyncError::BadTarget { .. }), "{err}");
+    /// # });
+    /// ```
     pub async fn open_in_schema(target: &Target, schema: &str) -> Result<Self, SyncError> {
         Self::opening(target, Some(schema), true).await
+    }
+
+    /// [`open_existing`](Self::open_existing) in `schema` (see
+    /// [`open_in_schema`](Self::open_in_schema)): nothing is created, the schema included.
+    pub async fn open_existing_in_schema(target: &Target, schema: &str) -> Result<Self, SyncError> {
+        Self::opening(target, Some(schema), false).await
+    }
+
+    /// For PostgreSQL, where the store writes, never a password: the server (`host:port` or
+    /// the socket), database, role, whether the connection is encrypted and with what, and
+    /// the schema. `None` for SQLite (the target says it all).
+    pub fn server(&self) -> Option<String> {
+        match &self.inner {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(s) => Some(s.server()),
+        }
+    }
+
+    /// What opening the database warned about, as libpq would (a password file readable by
+    /// others, ignored): for the caller to show.
+    pub fn warnings(&self) -> &[String] {
+        match &self.inner {
+            Backend::Sqlite(_) => &[],
+            Backend::Postgres(s) => s.warnings(),
+        }
     }
 
     async fn opening(
@@ -345,6 +380,11 @@ impl Store {
         create: bool,
     ) -> Result<Self, SyncError> {
         let inner = match target {
+            Target::Sqlite(_) if schema.is_some() => {
+                return Err(SyncError::BadTarget {
+                    reason: "--schema is for PostgreSQL; a SQLite database has none".to_owned(),
+                });
+            }
             Target::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path, create).await?),
             Target::Postgres(url) => Backend::Postgres(Box::new(
                 postgres::PgStore::open_in(url, schema, create).await?,

@@ -4,8 +4,10 @@
 //! a connection of its own, so the server drops it when the holder dies; the holder's host,
 //! pid and start time sit in `sync_locks` for the next contender to read.
 
+use std::sync::Arc;
+
 use conversations_transport::Redactor;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::{Holder, RunCounts, StreamKey, StreamState};
 use crate::error::SyncError;
@@ -13,6 +15,7 @@ use crate::row::Row;
 use crate::target::PostgresUrl;
 
 mod batch;
+pub(crate) mod connect;
 mod payload;
 mod repair;
 
@@ -130,6 +133,10 @@ const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
 
 pub(super) struct PgStore {
     url: PostgresUrl,
+    /// The connection string resolved, with its TLS connector.
+    link: Arc<connect::Link>,
+    /// Whether the first connection is encrypted, and with what (`-v`, `--status`).
+    encryption: String,
     schema: Option<String>,
     /// The database and schema the tables live in: advisory locks are per database, so
     /// this is part of every lock's name (syncs into different schemas never collide).
@@ -180,24 +187,28 @@ fn pg_message(redactor: &Redactor, e: &tokio_postgres::Error) -> String {
     redacted.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-async fn connect(url: &PostgresUrl, schema: Option<&str>) -> Result<Client, SyncError> {
-    let (client, connection) = tokio_postgres::connect(url.expose(), NoTls)
-        .await
-        .map_err(|e| SyncError::Connect {
-            target: url.to_string(),
-            message: pg_message(&url.redactor(), &e),
-        })?;
-    tokio::spawn(async move {
-        // The connection ends when the client is dropped; an error then has nobody to tell.
-        let _ = connection.await;
-    });
+async fn connect(link: &connect::Link, schema: Option<&str>) -> Result<Client, SyncError> {
+    let client = link.connect().await?;
     if let Some(schema) = schema {
-        client
-            .batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\""
-            ))
+        // Created only when missing: a role with no CREATE on the database may use a schema
+        // made for it (CREATE SCHEMA IF NOT EXISTS checks that right first).
+        let exists: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+                &[&schema],
+            )
             .await
-            .map_err(db_error(url, "selecting the schema"))?;
+            .map_err(db_error(&link.url, "selecting the schema"))?
+            .get(0);
+        let create = if exists {
+            String::new()
+        } else {
+            format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"; ")
+        };
+        client
+            .batch_execute(&format!("{create}SET search_path TO \"{schema}\""))
+            .await
+            .map_err(db_error(&link.url, "selecting the schema"))?;
     }
     Ok(client)
 }
@@ -221,7 +232,15 @@ impl PgStore {
                 reason: format!("schema {schema:?}: use lowercase letters, digits and _"),
             });
         }
-        let mut client = connect(url, schema).await?;
+        let link = connect::Link::new(url)?;
+        let mut client = connect(&link, schema).await?;
+        let encryption = link.encryption(&client).await;
+        tracing::info!(
+            server = %link.server(),
+            application_name = link.resolved.config.get_application_name().unwrap_or_default(),
+            encryption = %encryption,
+            "connected to PostgreSQL"
+        );
         if !create && version(&client, url).await?.is_none() {
             return Err(SyncError::NotSynced {
                 target: url.to_string(),
@@ -241,13 +260,31 @@ impl PgStore {
             scope_row.get::<_, Option<String>>(0).unwrap_or_default(),
             scope_row.get::<_, Option<String>>(1).unwrap_or_default()
         );
-        let writers = batch::Writers::open(url, schema, client).await?;
+        let writers = batch::Writers::open(&link, schema, client).await?;
         Ok(Self {
             url: url.clone(),
+            link,
+            encryption,
             schema: schema.map(str::to_owned),
             scope,
             writers,
         })
+    }
+
+    /// The server, database and role, how the connection is encrypted, and the schema the
+    /// tables are in: `127.0.0.1:5432, database crm, user sync, TLSv1.3 …, schema public`.
+    pub(super) fn server(&self) -> String {
+        let schema = self.scope.split_once('.').map_or("", |(_, s)| s);
+        format!(
+            "{}, {}, schema {schema}",
+            self.link.server(),
+            self.encryption
+        )
+    }
+
+    /// What libpq would have warned about while connecting.
+    pub(super) fn warnings(&self) -> &[String] {
+        &self.link.resolved.warnings
     }
 
     pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
@@ -308,7 +345,7 @@ impl PgStore {
     }
 
     pub(super) async fn lock(&self, key: &StreamKey) -> Result<PgLock, SyncError> {
-        let client = connect(&self.url, self.schema.as_deref()).await?;
+        let client = connect(&self.link, self.schema.as_deref()).await?;
         let err = db_error(&self.url, "taking the stream's advisory lock");
         let id = self.lock_id(key);
         let got: bool = client
@@ -532,12 +569,13 @@ mod tests {
     async fn a_version_1_database_gets_its_provider_column_filled() {
         let url = test_url();
         let schema = format!("unit_migrate_{}", std::process::id());
-        let client = connect(&url, None).await.unwrap();
+        let link = connect::Link::new(&url).unwrap();
+        let client = connect(&link, None).await.unwrap();
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .await
             .unwrap();
-        let mut client_in = connect(&url, Some(&schema)).await.unwrap();
+        let mut client_in = connect(&link, Some(&schema)).await.unwrap();
         migrate(&mut client_in, &url, 1).await.unwrap();
         client_in
             .batch_execute(

@@ -127,16 +127,17 @@ const IN_FLIGHT: usize = 2;
 impl Writers {
     /// Readies `first` (already connected and migrated) and opens the other connections.
     pub(super) async fn open(
-        url: &PostgresUrl,
+        link: &super::connect::Link,
         schema: Option<&str>,
         first: Client,
     ) -> Result<Self, SyncError> {
+        let url = &link.url;
         let mut writers = Vec::with_capacity(IN_FLIGHT);
         let mut client = Some(first);
         for _ in 0..IN_FLIGHT {
             let client = match client.take() {
                 Some(client) => client,
-                None => super::connect(url, schema).await?,
+                None => super::connect(link, schema).await?,
             };
             client
                 .batch_execute(&batch_table_sql())
