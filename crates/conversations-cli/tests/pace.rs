@@ -73,8 +73,9 @@ fn rate_holds_over_every_second_of_many_lookups() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(sandbox.requests(Provider::Asapp), 60);
-    // The client sends 20 a second exactly; the server may see one or two more within a
-    // second when the loopback and scheduler delay one request more than the next.
+    // The client sends 20 a second exactly; the server may see a few more within a second
+    // when the loopback and a busy scheduler delay one request more than the next (200 ms of
+    // the rate's requests allowed; before one pacer was kept per client, 60 or more came).
     let busiest = sandbox.busiest_second(Provider::Asapp);
-    assert!(busiest <= 22, "{busiest} requests within one second");
+    assert!(busiest <= 24, "{busiest} requests within one second");
 }
