@@ -125,9 +125,14 @@ impl Link {
             return SyncError::Auth {
                 user: r.user.clone(),
                 server: r.servers.clone(),
-                message: "the server asks for a password and none was given \
-                          (password=, PGPASSWORD or ~/.pgpass)"
-                    .to_owned(),
+                message: std::iter::once(
+                    "the server asks for a password and none was given \
+                     (password=, PGPASSWORD or ~/.pgpass)"
+                        .to_owned(),
+                )
+                .chain(r.warnings.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("; "),
             };
         } else if lower.contains("server does not support tls") {
             format!("the server does not offer TLS, and sslmode={mode} requires it")
