@@ -194,7 +194,9 @@ async fn connect(link: &connect::Link, schema: Option<&str>) -> Result<Client, S
         // made for it (CREATE SCHEMA IF NOT EXISTS checks that right first).
         let exists: bool = client
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+                // The server cuts a name to 63 bytes (with a notice); a `name`
+                // parameter longer than that would be an error instead.
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname::text = left($1, 63))",
                 &[&schema],
             )
             .await
