@@ -286,7 +286,7 @@ fn pem_blocks(pem: &[u8], label: &str) -> Vec<Vec<u8>> {
             break;
         };
         let stop = start + stop + end.len();
-        blocks.push(rest[start..stop].as_bytes().to_vec());
+        blocks.push(rest.as_bytes()[start..stop].to_vec());
         rest = &rest[stop..];
     }
     blocks
