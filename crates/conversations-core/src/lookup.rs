@@ -46,7 +46,8 @@ pub struct LookupResult {
 /// appearance may be looked up again); at most
 /// [`concurrency`](Self::concurrency) lookups run at once and the input is pulled only as
 /// they finish; a failed id is reported with its error and the others go on. In the end,
-/// ids answered + ids failed = distinct ids given.
+/// ids answered + ids failed = distinct ids given (counting a repeat looked up again as one
+/// more, past the window).
 ///
 /// ```
 /// use std::sync::Arc;

@@ -1,7 +1,10 @@
 //! The ids of `--external-ids-from`, read on a thread of their own as the lookups take them:
-//! the first lookup starts as soon as the first line is read, memory stays bounded whatever
-//! the file's size (a line at most, and [`QUEUED`] ids per source waiting), and a slow stdin
-//! never holds up the lookups in flight. Each source gets every id, in the file's order.
+//! the first lookup starts as soon as the first lines are read, memory stays bounded whatever
+//! the file's size (a line at most, and [`QUEUED`] batches of at most [`BATCH`] ids per
+//! source waiting), and a slow stdin never holds up the lookups in flight. Each source gets
+//! every id, in the file's order. Ids go over in batches (a batch is sent when full or when
+//! the next line would need another read, so an id typed on stdin goes at once): one id at a
+//! time, the two threads would wake each other for every id.
 //!
 //! The file is read by `conversations_core::lookup::IdLines` (the parser `sync` uses too): a
 //! leading byte-order mark ignored, a bad line ending the reading with an error naming it
@@ -18,8 +21,14 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 
-/// Ids read ahead of each source's lookups.
-const QUEUED: usize = 1024;
+/// The most ids sent over at once.
+const BATCH: usize = 512;
+
+/// Batches read ahead of each source's lookups.
+const QUEUED: usize = 4;
+
+/// The reader of the ids: its buffer says whether the next line needs another read.
+type Reader = BufReader<Box<dyn io::Read + Send>>;
 
 /// How far the reading got: shared by the reading thread and the listing.
 #[derive(Debug, Default)]
@@ -41,8 +50,8 @@ impl IdFeed {
         path: &Path,
         sources: usize,
     ) -> io::Result<(Arc<Self>, Vec<BoxStream<'static, String>>)> {
-        let (reader, total): (Box<dyn io::BufRead + Send>, _) = if path.as_os_str() == "-" {
-            (Box::new(BufReader::new(io::stdin())), None)
+        let (reader, total): (Box<dyn io::Read + Send>, _) = if path.as_os_str() == "-" {
+            (Box::new(io::stdin()), None)
         } else {
             let file = File::open(path)?;
             let meta = file.metadata()?;
@@ -50,18 +59,20 @@ impl IdFeed {
                 return Err(io::Error::other("it is a directory"));
             }
             let total = meta.is_file().then_some(meta.len());
-            (Box::new(BufReader::with_capacity(64 * 1024, file)), total)
+            (Box::new(file), total)
         };
+        let reader = BufReader::with_capacity(64 * 1024, reader);
         let feed = Arc::new(Self {
             total,
             ..Self::default()
         });
         let (senders, streams): (Vec<_>, Vec<_>) = (0..sources)
             .map(|_| {
-                let (send, receive) = mpsc::channel::<String>(QUEUED);
+                let (send, receive) = mpsc::channel::<Vec<String>>(QUEUED);
                 let stream = futures::stream::unfold(receive, |mut receive| async move {
-                    receive.recv().await.map(|id| (id, receive))
+                    receive.recv().await.map(|ids| (ids, receive))
                 })
+                .flat_map(futures::stream::iter)
                 .boxed();
                 (send, stream)
             })
@@ -73,29 +84,42 @@ impl IdFeed {
         Ok((feed, streams))
     }
 
-    /// Reads every id and hands it to every source still listening; stops at the first bad
-    /// line, or when no source listens any more (`--limit` reached, a signal).
-    fn read(&self, reader: Box<dyn io::BufRead + Send>, senders: &[mpsc::Sender<String>]) {
+    /// Reads every id and hands it to every source still listening, in batches; stops at
+    /// the first bad line (after handing over the ids before it), or when no source listens
+    /// any more (`--limit` reached, a signal).
+    fn read(&self, reader: Reader, senders: &[mpsc::Sender<Vec<String>>]) {
         let mut lines = IdLines::new(reader);
-        while let Some(id) = lines.next() {
+        let mut batch = Vec::new();
+        loop {
+            let next = lines.next();
             self.bytes.store(lines.bytes_read(), Ordering::Relaxed);
-            match id {
-                Ok(id) => {
+            let end = match next {
+                Some(Ok(id)) => {
                     self.ids.fetch_add(1, Ordering::Relaxed);
-                    let mut listened = false;
-                    for send in senders {
-                        listened |= send.blocking_send(id.clone()).is_ok();
-                    }
-                    if !listened {
-                        return;
-                    }
+                    batch.push(id);
+                    false
                 }
-                Err(error) => {
+                Some(Err(error)) => {
                     if let Ok(mut slot) = self.error.lock() {
                         *slot = Some(error);
                     }
+                    true
+                }
+                None => true,
+            };
+            let send = end || batch.len() >= BATCH || lines.get_ref().buffer().is_empty();
+            if send && !batch.is_empty() {
+                let ids = std::mem::take(&mut batch);
+                let mut listened = false;
+                for sender in senders {
+                    listened |= sender.blocking_send(ids.clone()).is_ok();
+                }
+                if !listened {
                     return;
                 }
+            }
+            if end {
+                return;
             }
         }
     }
@@ -152,10 +176,11 @@ mod tests {
         let (feed, mut streams) = IdFeed::start(&path, 1).unwrap();
         let mut stream = streams.pop().unwrap();
         assert_eq!(stream.next().await.as_deref(), Some("id-0"));
-        // Read ahead: at most the queue, the one taken and the one being handed over.
-        assert!(feed.ids() <= QUEUED as u64 + 2, "{}", feed.ids());
+        // Read ahead: at most the queue, the batch taken and the one being handed over.
+        let most = ((QUEUED + 2) * BATCH) as u64;
+        assert!(feed.ids() <= most, "{}", feed.ids());
         drop(stream);
-        assert!(feed.ids() <= QUEUED as u64 + 2, "{}", feed.ids());
+        assert!(feed.ids() <= most, "{}", feed.ids());
         assert!(feed.error().is_none());
         assert!(
             feed.progress().ends_with("% of the file)"),

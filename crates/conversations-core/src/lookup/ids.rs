@@ -119,6 +119,16 @@ impl<R: BufRead> IdLines<R> {
         }
     }
 
+    /// The reader, to look at (e.g. how much a `BufReader` holds).
+    ///
+    /// ```
+    /// let lines = conversations_core::lookup::IdLines::new(std::io::BufReader::new(&b"a\n"[..]));
+    /// assert!(lines.get_ref().buffer().is_empty());
+    /// ```
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
     /// The lines read so far (blank ones included).
     ///
     /// ```
