@@ -17,13 +17,14 @@ use axum::http::{HeaderMap, HeaderName, StatusCode, Uri};
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::Provider;
 use crate::faults::{Fault, RetryAfter};
+use crate::provider::Provider;
 use crate::query::Query;
-use crate::server::{
-    AppState, FaultOutcome, draw_fault, gateway_page, json_response, method_not_allowed_response,
-    raw_json_response, server_error_status, set_header, set_retry_after,
+use crate::respond::{
+    gateway_page, json_response, method_not_allowed_response, raw_json_response,
+    server_error_status, set_header, set_retry_after,
 };
+use crate::state::{AppState, FaultOutcome, draw_fault};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

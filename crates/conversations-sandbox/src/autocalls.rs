@@ -25,16 +25,17 @@ use axum::response::Response;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::Provider;
 use crate::cursor::Cursor;
 use crate::dataset::{ConversationType, Dataset};
 use crate::faults::{Fault, RetryAfter};
 use crate::listing::{self, Filters};
+use crate::provider::Provider;
 use crate::query::{Param, Query};
-use crate::server::{
-    AppState, FaultOutcome, draw_fault, gateway_page, json_response, method_not_allowed_response,
-    raw_json_response, server_error_status, set_retry_after,
+use crate::respond::{
+    gateway_page, json_response, method_not_allowed_response, raw_json_response,
+    server_error_status, set_retry_after,
 };
+use crate::state::{AppState, FaultOutcome, draw_fault};
 
 /// The `per_page` used when the request does not send one.
 const DEFAULT_PER_PAGE: usize = 15;

@@ -6,9 +6,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::Provider;
 use crate::faults::FaultSpec;
 use crate::limits::{LatencySpec, RateLimit, RateLimitSpec};
+use crate::provider::Provider;
 
 /// The fixed seed used when [`SandboxConfig::seed`] is not called.
 pub const DEFAULT_SEED: u64 = 20_250_125;

@@ -29,7 +29,7 @@ use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use crate::Provider;
+use crate::provider::Provider;
 
 /// The value of a `Retry-After` header sent with [`Fault::RateLimited`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

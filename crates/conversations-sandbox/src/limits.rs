@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Provider;
+use crate::provider::Provider;
 
 /// A token bucket: `per_second` tokens a second, at most `burst` saved up. A request takes a
 /// token, or is answered 429.

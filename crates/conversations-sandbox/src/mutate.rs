@@ -18,7 +18,7 @@ use crate::datetime::{format_timestamp, parse_timestamp};
 use crate::drift::AsappDrift;
 use crate::fields::{Fields, raw, raw_string};
 use crate::generate::{LeadBook, conversation};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Changes the data of a running [`Sandbox`](crate::Sandbox); see
 /// [`Sandbox::mutate`](crate::Sandbox::mutate).

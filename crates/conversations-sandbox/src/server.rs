@@ -1,18 +1,17 @@
-//! The running server: shared state, routing, start-up and shutdown.
+//! The running server: start-up, routing, the index and 404 pages, and shutdown. What the
+//! handlers share is in [`crate::state`], the handlers in [`crate::asapp`] and
+//! [`crate::autocalls`].
 
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -21,75 +20,18 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Credentials, SandboxConfig};
 use crate::dataset::Dataset;
-use crate::faults::{Fault, Faults, RetryAfter};
-use crate::limits::{Limited, ProviderLimits, RateLimit};
+use crate::faults::Faults;
+use crate::limits::RateLimit;
 use crate::mutate::Mutator;
-use crate::prng::SplitMix64;
-use crate::{Provider, asapp, autocalls};
+use crate::provider::Provider;
+use crate::respond::json_response;
+use crate::state::AppState;
+use crate::{asapp, autocalls};
 
 /// The ASAPP list path, relative to [`Sandbox::asapp_base_url`].
 pub(crate) const ASAPP_PATH: &str = "/conversation/v1/conversations";
 /// The Autocalls list path, relative to the server root (the base URL ends in `/api`).
 pub(crate) const AUTOCALLS_PATH: &str = "/api/user/conversations";
-
-/// Everything request handlers share.
-pub(crate) struct AppState {
-    /// The data set as generated at start ([`Sandbox::dataset`]).
-    initial: Arc<Dataset>,
-    /// The data set being served: replaced, never changed in place, by each mutation.
-    current: RwLock<Arc<Dataset>>,
-    pub(crate) credentials: Credentials,
-    pub(crate) faults: Faults,
-    /// `<autocalls base URL>/user/conversations`, served in the `path` field.
-    pub(crate) autocalls_path: String,
-    asapp_requests: AtomicU64,
-    autocalls_requests: AtomicU64,
-    request_ids: AtomicU64,
-    seed: u64,
-    pub(crate) limits: ProviderLimits,
-}
-
-impl AppState {
-    /// Counts a request received by `provider`.
-    pub(crate) fn count(&self, provider: Provider) {
-        self.counter(provider).fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn counter(&self, provider: Provider) -> &AtomicU64 {
-        match provider {
-            Provider::Asapp => &self.asapp_requests,
-            Provider::Autocalls => &self.autocalls_requests,
-        }
-    }
-
-    /// The data set being served now. Cheap (a reference count); a request holds its snapshot
-    /// to the end, so a concurrent mutation never changes a page being cut.
-    pub(crate) fn snapshot(&self) -> Arc<Dataset> {
-        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// Applies `change` to a new version of the data set and serves that version from then on
-    /// if `changed` says the result changed something.
-    pub(crate) fn change<R>(
-        &self,
-        change: impl FnOnce(&mut Dataset) -> R,
-        changed: impl FnOnce(&R) -> bool,
-    ) -> R {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        let mut next = current.next_version();
-        let result = change(&mut next);
-        if changed(&result) {
-            *current = Arc::new(next);
-        }
-        result
-    }
-
-    /// A fresh UUID-shaped request id (deterministic per sandbox seed and request number).
-    pub(crate) fn next_request_id(&self) -> String {
-        let n = self.request_ids.fetch_add(1, Ordering::SeqCst);
-        SplitMix64::new(self.seed ^ n.wrapping_mul(0xA076_1D64_78BD_642F)).uuid()
-    }
-}
 
 /// A running sandbox server serving both providers on one port.
 ///
@@ -142,18 +84,13 @@ impl Sandbox {
         for spec in &config.faults {
             spec.apply_to(&faults);
         }
-        let state = Arc::new(AppState {
-            current: RwLock::new(Arc::clone(&dataset)),
-            initial: dataset,
-            credentials: config.credentials,
+        let state = Arc::new(AppState::new(
+            dataset,
+            config.credentials,
             faults,
-            autocalls_path: format!("{}/user/conversations", autocalls_base_url(addr)),
-            asapp_requests: AtomicU64::new(0),
-            autocalls_requests: AtomicU64::new(0),
-            request_ids: AtomicU64::new(0),
-            seed: config.seed,
-            limits: ProviderLimits::default(),
-        });
+            format!("{}/user/conversations", autocalls_base_url(addr)),
+            config.seed,
+        ));
         for (provider, latency) in &config.latency {
             state.limits.of(*provider).set_latency(*latency);
         }
@@ -204,7 +141,7 @@ impl Sandbox {
     /// [`mutate`](Self::mutate) call. For the data set served now, changes included, see
     /// [`snapshot`](Self::snapshot).
     pub fn dataset(&self) -> &Dataset {
-        &self.state.initial
+        self.state.initial()
     }
 
     /// The data set being served right now, [`mutate`](Self::mutate) changes included. A
@@ -253,7 +190,7 @@ impl Sandbox {
     /// (faults, authentication and validation failures and unknown paths under the provider's
     /// prefix included). Incremented before the response is sent.
     pub fn requests(&self, provider: Provider) -> u64 {
-        self.state.counter(provider).load(Ordering::SeqCst)
+        self.state.requests(provider)
     }
 
     /// Waits `latency` before each answer of `provider` from now on (zero: none), whatever
@@ -457,126 +394,4 @@ async fn not_found(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
     } else {
         autocalls::message_response(StatusCode::NOT_FOUND, "Not Found")
     }
-}
-
-/// A JSON response with exactly `body`'s serialization.
-pub(crate) fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => raw_json_response(status, bytes),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// A JSON response from already-serialized bytes.
-pub(crate) fn raw_json_response(status: StatusCode, body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-/// Sets a header whose value came from data that could, in principle, be unrepresentable.
-pub(crate) fn set_header(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        headers.insert(name, v);
-    }
-}
-
-/// The status a [`Fault::ServerError`] is served with.
-pub(crate) fn server_error_status(status: u16) -> StatusCode {
-    match status {
-        400..=599 => StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// For 502 and 504: the HTML page a gateway (here: nginx) in front of the service would send.
-pub(crate) fn gateway_page(status: StatusCode) -> Option<Response> {
-    let title = match status.as_u16() {
-        502 => "502 Bad Gateway",
-        504 => "504 Gateway Time-out",
-        _ => return None,
-    };
-    let html = format!(
-        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    );
-    let mut response = Response::new(Body::from(html));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
-    Some(response)
-}
-
-/// Adds `Retry-After` as configured.
-pub(crate) fn set_retry_after(headers: &mut HeaderMap, retry_after: RetryAfter) {
-    match retry_after {
-        RetryAfter::Seconds(s) => {
-            headers.insert(RETRY_AFTER, HeaderValue::from(s));
-        }
-        RetryAfter::HttpDate(at) => {
-            set_header(
-                headers,
-                RETRY_AFTER,
-                &httpdate::fmt_http_date(http_date_range(at)),
-            );
-        }
-        RetryAfter::None => {}
-    }
-}
-
-/// Clamps a time into what an HTTP-date can express (1970 to 9999), which `httpdate` requires.
-pub(crate) fn http_date_range(at: SystemTime) -> SystemTime {
-    const MAX_SECS: u64 = 253_402_300_799; // 9999-12-31 23:59:59
-    match at.duration_since(UNIX_EPOCH) {
-        Err(_) => UNIX_EPOCH,
-        Ok(d) if d.as_secs() > MAX_SECS => UNIX_EPOCH + Duration::from_secs(MAX_SECS),
-        Ok(_) => at,
-    }
-}
-
-/// What a handler should do about the request, once any latency or delay has elapsed.
-pub(crate) enum FaultOutcome {
-    /// Answer normally.
-    Proceed,
-    /// Answer normally, but loop the cursor (Autocalls).
-    CursorLoop,
-    /// The rate limit turned the request away: answer 429.
-    Limited(Limited),
-    /// Answer with this fault instead.
-    Fail(Fault),
-}
-
-/// Decides the fate of a request to `provider`: the rate limit judges it on arrival, the
-/// provider's latency then passes (whatever the answer), then the fault plan is drawn (unless
-/// the limit turned it away), sleeping for [`Fault::Delay`].
-pub(crate) async fn draw_fault(state: &AppState, provider: Provider) -> FaultOutcome {
-    let limits = state.limits.of(provider);
-    let admitted = limits.admit();
-    let latency = limits.latency();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    if let Err(limited) = admitted {
-        return FaultOutcome::Limited(limited);
-    }
-    match state.faults.take(provider) {
-        None => FaultOutcome::Proceed,
-        Some(Fault::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            FaultOutcome::Proceed
-        }
-        Some(Fault::CursorLoop) => FaultOutcome::CursorLoop,
-        Some(fault) => FaultOutcome::Fail(fault),
-    }
-}
-
-/// A 405 with an `Allow` header.
-pub(crate) fn method_not_allowed_response(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static("GET,HEAD"));
-    response
 }
