@@ -17,6 +17,22 @@
 //!   keeping its raw JSON.
 //! - [`AutocallsSource`] maps the normalized query and model; [`normalize()`] maps one record.
 //!
+//! ## Layout
+//!
+//! The same six modules as `asapp-gen`, each using only those below it:
+//!
+//! | module      | holds |
+//! |-------------|-------|
+//! | `source`    | [`AutocallsSource`]: the normalized query mapped to a request, pages to the model |
+//! | `client`    | [`AutocallsClient`] and its builder: one request through the shared transport |
+//! | `request`   | [`ListConversationsRequest`]: the query parameters, checked before sending |
+//! | `normalize` | [`normalize()`]: one record in the normalized model |
+//! | `types`     | [`ConversationsPage`], [`AutocallsConversation`]: the response, typed ([`timestamp`] below it) |
+//! | `protocol`  | [`PROVIDER`], [`DEFAULT_BASE_URL`], the path, and how an error body reads |
+//!
+//! Retries, timeouts, rate limits, redaction and logs are the transport's
+//! (`conversations-transport`), never this crate's.
+//!
 //! **Time zone:** Autocalls sends `created_at`/`updated_at` as `2025-01-25 14:30:00`, with no
 //! zone. The SDK takes them as **UTC**. RFC 3339 values are accepted too.
 //!
@@ -46,18 +62,19 @@
 //! # }
 //! ```
 
-mod builder;
+// Layers, each using only those below it: source → client → request → normalize → types →
+// protocol (timestamp: a leaf of types).
 mod client;
-mod error_body;
 mod normalize;
+mod protocol;
 mod request;
 mod source;
 pub mod timestamp;
 mod types;
 
-pub use builder::{AutocallsClientBuilder, BuildError, DEFAULT_BASE_URL};
-pub use client::AutocallsClient;
+pub use client::{AutocallsClient, AutocallsClientBuilder, BuildError};
 pub use normalize::normalize;
+pub use protocol::{DEFAULT_BASE_URL, PROVIDER};
 pub use request::{
     ListConversationsRequest, PER_PAGE_DEFAULT, PER_PAGE_MAX, PER_PAGE_MIN, RequestError,
 };
@@ -70,10 +87,3 @@ pub use types::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-
-/// The provider name: it tags every normalized record and every error.
-///
-/// ```
-/// assert_eq!(autocalls_api::PROVIDER, "autocalls");
-/// ```
-pub const PROVIDER: &str = "autocalls";

@@ -5,7 +5,7 @@
 use conversations_core::{Conversation, Participant, ParticipantRole};
 use serde_json::Value;
 
-use crate::PROVIDER;
+use crate::protocol::PROVIDER;
 use crate::types::AutocallsConversation;
 
 /// Decodes one record of a response's `data` (tolerantly: see

@@ -3,7 +3,7 @@
 
 use conversations_core::Error;
 
-use crate::PROVIDER;
+use crate::protocol::PROVIDER;
 use crate::types::ConversationType;
 
 /// The smallest `per_page` Autocalls accepts.

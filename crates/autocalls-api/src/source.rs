@@ -16,8 +16,8 @@ use conversations_core::{
     Error, Filter, Page, PageSizeBounds, RetryPolicy,
 };
 
-use crate::PROVIDER;
 use crate::client::AutocallsClient;
+use crate::protocol::PROVIDER;
 use crate::request::{ListConversationsRequest, PER_PAGE_DEFAULT, PER_PAGE_MAX, PER_PAGE_MIN};
 use crate::types::ConversationType;
 

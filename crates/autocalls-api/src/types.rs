@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::PROVIDER;
+use crate::protocol::PROVIDER;
 use crate::timestamp;
 
 /// A conversation type: `test`, `widget`, `whatsapp`, `api`, or any other value, kept verbatim.

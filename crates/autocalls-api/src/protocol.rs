@@ -1,4 +1,6 @@
-//! Turning an error response into a [`conversations_core::Error`].
+//! The wire protocol, the bottom of the crate: the provider name, where the endpoint lives,
+//! and how an error response reads ([`PROTOCOL`], handed to the shared transport, which
+//! does the retries, timeouts, rate limits and logs).
 //!
 //! Autocalls is a Laravel API: errors come as `{"message": "…"}` (401 `Unauthenticated.`,
 //! 403, 404, 429, 5xx) and validation failures as 422 `{"message": "…", "errors": {"field":
@@ -11,7 +13,22 @@ use conversations_core::ApiErrorDetails;
 use conversations_transport::{Protocol, RateLimit};
 use serde_json::Value;
 
-use crate::PROVIDER;
+/// The provider name: it tags every normalized record and every error.
+///
+/// ```
+/// assert_eq!(autocalls_api::PROVIDER, "autocalls");
+/// ```
+pub const PROVIDER: &str = "autocalls";
+
+/// The production base URL; the client appends `/user/conversations`.
+///
+/// ```
+/// assert_eq!(autocalls_api::DEFAULT_BASE_URL, "https://app.autocalls.ai/api");
+/// ```
+pub const DEFAULT_BASE_URL: &str = "https://app.autocalls.ai/api";
+
+/// The path the client appends to the base URL.
+pub(crate) const ENDPOINT_PATH: &str = "/user/conversations";
 
 /// What the shared transport needs to know about Autocalls.
 pub(crate) const PROTOCOL: Protocol = Protocol {
