@@ -26,11 +26,12 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::cursor::Cursor;
-use crate::dataset::{ConversationType, Dataset};
+use crate::dataset::Dataset;
 use crate::faults::{Fault, RetryAfter};
 use crate::listing::{self, Filters};
 use crate::provider::Provider;
 use crate::query::{Param, Query};
+use crate::records::ConversationType;
 use crate::respond::{
     gateway_page, json_response, method_not_allowed_response, raw_json_response,
     server_error_status, set_retry_after,

@@ -10,16 +10,16 @@ use std::cell::RefCell;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::dataset::{
-    AsappRecord, Ascii, Assistant, AutocallsRecord, Base, BaseParts, ConversationType, PoolCustomer,
-};
 use crate::datetime::{format_timestamp, timestamp_bytes};
 use crate::drift::{AsappDrift, AutocallsDrift};
 use crate::prng::SplitMix64;
+use crate::records::{
+    AsappRecord, Ascii, Assistant, AutocallsRecord, BaseParts, ConversationType, PoolCustomer,
+};
 
 /// Generates the base data set for `seed` with `size` conversations in total: `size / 3`
 /// ASAPP items and the rest Autocalls conversations, drifted if `drift` (see [`crate::drift`]).
-pub(crate) fn base(seed: u64, size: usize, drift: bool) -> Base {
+pub(crate) fn base(seed: u64, size: usize, drift: bool) -> BaseParts {
     let mut root = SplitMix64::new(seed);
     let mut asapp_rng = SplitMix64::new(root.next_u64());
     let mut autocalls_rng = SplitMix64::new(root.next_u64());
@@ -32,7 +32,7 @@ pub(crate) fn base(seed: u64, size: usize, drift: bool) -> Base {
     // Autocalls external_identifiers (the leads, in order of first appearance), so one
     // `--external-id` finds conversations in both.
     let asapp = generate_asapp(&mut asapp_rng, asapp_size, &autocalls.leads, drift);
-    Base::new(BaseParts {
+    BaseParts {
         assistants,
         customers: autocalls.customers,
         leads: autocalls.leads,
@@ -41,7 +41,7 @@ pub(crate) fn base(seed: u64, size: usize, drift: bool) -> Base {
         autocalls: autocalls.records,
         asapp: asapp.records,
         asapp_groups: asapp.groups,
-    })
+    }
 }
 
 /// A vector with room for `n` elements if the allocator agrees (else it grows as needed).

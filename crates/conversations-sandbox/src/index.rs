@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::dataset::{AutocallsRecord, ConversationType};
+use crate::records::{AutocallsRecord, ConversationType};
 
 /// One Autocalls filter with its value resolved to the data set's table index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

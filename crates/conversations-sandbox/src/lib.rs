@@ -115,6 +115,7 @@ mod mutate;
 mod prng;
 mod provider;
 mod query;
+mod records;
 
 mod respond;
 mod server;
@@ -125,9 +126,10 @@ pub use config::{
     Credentials, DEFAULT_ASAPP_API_ID, DEFAULT_ASAPP_API_SECRET, DEFAULT_AUTOCALLS_API_KEY,
     DEFAULT_DATASET_SIZE, DEFAULT_SEED, MAX_DATASET_SIZE, SandboxConfig,
 };
-pub use dataset::{Assistant, Dataset, DriftedRecord};
+pub use dataset::Dataset;
 pub use faults::{Fault, FaultSpec, FaultSpecError, FaultTimes, Faults, RetryAfter};
 pub use limits::{LatencySpec, LimitSpecError, RateLimit, RateLimitSpec};
 pub use mutate::Mutator;
 pub use provider::{Provider, UnknownProvider};
+pub use records::{Assistant, DriftedRecord};
 pub use server::Sandbox;

@@ -15,9 +15,10 @@
 use std::collections::HashMap;
 
 use crate::cursor::{Cursor, Keyed, Page, Sequence, paginate};
-use crate::dataset::{AutocallsRecord, ConversationType, Dataset};
+use crate::dataset::Dataset;
 use crate::generate::SENDERS;
 use crate::index::FilterKey;
+use crate::records::{AutocallsRecord, ConversationType};
 
 /// The filters of a list request, as sent (validated, not yet resolved).
 #[derive(Debug, Default, Clone, Copy)]

@@ -13,11 +13,12 @@
 
 use std::sync::Arc;
 
-use crate::dataset::{AsappRecord, Dataset};
+use crate::dataset::Dataset;
 use crate::datetime::{format_timestamp, parse_timestamp};
 use crate::drift::AsappDrift;
 use crate::fields::{Fields, raw, raw_string};
 use crate::generate::{LeadBook, conversation};
+use crate::records::AsappRecord;
 use crate::state::AppState;
 
 /// Changes the data of a running [`Sandbox`](crate::Sandbox); see
@@ -316,7 +317,7 @@ mod tests {
         let newest = &all[0];
         let kind = newest["type"].as_str().unwrap_or_default();
         let filters = crate::listing::Filters {
-            kind: crate::dataset::ConversationType::parse(kind),
+            kind: crate::records::ConversationType::parse(kind),
             ..Default::default()
         };
         let page = crate::listing::page(&a, &filters, 1, None);
