@@ -1,47 +1,23 @@
 //! [`AsappClient`]: the hand-written, authenticated client for ASAPP's *list conversations*
 //! operation, and its [`AsappClientBuilder`].
 //!
-//! The client sends the request with `reqwest` itself and decodes the answer into the
-//! generated [`types`], so that it controls every error exactly: a typed
-//! [`Error`] per status with ASAPP's code and request id, and a bounded body snippet for
-//! bodies that are not what the spec promises.
+//! Every request goes through the shared [`Transport`] (retries, timeouts, rate limit, logs);
+//! the answer is decoded into the generated types (`types`), so that the client controls
+//! every error exactly: a typed [`Error`] per status with ASAPP's code and request id, and a
+//! bounded body snippet for bodies that are not what the spec promises. The generated
+//! progenitor client is never handed out: it would skip the transport.
 
 use std::fmt;
 
-use conversations_core::decode;
 use conversations_core::endpoint::BaseUrl;
-use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, EncodedConversation, Error, Filter, RawJson,
-    RetryPolicy,
-};
+use conversations_core::{EncodedConversation, Error, RetryPolicy};
 use conversations_transport::{ClientOptions, Credentials, Transport};
 use secrecy::SecretString;
 
-use crate::error_body::PROTOCOL;
-use crate::generated::{self, types};
-use crate::list_body;
-use crate::source::AsappSource;
-
-/// The provider name that tags every record and error: `"asapp"`.
-///
-/// ```
-/// assert_eq!(asapp_gen::PROVIDER, "asapp");
-/// ```
-pub const PROVIDER: &str = "asapp";
-
-/// ASAPP's base URL as the spec's `servers` gives it.
-///
-/// ```
-/// assert_eq!(asapp_gen::DEFAULT_BASE_URL, "https://api.sandbox.asapp.com");
-/// ```
-pub const DEFAULT_BASE_URL: &str = "https://api.sandbox.asapp.com";
-
-/// The path of the *list conversations* operation (`getConversations`).
-///
-/// ```
-/// assert_eq!(asapp_gen::CONVERSATIONS_PATH, "/conversation/v1/conversations");
-/// ```
-pub const CONVERSATIONS_PATH: &str = "/conversation/v1/conversations";
+use crate::normalize::to_conversation;
+use crate::protocol::{DEFAULT_BASE_URL, PROTOCOL};
+use crate::request::ListRequest;
+use crate::types::{self, AsappConversation};
 
 /// Why an [`AsappClient`] could not be built. Never holds a credential's value.
 ///
@@ -184,30 +160,6 @@ impl AsappClientBuilder {
         })
     }
 
-    /// Builds the raw, generated client ([`generated::Client`]) instead, over a
-    /// `reqwest::Client` made from the same [`ClientOptions`] (timeouts, no redirects) that
-    /// sends both auth headers (marked sensitive) on every request. For callers who want the
-    /// operation exactly as progenitor generated it (which also sends an `api-version`
-    /// header); it does not retry.
-    ///
-    /// ```
-    /// let raw = asapp_gen::AsappClient::builder()
-    ///     .api_id("my-api-id")
-    ///     .api_secret("my-api-secret")
-    ///     .build_generated()
-    ///     .unwrap();
-    /// assert!(!format!("{raw:?}").contains("my-api-secret"));
-    /// ```
-    pub fn build_generated(self) -> Result<generated::Client, BuildError> {
-        let credentials = self.credentials()?;
-        let base_url = BaseUrl::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
-            .map_err(conversations_transport::BuildError::from)?;
-        let mut headers = reqwest::header::HeaderMap::new();
-        credentials.apply(&mut headers);
-        let http = self.options.build_http(PROVIDER, headers)?;
-        Ok(generated::Client::new_with_client(base_url.as_str(), http))
-    }
-
     fn credentials(&self) -> Result<Credentials, BuildError> {
         let api_id = self.api_id.as_deref().ok_or(BuildError::MissingApiId)?;
         let api_secret = self
@@ -224,59 +176,6 @@ impl AsappClientBuilder {
             })
             .map_err(conversations_transport::BuildError::from)?;
         Ok(credentials)
-    }
-}
-
-/// One conversation as ASAPP sent it: the item's exact bytes.
-///
-/// [`typed`](Self::typed) reads it as the generated [`types::Conversation`] (strictly: the
-/// spec's types or an error); [`into_normalized`](Self::into_normalized) maps it into the
-/// normalized model tolerantly, noting what was off the spec.
-///
-/// ```
-/// use asapp_gen::AsappConversation;
-/// let listed = AsappConversation::from(serde_json::json!({"externalId": "id-1", "customer": {"externalId": "c-1"}, "new": 1}));
-/// assert_eq!(listed.typed().unwrap().external_id, "id-1");
-/// assert_eq!(listed.raw.get(), r#"{"customer":{"externalId":"c-1"},"externalId":"id-1","new":1}"#);
-/// let c = listed.into_normalized();
-/// assert_eq!(c.external_id.as_deref(), Some("id-1"));
-///
-/// let odd = AsappConversation::from(serde_json::json!({"externalId": 7, "customer": {"externalId": "c"}}));
-/// assert!(odd.typed().is_err());
-/// assert_eq!(odd.into_normalized().external_id.as_deref(), Some("7"));
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct AsappConversation {
-    /// The item exactly as received.
-    pub raw: RawJson,
-}
-
-impl AsappConversation {
-    /// The item as the generated type, or [`Error::Decode`] naming where it is off the spec
-    /// (a position and JSON type, never a value).
-    pub fn typed(&self) -> Result<types::Conversation, Error> {
-        serde_json::from_str(self.raw.get())
-            .map_err(|e| Error::decode(PROVIDER, None, "conversation", decode::describe(&e), b""))
-    }
-
-    /// The item in the normalized model (see [`normalize()`](crate::normalize())).
-    pub fn into_normalized(self) -> Conversation {
-        crate::normalize::to_conversation(self.raw)
-    }
-}
-
-impl From<RawJson> for AsappConversation {
-    fn from(raw: RawJson) -> Self {
-        Self { raw }
-    }
-}
-
-impl From<serde_json::Value> for AsappConversation {
-    fn from(value: serde_json::Value) -> Self {
-        Self {
-            raw: RawJson::from(value),
-        }
     }
 }
 
@@ -348,17 +247,6 @@ impl AsappClient {
         self.transport.retry_policy()
     }
 
-    /// This client as a normalized [`ConversationSource`](conversations_core::ConversationSource).
-    ///
-    /// ```
-    /// use conversations_core::ConversationSource;
-    /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
-    /// assert_eq!(client.into_source().provider(), "asapp");
-    /// ```
-    pub fn into_source(self) -> AsappSource {
-        AsappSource::new(self)
-    }
-
     /// `GET /conversation/v1/conversations?externalId=…`: every conversation with this
     /// external id, in ASAPP's order, retried by the shared transport under the client's
     /// [`RetryPolicy`] (429, 5xx — an HTML gateway page too — and transport failures).
@@ -384,14 +272,16 @@ impl AsappClient {
         &self,
         external_id: &str,
     ) -> Result<Vec<AsappConversation>, Error> {
-        Capabilities::new()
-            .requires(Filter::ExternalId)
-            .validate(PROVIDER, &ConversationQuery::new().external_id(external_id))?;
-        let response = self
-            .transport
-            .get(CONVERSATIONS_PATH, &[("externalId", external_id)])
-            .await?;
-        list_body::decode_list(response.status, &response.body)
+        self.list(ListRequest::new(external_id)?).await
+    }
+
+    /// One checked request, each item as its bytes.
+    pub(crate) async fn list(
+        &self,
+        request: ListRequest<'_>,
+    ) -> Result<Vec<AsappConversation>, Error> {
+        let response = self.transport.get(request.path(), &request.query()).await?;
+        types::decode_list(response.status, &response.body)
     }
 
     /// [`list_conversations`](Self::list_conversations) with each item left encoded: a slice
@@ -399,19 +289,12 @@ impl AsappClient {
     /// a listing hands it out.
     pub(crate) async fn list_encoded(
         &self,
-        external_id: &str,
+        request: ListRequest<'_>,
     ) -> Result<Vec<EncodedConversation>, Error> {
-        Capabilities::new()
-            .requires(Filter::ExternalId)
-            .validate(PROVIDER, &ConversationQuery::new().external_id(external_id))?;
-        let response = self
-            .transport
-            .get(CONVERSATIONS_PATH, &[("externalId", external_id)])
-            .await?;
+        let response = self.transport.get(request.path(), &request.query()).await?;
         let body = &response.body;
-        list_body::decode_list_with(response.status, body, |raw| {
-            EncodedConversation::in_body(body, raw, crate::normalize::to_conversation)
-                .keyed_by("id")
+        types::decode_list_with(response.status, body, |raw| {
+            EncodedConversation::in_body(body, raw, to_conversation).keyed_by("id")
         })
     }
 }

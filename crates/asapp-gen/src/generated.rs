@@ -1,11 +1,10 @@
-//! The ASAPP client and types that progenitor generates at build time from
-//! `openapi.yaml` (see `build.rs`); nothing here is written by hand.
+//! The ASAPP types and client that progenitor generates at build time from `openapi.yaml`
+//! (see `build.rs`); nothing here is written by hand. This is where generated code ends.
 //!
-//! Reach for it when you want the raw operation: [`Client::get_conversations`] returns
-//! [`types::ConversationList`] or a `progenitor_client::Error<types::ErrorEnvelope>`.
-//! Most callers want [`crate::AsappClient`] instead, which adds authentication, base URL
-//! checks, bounded error snippets and the [`conversations_core`] mapping. A formatted copy of
-//! this code is checked in at `crates/asapp-gen/generated/asapp_client.rs` for reading.
+//! Only the types leave this module (re-exported by `types`): the generated `Client` sends
+//! requests with a bare `reqwest::Client`, outside the shared transport's retries, rate
+//! limits and logs, so it is not handed out. A formatted copy of this code is checked in at
+//! `crates/asapp-gen/generated/asapp_client.rs` for reading.
 
 #![allow(
     missing_docs,

@@ -5,7 +5,8 @@ use conversations_core::decode::{Presence, RecordReader};
 use conversations_core::{Conversation, Participant, ParticipantRole, RawJson};
 use serde_json::Value;
 
-use crate::client::PROVIDER;
+use crate::protocol::PROVIDER;
+use crate::types::AsappConversation;
 
 /// One ASAPP conversation item (as received) in the normalized model.
 ///
@@ -69,4 +70,30 @@ fn participant(role: ParticipantRole, r: &mut RecordReader<'_, '_>) -> Participa
     p.external_id = r.string("externalId", Presence::Required);
     p.name = r.string("name", Presence::Optional);
     p
+}
+
+impl AsappConversation {
+    /// The item in the normalized model (see [`normalize()`](crate::normalize())).
+    pub fn into_normalized(self) -> Conversation {
+        to_conversation(self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::decode_list;
+
+    proptest::proptest! {
+        /// Any JSON in `items`: one record per element, each normalizing without a panic.
+        #[test]
+        fn any_items_normalize(texts in proptest::collection::vec("[\\[\\]{}\",:0-9a-z ]{0,40}", 0..6)) {
+            let valid: Vec<&String> = texts.iter().filter(|t| serde_json::from_str::<&serde_json::value::RawValue>(t).is_ok()).collect();
+            let body = format!("{{\"items\":[{}]}}", valid.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","));
+            let items = decode_list(200, body.as_bytes()).expect("an items list");
+            proptest::prop_assert_eq!(items.len(), valid.len());
+            for item in items {
+                let _ = item.into_normalized();
+            }
+        }
+    }
 }

@@ -3,10 +3,13 @@
 use async_trait::async_trait;
 use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, EncodedConversation,
-    Error, Filter, Page, Result, RetryPolicy,
+    Page, Result, RetryPolicy,
 };
 
-use crate::client::{AsappClient, AsappConversation, PROVIDER};
+use crate::client::AsappClient;
+use crate::protocol::PROVIDER;
+use crate::request::{self, ListRequest};
+use crate::types::AsappConversation;
 
 /// ASAPP as a [`ConversationSource`] named `"asapp"`.
 ///
@@ -72,7 +75,7 @@ impl ConversationSource for AsappSource {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new().requires(Filter::ExternalId)
+        request::capabilities()
     }
 
     /// [`RetryPolicy::none`]: every request already runs under the client's policy in the
@@ -86,8 +89,8 @@ impl ConversationSource for AsappSource {
         query: &ConversationQuery,
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>> {
-        let external_id = Self::external_id(query, cursor)?;
-        let listed = self.client.list_conversations(external_id).await?;
+        let request = ListRequest::from_query(query, cursor)?;
+        let listed = self.client.list(request).await?;
         Ok(Page::single(
             listed
                 .into_iter()
@@ -103,29 +106,20 @@ impl ConversationSource for AsappSource {
         query: &ConversationQuery,
         cursor: Option<&Cursor>,
     ) -> Result<Page<EncodedConversation>> {
-        let external_id = Self::external_id(query, cursor)?;
-        Ok(Page::single(self.client.list_encoded(external_id).await?))
+        let request = ListRequest::from_query(query, cursor)?;
+        Ok(Page::single(self.client.list_encoded(request).await?))
     }
 }
 
-impl AsappSource {
-    /// The one id a request can be for: the query's `external_id`; ASAPP serves one page, so
-    /// any cursor was not issued here.
-    fn external_id<'q>(query: &'q ConversationQuery, cursor: Option<&Cursor>) -> Result<&'q str> {
-        Capabilities::new()
-            .requires(Filter::ExternalId)
-            .validate(PROVIDER, query)?;
-        if let Some(cursor) = cursor {
-            return Err(Error::pagination(
-                PROVIDER,
-                format!(
-                    "a cursor ({} bytes) was not issued by this source: ASAPP serves one page",
-                    cursor.as_str().len()
-                ),
-            ));
-        }
-        query.external_id.as_deref().ok_or_else(|| {
-            Error::invalid_query(PROVIDER, "filter external_id is required by asapp")
-        })
+impl AsappClient {
+    /// This client as a normalized [`ConversationSource`](conversations_core::ConversationSource).
+    ///
+    /// ```
+    /// use conversations_core::ConversationSource;
+    /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
+    /// assert_eq!(client.into_source().provider(), "asapp");
+    /// ```
+    pub fn into_source(self) -> AsappSource {
+        AsappSource::new(self)
     }
 }

@@ -521,12 +521,6 @@ async fn the_secret_is_absent_from_every_debug_display_and_error() {
     secret_free(&format!("{client:?}"));
     let source = client.clone().into_source();
     secret_free(&format!("{source:?}"));
-    let raw = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .build_generated()
-        .expect("builds");
-    secret_free(&format!("{raw:?}"));
 
     // A transport error (nothing listens on port 1): reqwest's text holds no header.
     let err = client
@@ -595,30 +589,4 @@ async fn a_caller_configured_http_client_is_used_with_the_same_headers() {
     );
     mock.assert_calls_async(1).await;
     assert_eq!(seen.lock().expect("lock").len(), 1);
-}
-
-#[tokio::test]
-async fn the_generated_client_is_reachable_and_authenticated() {
-    let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(PATH)
-                .header("asapp-api-id", API_ID)
-                .header("asapp-api-secret", API_SECRET)
-                .query_param("externalId", "id-111");
-            then.status(200)
-                .json_body(json!({ "items": [item_example()] }));
-        })
-        .await;
-    let raw: asapp_gen::generated::Client = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .base_url(server.base_url())
-        .build_generated()
-        .expect("builds");
-    let list = raw.get_conversations("id-111").await.expect("lists");
-    assert_eq!(list.status(), 200);
-    assert_eq!(list.into_inner().items[0].external_id, "id-111");
-    mock.assert_calls_async(1).await;
 }

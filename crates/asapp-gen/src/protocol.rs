@@ -1,12 +1,36 @@
+//! The wire protocol, the bottom of the crate (above only the generated code): the provider
+//! name, where the operation lives, and how an error response reads ([`PROTOCOL`], handed
+//! to the shared transport, which does the retries, timeouts, rate limits and logs).
+//!
 //! Non-2xx answers: ASAPP's error envelope `{"error": {"requestId", "code", "message"}}`
-//! (the generated [`types::ErrorEnvelope`]) read into the error's details; the shared
-//! transport maps the status (which alone decides the error and its retryability).
+//! (the generated `ErrorEnvelope`) read into the error's details; the shared transport maps
+//! the status (which alone decides the error and its retryability).
 
 use conversations_core::ApiErrorDetails;
 use conversations_transport::{Protocol, RateLimit};
 
-use crate::client::PROVIDER;
 use crate::generated::types;
+
+/// The provider name that tags every record and error: `"asapp"`.
+///
+/// ```
+/// assert_eq!(asapp_gen::PROVIDER, "asapp");
+/// ```
+pub const PROVIDER: &str = "asapp";
+
+/// ASAPP's base URL as the spec's `servers` gives it.
+///
+/// ```
+/// assert_eq!(asapp_gen::DEFAULT_BASE_URL, "https://api.sandbox.asapp.com");
+/// ```
+pub const DEFAULT_BASE_URL: &str = "https://api.sandbox.asapp.com";
+
+/// The path of the *list conversations* operation (`getConversations`).
+///
+/// ```
+/// assert_eq!(asapp_gen::CONVERSATIONS_PATH, "/conversation/v1/conversations");
+/// ```
+pub const CONVERSATIONS_PATH: &str = "/conversation/v1/conversations";
 
 /// What the shared transport needs to know about ASAPP.
 pub(crate) const PROTOCOL: Protocol = Protocol {
