@@ -1,21 +1,36 @@
 //! The Autocalls timestamp format, `"2025-01-25 14:30:00"` (UTC, no zone designator).
 //!
-//! Only formatting from Unix seconds, parsing back and a shape check are needed, so this is a
-//! few lines of civil-calendar arithmetic rather than a date-time dependency.
+//! The calendar arithmetic is chrono's; this module adds the fixed-width shape check that
+//! cursors rely on and an allocation-free formatter for generation's hot loop.
 
-/// Formats Unix seconds (UTC) as `YYYY-MM-DD HH:MM:SS`.
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+
+/// The format every timestamp the sandbox serves has.
+const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// The instant `unix_seconds` (UTC), clamped into what chrono can represent.
+fn instant(unix_seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_seconds, 0).unwrap_or(if unix_seconds < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// Formats Unix seconds (UTC) as `YYYY-MM-DD HH:MM:SS` (years past 9999 get more digits).
 pub(crate) fn format_timestamp(unix_seconds: i64) -> String {
     match timestamp_bytes(unix_seconds) {
         Some(bytes) => bytes.iter().map(|b| char::from(*b)).collect(),
         None => {
-            let days = unix_seconds.div_euclid(86_400);
-            let secs = unix_seconds.rem_euclid(86_400);
-            let (year, month, day) = civil_from_days(days);
+            let t = instant(unix_seconds);
             format!(
-                "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-                secs / 3600,
-                (secs / 60) % 60,
-                secs % 60
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
             )
         }
     }
@@ -24,14 +39,13 @@ pub(crate) fn format_timestamp(unix_seconds: i64) -> String {
 /// [`format_timestamp`] without allocating, for years 0 to 9999 (`None` outside them, where
 /// the text is not 19 bytes wide).
 pub(crate) fn timestamp_bytes(unix_seconds: i64) -> Option<[u8; 19]> {
-    let days = unix_seconds.div_euclid(86_400);
-    let secs = unix_seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let t = DateTime::from_timestamp(unix_seconds, 0)?;
+    let year = t.year();
     if !(0..=9999).contains(&year) {
         return None;
     }
     let mut out = *b"0000-00-00 00:00:00";
-    let mut put = |at: usize, width: usize, mut value: i64| {
+    let mut put = |at: usize, width: usize, mut value: u32| {
         for i in (at..at + width).rev() {
             if let Some(slot) = out.get_mut(i) {
                 *slot = b'0' + (value % 10) as u8;
@@ -39,12 +53,12 @@ pub(crate) fn timestamp_bytes(unix_seconds: i64) -> Option<[u8; 19]> {
             value /= 10;
         }
     };
-    put(0, 4, year);
-    put(5, 2, i64::from(month));
-    put(8, 2, i64::from(day));
-    put(11, 2, secs / 3600);
-    put(14, 2, (secs / 60) % 60);
-    put(17, 2, secs % 60);
+    put(0, 4, year.unsigned_abs());
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
     Some(out)
 }
 
@@ -76,41 +90,15 @@ pub(crate) fn is_timestamp(s: &str) -> bool {
     (1..=12).contains(&month) && (1..=31).contains(&day) && hour < 24 && minute < 60 && second < 60
 }
 
-/// Parses `YYYY-MM-DD HH:MM:SS` (UTC) into Unix seconds; `None` if it is not that shape.
+/// Parses `YYYY-MM-DD HH:MM:SS` (UTC) into Unix seconds; `None` if it is not that shape or
+/// not a real date.
 pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
     if !is_timestamp(s) {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| s.get(range).and_then(|t| t.parse::<i64>().ok());
-    let days = days_from_civil(num(0..4)?, num(5..7)?, num(8..10)?);
-    Some(days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
-}
-
-/// Howard Hinnant's `days_from_civil`: (year, month, day) to days since 1970-01-01.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400); // [0, 399]
-    let mp = (month + 9) % 12; // March = 0
-    let doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let m = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = if m <= 2 { y + 1 } else { y };
-    // d and m are small and positive by construction.
-    (year, m as u32, d as u32)
+    NaiveDateTime::parse_from_str(s, FORMAT)
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 #[cfg(test)]
@@ -128,18 +116,18 @@ mod tests {
     #[test]
     fn fast_path_agrees_with_format() {
         for t in (-90_000_000_000i64..300_000_000_000).step_by(7_777_777) {
-            let slow = {
-                let days = t.div_euclid(86_400);
-                let secs = t.rem_euclid(86_400);
-                let (y, m, d) = civil_from_days(days);
-                format!(
-                    "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-                    secs / 3600,
-                    (secs / 60) % 60,
-                    secs % 60
-                )
-            };
-            assert_eq!(format_timestamp(t), slow, "{t}");
+            let slow = instant(t).format(FORMAT).to_string();
+            match timestamp_bytes(t) {
+                Some(_) => assert_eq!(format_timestamp(t), slow, "{t}"),
+                // Outside 0..=9999 chrono writes the year with a sign and padding; ours is
+                // the plain number, followed by the same month, day and time.
+                None => {
+                    let text = format_timestamp(t);
+                    let (year, rest) = text.split_at(text.len() - 15);
+                    assert_eq!(year.parse::<i32>().ok(), Some(instant(t).year()), "{t}");
+                    assert_eq!(rest, &slow[slow.len() - 15..], "{t}");
+                }
+            }
         }
         assert_eq!(timestamp_bytes(253_402_300_800), None); // year 10000
     }
@@ -158,6 +146,8 @@ mod tests {
         }
         assert_eq!(parse_timestamp("2025-01-25T14:30:00"), None);
         assert_eq!(parse_timestamp(""), None);
+        // The shape is right, the date is not: chrono knows February.
+        assert_eq!(parse_timestamp("2025-02-31 00:00:00"), None);
     }
 
     #[test]
