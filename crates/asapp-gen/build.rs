@@ -1,6 +1,7 @@
-//! Generates the ASAPP client at build time: `openapi.yaml` (in this crate, so that the
-//! published package builds on its own) → in-memory rewrites → progenitor →
-//! `$OUT_DIR/asapp_client.rs`, included by `src/generated.rs`.
+//! Generates the ASAPP client at build time: `openapi.yaml` (the byte-for-byte copy of
+//! `specs/asapp/openapi.yaml` in this crate, so that the published package builds on its
+//! own) → in-memory rewrites → progenitor → `$OUT_DIR/asapp_client.rs`, included by
+//! `src/generated.rs`.
 //!
 //! The logic lives in `codegen/mod.rs`, shared with `cargo xtask codegen`, which writes the
 //! same text to the checked-in snapshot `generated/asapp_client.rs`.
@@ -22,8 +23,9 @@ fn main() {
 
     let yaml = fs::read_to_string(&spec).unwrap_or_else(|e| {
         fatal(&format!(
-            "cannot read {}: {e}; run `cargo xtask codegen` to extract it from {}",
+            "cannot read {}: {e}; run `cargo xtask codegen` to extract {} from {} and copy it here",
             spec.display(),
+            codegen::OPENAPI_PATH,
             codegen::PAGE_PATH
         ))
     });

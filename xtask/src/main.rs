@@ -8,7 +8,8 @@ const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--root DIR]
 
 commands:
-  codegen            regenerate every derived file (crates/asapp-gen/openapi.yaml,
+  codegen            regenerate every derived file (specs/asapp/openapi.yaml and
+                     its packaged copy crates/asapp-gen/openapi.yaml,
                      crates/asapp-gen/generated/asapp_client.rs,
                      specs/conversation.schema.json, the CLI's man pages in
                      crates/conversations-cli/man/) and lint the OpenAPI documents
