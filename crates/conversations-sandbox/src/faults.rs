@@ -4,7 +4,8 @@
 //! fault. Each request to a provider's endpoint takes the front of that provider's queue; when
 //! the queue is empty the standing fault (set with [`Faults::always`]) applies, if any.
 //!
-//! [`FaultSpec`] parses the textual form used by `conversations sandbox serve --fault`:
+//! [`FaultSpec`] parses the textual form used by `conversations sandbox serve --fault`, in
+//! the grammar latency and rate-limit specs share (the provider prefix, durations):
 //!
 //! ```text
 //! spec     = [provider ":"] fault ["*" times]
@@ -13,7 +14,8 @@
 //!          | "503" | "unavailable"
 //!          | "500" .. "599" (other than 503) | "server-error" ["=" status]
 //!          | "401" | "unauthorized"
-//!          | "delay=" duration                      (duration: 250ms, 2s, 1m; a bare number is ms)
+//!          | "delay=" duration                      (duration: a bare number is ms, else
+//!                                                    humantime's: 250ms, 2s, 1m, 1m30s)
 //!          | "cursor-loop"                          (Autocalls only)
 //! retry    = seconds | "none" | "date:" seconds     (Retry-After: delta-seconds, absent, or an
 //!                                                    HTTP-date that many seconds after parsing)
@@ -30,6 +32,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use crate::provider::Provider;
+use crate::spec::{PrefixError, parse_duration, split_provider};
 
 /// The value of a `Retry-After` header sent with [`Fault::RateLimited`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +176,7 @@ pub enum FaultSpecError {
     /// The `Retry-After` part after `429=` is not seconds, `none` or `date:SECONDS`.
     #[error("invalid retry-after `{0}` (expected SECONDS, `none` or `date:SECONDS`)")]
     InvalidRetryAfter(String),
-    /// The duration after `delay=` is not like `250ms`, `2s`, `1m` or `250`.
+    /// The duration after `delay=` is not like `250ms`, `2s`, `1m`, `1m30s` or `250`.
     #[error("invalid delay `{0}` (expected e.g. 250ms, 2s, 1m, or a number of milliseconds)")]
     InvalidDuration(String),
     /// The count after `*` is not a positive integer.
@@ -193,25 +196,7 @@ impl FromStr for FaultSpec {
     type Err = FaultSpecError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Err(FaultSpecError::Empty);
-        }
-        let (provider, rest) = match s.split_once(':') {
-            // A ':' inside the fault itself (`429=date:5`) comes after an '='.
-            Some((head, rest)) if !head.contains('=') => {
-                let provider = match head.trim().to_ascii_lowercase().as_str() {
-                    "all" => None,
-                    other => Some(
-                        other
-                            .parse::<Provider>()
-                            .map_err(|_| FaultSpecError::UnknownProvider(head.to_owned()))?,
-                    ),
-                };
-                (provider, rest)
-            }
-            _ => (None, s),
-        };
+        let (provider, rest) = split_provider(s)?;
         let (fault_text, times) = match rest.rsplit_once('*') {
             Some((fault, count)) => {
                 let n = count
@@ -267,7 +252,9 @@ impl FromStr for Fault {
             "401" | "unauthorized" => no_arg(Fault::Unauthorized),
             "cursor-loop" => no_arg(Fault::CursorLoop),
             "delay" => match arg {
-                Some(a) => Ok(Fault::Delay(parse_duration(a)?)),
+                Some(a) => parse_duration(a)
+                    .map(Fault::Delay)
+                    .ok_or_else(|| FaultSpecError::InvalidDuration(a.to_owned())),
                 None => Err(FaultSpecError::InvalidDuration(String::new())),
             },
             "server-error" => match arg {
@@ -306,19 +293,12 @@ fn parse_retry_after(s: &str) -> Result<RetryAfter, FaultSpecError> {
     s.parse().map(RetryAfter::Seconds).map_err(|_| invalid())
 }
 
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, FaultSpecError> {
-    let invalid = || FaultSpecError::InvalidDuration(s.to_owned());
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| invalid())?;
-    match unit.trim() {
-        "" | "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => n
-            .checked_mul(60)
-            .map(Duration::from_secs)
-            .ok_or_else(invalid),
-        _ => Err(invalid()),
+impl From<PrefixError> for FaultSpecError {
+    fn from(e: PrefixError) -> Self {
+        match e {
+            PrefixError::Empty => FaultSpecError::Empty,
+            PrefixError::UnknownProvider(p) => FaultSpecError::UnknownProvider(p),
+        }
     }
 }
 
@@ -543,6 +523,14 @@ mod tests {
         assert_eq!(
             spec("delay=7").map(|s| s.fault),
             Ok(Fault::Delay(Duration::from_millis(7)))
+        );
+        // humantime's forms, as latency specs take them.
+        assert_eq!(
+            spec("autocalls:delay=1m30s*2").map(|s| (s.provider, s.fault)),
+            Ok((
+                Some(Provider::Autocalls),
+                Fault::Delay(Duration::from_secs(90))
+            ))
         );
         assert!(matches!(
             spec("autocalls:429=date:30*1").map(|s| s.fault),

@@ -119,6 +119,7 @@ mod records;
 
 mod respond;
 mod server;
+mod spec;
 
 mod state;
 

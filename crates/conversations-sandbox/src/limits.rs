@@ -8,13 +8,15 @@
 //! Both run on Tokio's clock (`tokio::time`), so tests with paused time
 //! (`#[tokio::test(start_paused = true)]`) control them exactly.
 //!
-//! [`LatencySpec`] and [`RateLimitSpec`] parse the text forms a command line takes:
+//! [`LatencySpec`] and [`RateLimitSpec`] parse the text forms a command line takes, in the
+//! grammar fault specs share (the provider prefix, durations; see `crate::spec`):
 //!
 //! ```text
 //! latency    = [provider ":"] duration                   e.g. asapp:50ms, 2s, all:1m
 //! rate-limit = [provider ":"] rate ["," "burst=" N]      e.g. asapp:100/s, autocalls:30/m,burst=5
 //! provider   = asapp | autocalls | all                   (omitted: both, each its own bucket)
-//! duration   = N "ms" | N "s" | N "m" | N                (a bare number is milliseconds)
+//! duration   = N | humantime                             (a bare number is milliseconds; else
+//!                                                          250ms, 2s, 1m, 1m30s, no spaces)
 //! rate       = X ["/s" | "/m" | "/min" | "/h"]           (X > 0, decimals allowed; bare: per second)
 //! N          = a positive whole number                   (burst default: the rate a second,
 //!                                                          rounded up, at least 1)
@@ -29,6 +31,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::provider::Provider;
+use crate::spec::{PrefixError, parse_duration, provider_prefix, split_provider, targets};
 
 /// A token bucket: `per_second` tokens a second, at most `burst` saved up. A request takes a
 /// token, or is answered 429.
@@ -134,45 +137,20 @@ pub enum LimitSpecError {
     InvalidBurst(String),
 }
 
-/// Splits an optional `provider:` prefix off `s` (`all` or none: both providers).
-fn split_provider(s: &str) -> Result<(Option<Provider>, &str), LimitSpecError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(LimitSpecError::Empty);
-    }
-    match s.split_once(':') {
-        None => Ok((None, s)),
-        Some((head, rest)) => {
-            let head = head.trim();
-            if head.eq_ignore_ascii_case("all") {
-                Ok((None, rest.trim()))
-            } else {
-                head.parse::<Provider>()
-                    .map(|p| (Some(p), rest.trim()))
-                    .map_err(|_| LimitSpecError::UnknownProvider(head.to_owned()))
-            }
+impl From<PrefixError> for LimitSpecError {
+    fn from(e: PrefixError) -> Self {
+        match e {
+            PrefixError::Empty => LimitSpecError::Empty,
+            PrefixError::UnknownProvider(p) => LimitSpecError::UnknownProvider(p),
         }
     }
-}
-
-/// The providers a spec with `provider` applies to.
-fn targets(provider: Option<Provider>) -> &'static [Provider] {
-    match provider {
-        None => &Provider::ALL,
-        Some(Provider::Asapp) => &[Provider::Asapp],
-        Some(Provider::Autocalls) => &[Provider::Autocalls],
-    }
-}
-
-fn provider_prefix(provider: Option<Provider>) -> &'static str {
-    provider.map_or("all", Provider::as_str)
 }
 
 /// A latency and the provider(s) it applies to: the parsed form of `asapp:50ms`.
 ///
 /// ```text
 /// latency  = [provider ":"] duration      provider: asapp | autocalls | all (omitted: both)
-/// duration = N "ms" | N "s" | N "m" | N    a bare number is milliseconds
+/// duration = N | humantime               a bare number is milliseconds; else 250ms, 2s, 1m30s
 /// ```
 ///
 /// ```
@@ -223,8 +201,8 @@ impl FromStr for LatencySpec {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (provider, rest) = split_provider(s)?;
-        let latency = crate::faults::parse_duration(rest)
-            .map_err(|_| LimitSpecError::InvalidDuration(rest.to_owned()))?;
+        let latency =
+            parse_duration(rest).ok_or_else(|| LimitSpecError::InvalidDuration(rest.to_owned()))?;
         Ok(LatencySpec { provider, latency })
     }
 }
@@ -627,6 +605,10 @@ mod tests {
         assert_eq!(
             spec("ASAPP:1m").map(|s| s.latency),
             Ok(Duration::from_secs(60))
+        );
+        assert_eq!(
+            spec("asapp:1m30s").map(|s| s.latency),
+            Ok(Duration::from_secs(90))
         );
         assert_eq!(spec(""), Err(LimitSpecError::Empty));
         assert_eq!(
