@@ -14,7 +14,7 @@ use conversations_core::endpoint::BaseUrl;
 use conversations_core::{
     Conversation, Cursor, Direction, EncodedConversation, Error, Page, Pages, RetryPolicy,
 };
-use conversations_transport::{ClientOptions, Credentials, Transport};
+use conversations_transport::{ClientOptions, Credentials, Response, Transport};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -135,10 +135,7 @@ impl AutocallsClient {
         &self,
         request: &ListConversationsRequest,
     ) -> Result<ConversationsPage, Error> {
-        request.validate()?;
-        let pairs = request.query_pairs();
-        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
+        let response = self.send(request).await?;
         let mut page = decode_page(&response.body, Some(response.status))?;
         page.request_id = response.request_id;
         Ok(page)
@@ -150,18 +147,11 @@ impl AutocallsClient {
         &self,
         request: &ListConversationsRequest,
     ) -> Result<Page<Conversation>, Error> {
-        request.validate()?;
-        let pairs = request.query_pairs();
-        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
+        let response = self.send(request).await?;
         let page = decode_with(&response.body, Some(response.status), |raw| {
             decode_record(raw).into_normalized()
         })?;
-        Ok(Page {
-            items: page.data,
-            next: page.next_cursor.map(Cursor::new),
-            prev: page.prev_cursor.map(Cursor::new),
-        })
+        Ok(page_of(page.data, page.next_cursor, page.prev_cursor))
     }
 
     /// [`list_normalized`](Self::list_normalized) with each record left encoded: a slice of
@@ -170,20 +160,22 @@ impl AutocallsClient {
         &self,
         request: &ListConversationsRequest,
     ) -> Result<Page<EncodedConversation>, Error> {
-        request.validate()?;
-        let pairs = request.query_pairs();
-        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self.inner.transport.get(ENDPOINT_PATH, &query).await?;
+        let response = self.send(request).await?;
         let body = &response.body;
         let page = decode_with(body, Some(response.status), |raw| {
             EncodedConversation::in_body(body, raw, |raw| decode_owned(raw).into_normalized())
                 .keyed_by("id")
         })?;
-        Ok(Page {
-            items: page.data,
-            next: page.next_cursor.map(Cursor::new),
-            prev: page.prev_cursor.map(Cursor::new),
-        })
+        Ok(page_of(page.data, page.next_cursor, page.prev_cursor))
+    }
+
+    /// The request, [validated](ListConversationsRequest::validate), through the shared
+    /// transport: every way of listing sends exactly this.
+    async fn send(&self, request: &ListConversationsRequest) -> Result<Response, Error> {
+        request.validate()?;
+        let pairs = request.query_pairs();
+        let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.inner.transport.get(ENDPOINT_PATH, &query).await
     }
 
     /// Every page from `request.cursor` (the first page when `None`), following `next_cursor`,
@@ -261,14 +253,19 @@ impl AutocallsClient {
                 request.cursor = cursor.map(Cursor::into_string);
                 Box::pin(async move {
                     let page = client.list_conversations(&request).await?;
-                    Ok(Page {
-                        items: page.data,
-                        next: page.next_cursor.map(Cursor::new),
-                        prev: page.prev_cursor.map(Cursor::new),
-                    })
+                    Ok(page_of(page.data, page.next_cursor, page.prev_cursor))
                 })
             }),
         )
+    }
+}
+
+/// A page of `items` with Autocalls' cursors as the model's.
+fn page_of<T>(items: Vec<T>, next: Option<String>, prev: Option<String>) -> Page<T> {
+    Page {
+        items,
+        next: next.map(Cursor::new),
+        prev: prev.map(Cursor::new),
     }
 }
 
