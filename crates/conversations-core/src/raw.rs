@@ -250,10 +250,21 @@ fn compact(json: &str) -> Cow<'_, str> {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => {
-                // Skip to the closing quote; `\\x` is never a closing quote, whatever `x` is.
+                // Skip to the closing quote (`memchr`: a string is crossed a word at a time,
+                // not byte by byte); `\\x` is never a closing quote, whatever `x` is.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
+                        Some(at) if bytes[i + at] == b'"' => {
+                            i += at;
+                            break;
+                        }
+                        Some(at) => i += at + 2,
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                    }
                 }
             }
             b' ' | b'\n' | b'\r' | b'\t' => {
