@@ -67,16 +67,22 @@ impl Default for Credentials {
 /// `127.0.0.1:0` (an ephemeral port), the `DEFAULT_*` demo credentials, no faults.
 ///
 /// ```
-/// use conversations_sandbox::SandboxConfig;
+/// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let config = SandboxConfig::new()
 ///     .dataset_size(300)
 ///     .seed(7)
-///     .addr("127.0.0.1:0".parse().unwrap())
+///     .addr("127.0.0.1:0".parse()?)
 ///     .asapp_credentials("my-id", "my-secret")
 ///     .autocalls_api_key("my-key")
-///     .fault("autocalls:429*1".parse().unwrap());
-/// # let _ = config;
+///     .fault("autocalls:429*1".parse()?);
+/// let sandbox = Sandbox::start(config).await?;
+/// assert_eq!((sandbox.dataset().seed(), sandbox.dataset().asapp().len()), (7, 100));
+/// assert_eq!(sandbox.credentials().autocalls_api_key, "my-key");
+/// assert_eq!(sandbox.faults().queued(Provider::Autocalls), 1);
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -160,9 +166,19 @@ impl SandboxConfig {
     /// running with [`Sandbox::set_latency`](crate::Sandbox::set_latency).
     ///
     /// ```
-    /// use conversations_sandbox::{Provider, SandboxConfig};
-    /// let config = SandboxConfig::new().latency(Provider::Asapp, std::time::Duration::from_millis(50));
-    /// # let _ = config;
+    /// use std::time::Duration;
+    /// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SandboxConfig::new().latency(Provider::Autocalls, Duration::from_secs(2));
+    /// let sandbox = Sandbox::start(config.dataset_size(30)).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// // Tokio's clock is paused: the wait passes at once, and shows on that clock.
+    /// let start = tokio::time::Instant::now();
+    /// reqwest::Client::new().get(&url).bearer_auth(key).send().await?;
+    /// assert!(start.elapsed() >= Duration::from_secs(2));
+    /// # Ok(()) }
     /// ```
     pub fn latency(mut self, provider: Provider, latency: Duration) -> Self {
         self.latency.push((provider, latency));
@@ -172,10 +188,19 @@ impl SandboxConfig {
     /// [`latency`](Self::latency) from its text form, e.g. `asapp:50ms` (see [`LatencySpec`]).
     ///
     /// ```
-    /// use conversations_sandbox::SandboxConfig;
-    /// let config = SandboxConfig::new().latency_spec("all:20ms".parse()?);
-    /// # let _ = config;
-    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// use std::time::Duration;
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SandboxConfig::new().latency_spec("all:2s".parse()?);
+    /// let sandbox = Sandbox::start(config.dataset_size(30)).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// // Tokio's clock is paused: the wait passes at once, and shows on that clock.
+    /// let start = tokio::time::Instant::now();
+    /// reqwest::Client::new().get(&url).bearer_auth(key).send().await?;
+    /// assert!(start.elapsed() >= Duration::from_secs(2));
+    /// # Ok(()) }
     /// ```
     pub fn latency_spec(self, spec: LatencySpec) -> Self {
         spec.providers()
@@ -190,9 +215,21 @@ impl SandboxConfig {
     /// [`Sandbox::set_rate_limit`](crate::Sandbox::set_rate_limit).
     ///
     /// ```
-    /// use conversations_sandbox::{Provider, RateLimit, SandboxConfig};
-    /// let config = SandboxConfig::new().rate_limit(Provider::Asapp, RateLimit::per_second(100));
-    /// # let _ = config;
+    /// use conversations_sandbox::{Provider, RateLimit, Sandbox, SandboxConfig};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SandboxConfig::new().rate_limit(Provider::Autocalls, RateLimit::per_second(1));
+    /// let sandbox = Sandbox::start(config.dataset_size(30)).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// let http = reqwest::Client::new();
+    /// // Tokio's clock is paused: no token comes back between these two requests.
+    /// assert_eq!(http.get(&url).bearer_auth(key).send().await?.status(), 200);
+    /// let limited = http.get(&url).bearer_auth(key).send().await?;
+    /// assert_eq!(limited.status(), 429);
+    /// assert_eq!(limited.headers()["retry-after"], "1");
+    /// assert_eq!(sandbox.rate_limited(Provider::Autocalls), 1);
+    /// # Ok(()) }
     /// ```
     pub fn rate_limit(mut self, provider: Provider, limit: RateLimit) -> Self {
         self.rate_limits.push((provider, limit));
@@ -203,10 +240,22 @@ impl SandboxConfig {
     /// [`RateLimitSpec`]). Without a provider, each provider gets its own bucket.
     ///
     /// ```
-    /// use conversations_sandbox::SandboxConfig;
+    /// use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // One request every two seconds.
     /// let config = SandboxConfig::new().rate_limit_spec("autocalls:30/m".parse()?);
-    /// # let _ = config;
-    /// # Ok::<(), conversations_sandbox::LimitSpecError>(())
+    /// let sandbox = Sandbox::start(config.dataset_size(30)).await?;
+    /// let url = format!("{}/user/conversations", sandbox.autocalls_base_url());
+    /// let key = &sandbox.credentials().autocalls_api_key;
+    /// let http = reqwest::Client::new();
+    /// // Tokio's clock is paused: no token comes back between these two requests.
+    /// assert_eq!(http.get(&url).bearer_auth(key).send().await?.status(), 200);
+    /// let limited = http.get(&url).bearer_auth(key).send().await?;
+    /// assert_eq!(limited.status(), 429);
+    /// assert_eq!(limited.headers()["retry-after"], "2");
+    /// assert_eq!(sandbox.rate_limited(Provider::Autocalls), 1);
+    /// # Ok(()) }
     /// ```
     pub fn rate_limit_spec(self, spec: RateLimitSpec) -> Self {
         spec.providers()
@@ -236,9 +285,13 @@ impl SandboxConfig {
     /// [`Dataset::drifted_asapp`](crate::Dataset::drifted_asapp) list them.
     ///
     /// ```
-    /// use conversations_sandbox::SandboxConfig;
-    /// let config = SandboxConfig::new().drift(true);
-    /// # let _ = config;
+    /// use conversations_sandbox::{Sandbox, SandboxConfig};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(30).drift(true)).await?;
+    /// assert!(sandbox.dataset().drifts());
+    /// assert_eq!(sandbox.dataset().drifted_autocalls().next().map(|d| d.index), Some(2));
+    /// # Ok(()) }
     /// ```
     pub fn drift(mut self, on: bool) -> Self {
         self.drift = on;
