@@ -237,7 +237,8 @@ impl AsappClient {
         self.transport.base_url()
     }
 
-    /// The retry policy every request runs under, native and through [`AsappSource`](crate::AsappSource) alike.
+    /// The retry policy every request runs under, native and through
+    /// [`AsappSource`](crate::AsappSource) alike.
     ///
     /// ```
     /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();

@@ -1,4 +1,5 @@
-//! [`AsappSource`]: ASAPP as a normalized [`ConversationSource`].
+//! [`AsappSource`]: ASAPP as a normalized [`ConversationSource`], the top of the crate, and
+//! [`AsappClient::into_source`], kept here so that the client never refers up to its source.
 
 use async_trait::async_trait;
 use conversations_core::{
