@@ -3,7 +3,10 @@
 //! The calendar arithmetic is chrono's; this module adds the fixed-width shape check that
 //! cursors rely on and an allocation-free formatter for generation's hot loop.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const DAYS_TO_EPOCH: i32 = 719_163;
 
 /// The format every timestamp the sandbox serves has.
 const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -39,8 +42,11 @@ pub(crate) fn format_timestamp(unix_seconds: i64) -> String {
 /// [`format_timestamp`] without allocating, for years 0 to 9999 (`None` outside them, where
 /// the text is not 19 bytes wide).
 pub(crate) fn timestamp_bytes(unix_seconds: i64) -> Option<[u8; 19]> {
-    let t = DateTime::from_timestamp(unix_seconds, 0)?;
-    let year = t.year();
+    // The date from chrono; the time of day is a remainder.
+    let days = i32::try_from(unix_seconds.div_euclid(86_400)).ok()?;
+    let secs = unix_seconds.rem_euclid(86_400) as u32;
+    let date = NaiveDate::from_num_days_from_ce_opt(days.checked_add(DAYS_TO_EPOCH)?)?;
+    let year = date.year();
     if !(0..=9999).contains(&year) {
         return None;
     }
@@ -54,11 +60,11 @@ pub(crate) fn timestamp_bytes(unix_seconds: i64) -> Option<[u8; 19]> {
         }
     };
     put(0, 4, year.unsigned_abs());
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    put(17, 2, t.second());
+    put(5, 2, date.month());
+    put(8, 2, date.day());
+    put(11, 2, secs / 3600);
+    put(14, 2, (secs / 60) % 60);
+    put(17, 2, secs % 60);
     Some(out)
 }
 

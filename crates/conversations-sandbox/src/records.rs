@@ -72,6 +72,7 @@ impl ConversationType {
         [Self::Test, Self::Widget, Self::Whatsapp, Self::Api];
 
     /// The wire spelling.
+    #[inline]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Test => "test",
@@ -82,6 +83,7 @@ impl ConversationType {
     }
 
     /// Parses the wire spelling (exact, case-sensitive, like Laravel's `in:` rule).
+    #[inline]
     pub(crate) fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -93,6 +95,7 @@ pub(crate) struct Ascii<const N: usize>([u8; N]);
 
 impl<const N: usize> Ascii<N> {
     /// The first `N` bytes of `text`, padded with `0` (all the sandbox stores has exactly `N`).
+    #[inline]
     pub(crate) fn new(text: &str) -> Self {
         let mut bytes = [b'0'; N];
         for (slot, b) in bytes.iter_mut().zip(text.bytes()) {
@@ -102,16 +105,19 @@ impl<const N: usize> Ascii<N> {
     }
 
     /// These bytes, as they are.
+    #[inline]
     pub(crate) fn from_bytes(bytes: [u8; N]) -> Self {
         Ascii(bytes)
     }
 
     /// The bytes, to sort by.
+    #[inline]
     pub(crate) fn bytes(&self) -> [u8; N] {
         self.0
     }
 
     /// The text (empty if it is not UTF-8, which cannot happen for what is stored).
+    #[inline]
     pub(crate) fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")
     }
@@ -132,6 +138,7 @@ pub(crate) struct AsappRecord {
 
 impl AsappRecord {
     /// The item's `id`, read from its bytes (always the first field, a ULID).
+    #[inline]
     pub(crate) fn id(json: &str) -> &str {
         json.strip_prefix(r#"{"id":""#)
             .and_then(|rest| rest.split('"').next())
