@@ -59,7 +59,7 @@ for round in $(seq "$RUNS"); do
 
     # Alternate which sync goes first, so neither always meets a warmer server.
     for which in $([ $((round % 2)) -eq 1 ] && echo "tls plain" || echo "plain tls"); do
-        psql -q "$PG" -c "DROP SCHEMA ${SCHEMA}_$which CASCADE; CREATE SCHEMA ${SCHEMA}_$which" >/dev/null
+        psql -q "$PG" -c "SET client_min_messages = warning; DROP SCHEMA ${SCHEMA}_$which CASCADE; CREATE SCHEMA ${SCHEMA}_$which" >/dev/null
         to=$([ "$which" = tls ] && echo "$TLS_TO" || echo "$PLAIN_TO")
         t=$(now)
         "$BIN" sync --provider autocalls --page-size 100 --schema "${SCHEMA}_$which" --to "$to" >"$WORK/$which.txt"

@@ -613,6 +613,25 @@ fn refused_passwords_roles_and_pg_hba_lines_are_authentication_errors() {
         1,
         &["127.0.0.1:", "connection refused"],
     );
+    // A name that does not resolve (.invalid never does).
+    fails_saying(
+        &env.sync("postgres://sync@db.example.invalid/crm", &[])
+            .output()
+            .unwrap(),
+        1,
+        &["db.example.invalid:5432", "unknown host"],
+    );
+    // A port that takes the connection and never answers: the connect timeout (libpq's
+    // least, 2 s) ends it, naming itself.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let hung = format!("host=127.0.0.1 port={silent_port} user=sync dbname=crm connect_timeout=1");
+    fails_saying(
+        &env.sync(&hung, &[]).output().unwrap(),
+        1,
+        &[&format!("127.0.0.1:{silent_port}"), "timed out after 2s"],
+    );
+    drop(silent);
 }
 
 #[test]

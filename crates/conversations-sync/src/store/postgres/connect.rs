@@ -59,18 +59,43 @@ impl Link {
         let mut result = self.attempt(first).await;
         // allow: without TLS first, with it if the server refuses that (pg_hba's hostssl).
         if r.tls.mode == SslMode::Allow
-            && let Err(e) = &result
+            && let Err(Some(e)) = &result
             && e.as_db_error().is_some()
         {
             result = self.attempt(DriverSslMode::Require).await;
         }
-        result.map_err(|e| self.failure(&e))
+        result.map_err(|e| match e {
+            Some(e) => self.failure(&e),
+            None => SyncError::Connect {
+                target: self.server(),
+                message: format!(
+                    "timed out after {}s (connect_timeout, PGCONNECT_TIMEOUT)",
+                    r.config
+                        .get_connect_timeout()
+                        .map_or(0, std::time::Duration::as_secs)
+                ),
+            },
+        })
     }
 
-    async fn attempt(&self, mode: DriverSslMode) -> Result<Client, tokio_postgres::Error> {
+    /// One try; `Err(None)` when the connect timeout passed. The driver's own timeout covers
+    /// the TCP connect only; libpq's, the whole opening (TLS and authentication too): a
+    /// server that takes the connection and never answers is given up on as well.
+    async fn attempt(&self, mode: DriverSslMode) -> Result<Client, Option<tokio_postgres::Error>> {
         let mut config = self.resolved.config.clone();
         config.ssl_mode(mode);
-        let (client, connection) = config.connect(self.connector.clone()).await?;
+        let connecting = config.connect(self.connector.clone());
+        let opened = match config.get_connect_timeout() {
+            // Each host gets the timeout, as in libpq.
+            Some(limit) => {
+                let hosts = u32::try_from(config.get_hosts().len().max(1)).unwrap_or(1);
+                tokio::time::timeout(*limit * hosts, connecting)
+                    .await
+                    .map_err(|_| None)?
+            }
+            None => connecting.await,
+        };
+        let (client, connection) = opened.map_err(Some)?;
         tokio::spawn(async move {
             // The connection ends when the client is dropped; an error then has nobody to tell.
             let _ = connection.await;
