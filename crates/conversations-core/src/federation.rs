@@ -120,8 +120,23 @@ impl Federation {
     /// Ends the stream after the first error (off by default: other sources go on).
     ///
     /// ```
-    /// let f = conversations_core::Federation::new().fail_fast(true);
-    /// # let _ = f;
+    /// use std::sync::Arc;
+    /// use futures::StreamExt;
+    /// use conversations_core::{ApiErrorDetails, ConversationQuery, Error, Federation, MemorySource};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let federation = |fail_fast: bool| {
+    ///     let mut federation = Federation::new().fail_fast(fail_fast);
+    ///     for name in ["a", "b"] {
+    ///         let broken = MemorySource::new(name, vec![]);
+    ///         broken.fail_next(Error::from_status(name, ApiErrorDetails::new(401), None));
+    ///         federation = federation.source(Arc::new(broken), ConversationQuery::new());
+    ///     }
+    ///     federation
+    /// };
+    /// assert_eq!(federation(false).list().count().await, 2, "both errors");
+    /// assert_eq!(federation(true).list().count().await, 1, "the first error only");
+    /// # });
     /// ```
     pub fn fail_fast(mut self, fail_fast: bool) -> Self {
         self.fail_fast = fail_fast;

@@ -111,9 +111,20 @@ impl Lookup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use conversations_core::{ConversationQuery, Lookup, MemorySource};
-    /// let lookup = Lookup::new(Arc::new(MemorySource::demo(1))).unwrap().query(ConversationQuery::new().channel("api"));
-    /// # let _ = lookup;
+    /// use futures::StreamExt;
+    /// use conversations_core::{Channel, ConversationQuery, Lookup, MemorySource};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// // In the demo data, `ext-1` has three conversations, one of them on the widget.
+    /// let lookup = Lookup::new(Arc::new(MemorySource::demo(20)))
+    ///     .unwrap()
+    ///     .query(ConversationQuery::new().channel("widget"));
+    /// let results: Vec<_> = lookup.run(futures::stream::iter(["ext-1".to_owned()])).collect().await;
+    /// let found = results[0].result.as_ref().unwrap();
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!(found[0].channel, Some(Channel::Widget));
+    /// assert_eq!(found[0].external_id.as_deref(), Some("ext-1"), "the id is set per lookup");
+    /// # });
     /// ```
     pub fn query(mut self, base: ConversationQuery) -> Self {
         self.base = base;
@@ -124,8 +135,11 @@ impl Lookup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let lookup = conversations_core::Lookup::new(Arc::new(conversations_core::MemorySource::demo(1))).unwrap().concurrency(4);
-    /// # let _ = lookup;
+    /// use conversations_core::{Lookup, MemorySource};
+    /// let lookup = Lookup::new(Arc::new(MemorySource::demo(1))).unwrap();
+    /// assert!(format!("{:?}", lookup.clone().concurrency(4)).contains("concurrency: 4"));
+    /// // Zero would never start a lookup: it counts as one.
+    /// assert!(format!("{:?}", lookup.concurrency(0)).contains("concurrency: 1"));
     /// ```
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
@@ -137,8 +151,16 @@ impl Lookup {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let lookup = conversations_core::Lookup::new(Arc::new(conversations_core::MemorySource::demo(1))).unwrap().in_input_order(true);
-    /// # let _ = lookup;
+    /// use futures::StreamExt;
+    /// use conversations_core::{Lookup, MemorySource};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let lookup = Lookup::new(Arc::new(MemorySource::demo(20))).unwrap().in_input_order(true);
+    /// let asked = ["ext-6", "ext-0", "ext-3", "ext-5"].map(String::from);
+    /// let results: Vec<_> = lookup.run(futures::stream::iter(asked.clone())).collect().await;
+    /// let answered: Vec<&str> = results.iter().map(|r| &*r.id).collect();
+    /// assert_eq!(answered, asked);
+    /// # });
     /// ```
     pub fn in_input_order(mut self, ordered: bool) -> Self {
         self.ordered = ordered;

@@ -93,9 +93,11 @@ impl MemorySource {
     /// Capabilities without paging make the source serve every match in one page.
     ///
     /// ```
-    /// use conversations_core::{Capabilities, Filter, MemorySource};
+    /// use conversations_core::{Capabilities, ConversationQuery, ConversationSource, Filter, MemorySource};
     /// let source = MemorySource::demo(3).with_capabilities(Capabilities::new().requires(Filter::ExternalId));
-    /// # let _ = source;
+    /// let refused = source.capabilities().validate("memory", &ConversationQuery::new()).unwrap_err();
+    /// assert!(refused.to_string().contains("external_id"), "{refused}");
+    /// assert!(source.capabilities().validate("memory", &ConversationQuery::new().external_id("ext-1")).is_ok());
     /// ```
     pub fn with_capabilities(mut self, capabilities: Capabilities) -> Self {
         self.capabilities = capabilities;
@@ -105,9 +107,10 @@ impl MemorySource {
     /// Replaces the retry policy.
     ///
     /// ```
-    /// use conversations_core::{MemorySource, RetryPolicy};
+    /// use conversations_core::{ConversationSource, MemorySource, RetryPolicy};
+    /// assert_eq!(MemorySource::demo(3).retry_policy(), RetryPolicy::default());
     /// let source = MemorySource::demo(3).with_retry_policy(RetryPolicy::none());
-    /// # let _ = source;
+    /// assert_eq!(source.retry_policy().attempts(), 1);
     /// ```
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;

@@ -163,8 +163,15 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let p = conversations_core::RetryPolicy::default().initial_delay(Duration::ZERO);
-    /// # let _ = p;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let policy = RetryPolicy::default().initial_delay(Duration::from_secs(1)).jitter(false);
+    /// let started = tokio::time::Instant::now();
+    /// let failed = policy.retry(|| async { Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(503), None)) });
+    /// assert!(failed.await.is_err());
+    /// // Four attempts, three waits: 1 s, 2 s, 4 s (on Tokio's paused clock: no real wait).
+    /// assert_eq!(started.elapsed(), Duration::from_secs(7));
+    /// # });
     /// ```
     pub fn initial_delay(mut self, delay: Duration) -> Self {
         self.initial_delay = delay;
@@ -175,8 +182,18 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let p = conversations_core::RetryPolicy::default().max_delay(Duration::from_secs(2));
-    /// # let _ = p;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let policy = RetryPolicy::default()
+    ///     .initial_delay(Duration::from_secs(1))
+    ///     .max_delay(Duration::from_secs(2))
+    ///     .jitter(false);
+    /// let started = tokio::time::Instant::now();
+    /// let failed = policy.retry(|| async { Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(503), None)) });
+    /// assert!(failed.await.is_err());
+    /// // Waits of 1 s, 2 s, then 2 s again instead of 4 s.
+    /// assert_eq!(started.elapsed(), Duration::from_secs(5));
+    /// # });
     /// ```
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
@@ -186,9 +203,23 @@ impl RetryPolicy {
     /// The most time spent waiting between attempts, in all.
     ///
     /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
     /// use std::time::Duration;
-    /// let p = conversations_core::RetryPolicy::default().max_total_delay(Duration::from_secs(5));
-    /// # let _ = p;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let policy = RetryPolicy::default()
+    ///     .initial_delay(Duration::from_secs(1))
+    ///     .max_total_delay(Duration::from_secs(2))
+    ///     .jitter(false);
+    /// let calls = AtomicU32::new(0);
+    /// let failed = policy.retry(|| async {
+    ///     calls.fetch_add(1, Ordering::SeqCst);
+    ///     Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(503), None))
+    /// });
+    /// assert!(failed.await.is_err());
+    /// // After a wait of 1 s, the next (2 s) would pass the 2 s in all: the error is returned.
+    /// assert_eq!(calls.load(Ordering::SeqCst), 2);
+    /// # });
     /// ```
     pub fn max_total_delay(mut self, delay: Duration) -> Self {
         self.max_total_delay = delay;
@@ -198,8 +229,16 @@ impl RetryPolicy {
     /// Whether to add random jitter to backoff delays (on by default).
     ///
     /// ```
-    /// let p = conversations_core::RetryPolicy::default().jitter(false);
-    /// # let _ = p;
+    /// use std::time::Duration;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let policy = RetryPolicy::default().max_attempts(2).jitter(false);
+    /// let started = tokio::time::Instant::now();
+    /// let failed = policy.retry(|| async { Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(503), None)) });
+    /// assert!(failed.await.is_err());
+    /// // Without jitter, the one wait is exactly the initial delay, 250 ms.
+    /// assert_eq!(started.elapsed(), Duration::from_millis(250));
+    /// # });
     /// ```
     pub fn jitter(mut self, jitter: bool) -> Self {
         self.jitter = jitter;
@@ -209,8 +248,20 @@ impl RetryPolicy {
     /// Whether to wait at least as long as a provider's `Retry-After` asks (on by default).
     ///
     /// ```
-    /// let p = conversations_core::RetryPolicy::default().honor_retry_after(false);
-    /// # let _ = p;
+    /// use std::time::Duration;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let slow_down = || async {
+    ///     Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(429), Some(Duration::from_secs(20))))
+    /// };
+    /// let policy = RetryPolicy::default().max_attempts(2).jitter(false);
+    /// let started = tokio::time::Instant::now();
+    /// assert!(policy.clone().retry(slow_down).await.is_err());
+    /// assert_eq!(started.elapsed(), Duration::from_secs(20), "waited as asked");
+    /// let started = tokio::time::Instant::now();
+    /// assert!(policy.honor_retry_after(false).retry(slow_down).await.is_err());
+    /// assert_eq!(started.elapsed(), Duration::from_millis(250), "its own backoff only");
+    /// # });
     /// ```
     pub fn honor_retry_after(mut self, honor: bool) -> Self {
         self.honor_retry_after = honor;
@@ -221,9 +272,22 @@ impl RetryPolicy {
     /// its error returned at once, with the delay it asked for, for the caller to schedule.
     ///
     /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
     /// use std::time::Duration;
-    /// let p = conversations_core::RetryPolicy::default().max_retry_after(Duration::from_secs(120));
-    /// # let _ = p;
+    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let calls = AtomicU32::new(0);
+    /// let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
+    /// let error = policy
+    ///     .retry(|| async {
+    ///         calls.fetch_add(1, Ordering::SeqCst);
+    ///         Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(429), Some(Duration::from_secs(10))))
+    ///     })
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(calls.load(Ordering::SeqCst), 1, "no retry");
+    /// assert_eq!(error.retry_after(), Some(Duration::from_secs(10)), "for the caller to schedule");
+    /// # });
     /// ```
     pub fn max_retry_after(mut self, delay: Duration) -> Self {
         self.max_retry_after = delay;

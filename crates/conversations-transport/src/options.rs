@@ -114,8 +114,11 @@ impl ClientOptions {
     /// The connect timeout.
     ///
     /// ```
-    /// let o = conversations_transport::ClientOptions::new().connect_timeout(std::time::Duration::from_secs(1));
-    /// # let _ = o;
+    /// use std::time::Duration;
+    /// use conversations_transport::ClientOptions;
+    /// assert!(format!("{:?}", ClientOptions::new()).contains("connect_timeout: 10s"));
+    /// let o = ClientOptions::new().connect_timeout(Duration::from_secs(1));
+    /// assert!(format!("{o:?}").contains("connect_timeout: 1s"));
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -202,8 +205,10 @@ impl ClientOptions {
     /// retry takes 5, or 10 after a timeout).
     ///
     /// ```
-    /// let o = conversations_transport::ClientOptions::new().retry_quota(100);
-    /// # let _ = o;
+    /// use conversations_transport::ClientOptions;
+    /// assert!(format!("{:?}", ClientOptions::new()).contains("retry_quota: 500"));
+    /// // 100 tokens: 20 retries in all while nothing succeeds, then failures come back at once.
+    /// assert!(format!("{:?}", ClientOptions::new().retry_quota(100)).contains("retry_quota: 100"));
     /// ```
     pub fn retry_quota(mut self, tokens: u32) -> Self {
         self.retry_quota = tokens;
@@ -216,8 +221,9 @@ impl ClientOptions {
     ///
     /// ```
     /// use conversations_transport::{ClientOptions, RateLimit};
+    /// assert!(format!("{:?}", ClientOptions::new()).contains("rate_limit: None"), "the provider's own");
     /// let o = ClientOptions::new().rate_limit(RateLimit::per_second(20).in_flight(8));
-    /// # let _ = o;
+    /// assert!(format!("{o:?}").contains("rate_limit: Some(RateLimit { per_second: Some(20.0)"));
     /// ```
     pub fn rate_limit(mut self, limit: crate::RateLimit) -> Self {
         self.rate_limit = Some(limit);
@@ -227,8 +233,37 @@ impl ClientOptions {
     /// The `User-Agent` (default `conversations-rs/<provider> <version>`).
     ///
     /// ```
-    /// let o = conversations_transport::ClientOptions::new().user_agent("acme-sync/2");
-    /// # let _ = o;
+    /// # // A one-request HTTP server on 127.0.0.1: answers `reply`, hands back the request.
+    /// # fn serve_once(reply: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    /// #     use std::io::{Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     let server = std::thread::spawn(move || {
+    /// #         let (mut socket, _) = listener.accept().unwrap();
+    /// #         let (mut request, mut buf) = (Vec::new(), [0u8; 1024]);
+    /// #         while !request.ends_with(b"\r\n\r\n") {
+    /// #             let n = socket.read(&mut buf).unwrap();
+    /// #             request.extend_from_slice(&buf[..n]);
+    /// #         }
+    /// #         socket.write_all(reply.as_bytes()).unwrap();
+    /// #         String::from_utf8(request).unwrap()
+    /// #     });
+    /// #     (url, server)
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use conversations_transport::ClientOptions;
+    /// let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+    /// let (url, server) = serve_once(ok);
+    /// let http = ClientOptions::new().build_http("demo", Default::default()).unwrap();
+    /// http.get(url).send().await.unwrap();
+    /// let default = format!("user-agent: conversations-rs/demo {}", env!("CARGO_PKG_VERSION"));
+    /// assert!(server.join().unwrap().to_lowercase().contains(&default));
+    ///
+    /// let (url, server) = serve_once(ok);
+    /// let http = ClientOptions::new().user_agent("acme-sync/2").build_http("demo", Default::default()).unwrap();
+    /// http.get(url).send().await.unwrap();
+    /// assert!(server.join().unwrap().contains("acme-sync/2"));
+    /// # });
     /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -250,8 +285,9 @@ impl ClientOptions {
     /// as an account name when one provider has several.
     ///
     /// ```
-    /// let o = conversations_transport::ClientOptions::new().name("acme-eu");
-    /// # let _ = o;
+    /// use conversations_transport::ClientOptions;
+    /// assert!(format!("{:?}", ClientOptions::new()).contains("name: None"));
+    /// assert!(format!("{:?}", ClientOptions::new().name("acme-eu")).contains(r#"name: Some("acme-eu")"#));
     /// ```
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
         self.name = Some(name.into());
@@ -263,9 +299,35 @@ impl ClientOptions {
     /// so they hold whatever it does.
     ///
     /// ```
-    /// let o = conversations_transport::ClientOptions::new()
-    ///     .configure_http(|b| b.tcp_nodelay(true));
-    /// # let _ = o;
+    /// # // A one-request HTTP server on 127.0.0.1: answers `reply`, hands back the request.
+    /// # fn serve_once(reply: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    /// #     use std::io::{Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     let server = std::thread::spawn(move || {
+    /// #         let (mut socket, _) = listener.accept().unwrap();
+    /// #         let (mut request, mut buf) = (Vec::new(), [0u8; 1024]);
+    /// #         while !request.ends_with(b"\r\n\r\n") {
+    /// #             let n = socket.read(&mut buf).unwrap();
+    /// #             request.extend_from_slice(&buf[..n]);
+    /// #         }
+    /// #         socket.write_all(reply.as_bytes()).unwrap();
+    /// #         String::from_utf8(request).unwrap()
+    /// #     });
+    /// #     (url, server)
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// use conversations_transport::ClientOptions;
+    /// let (url, server) = serve_once("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+    /// let http = ClientOptions::new()
+    ///     // A timeout set here is replaced by the options' own (30 s), applied after.
+    ///     .configure_http(|b| b.timeout(Duration::ZERO).tcp_nodelay(true))
+    ///     .build_http("demo", Default::default())
+    ///     .unwrap();
+    /// assert!(http.get(url).send().await.unwrap().status().is_success());
+    /// # server.join().unwrap();
+    /// # });
     /// ```
     pub fn configure_http(
         mut self,
@@ -279,10 +341,34 @@ impl ClientOptions {
     /// sent on every request (for a generated client that cannot add them per request).
     ///
     /// ```
-    /// let http = conversations_transport::ClientOptions::new()
-    ///     .build_http("demo", reqwest::header::HeaderMap::new())
-    ///     .unwrap();
-    /// # let _ = http;
+    /// # // A one-request HTTP server on 127.0.0.1: answers `reply`, hands back the request.
+    /// # fn serve_once(reply: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    /// #     use std::io::{Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     let server = std::thread::spawn(move || {
+    /// #         let (mut socket, _) = listener.accept().unwrap();
+    /// #         let (mut request, mut buf) = (Vec::new(), [0u8; 1024]);
+    /// #         while !request.ends_with(b"\r\n\r\n") {
+    /// #             let n = socket.read(&mut buf).unwrap();
+    /// #             request.extend_from_slice(&buf[..n]);
+    /// #         }
+    /// #         socket.write_all(reply.as_bytes()).unwrap();
+    /// #         String::from_utf8(request).unwrap()
+    /// #     });
+    /// #     (url, server)
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-api-key", HeaderValue::from_static("k"));
+    /// let http = conversations_transport::ClientOptions::new().build_http("demo", headers).unwrap();
+    /// let (url, server) = serve_once("HTTP/1.1 302 Found\r\nlocation: http://elsewhere.invalid/\r\ncontent-length: 0\r\n\r\n");
+    /// let response = http.get(url).send().await.unwrap();
+    /// // The headers go on every request, and a redirect is not followed: the key stays here.
+    /// assert!(server.join().unwrap().contains("x-api-key: k"));
+    /// assert_eq!(response.status(), 302);
+    /// # });
     /// ```
     pub fn build_http(
         &self,

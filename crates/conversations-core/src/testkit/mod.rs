@@ -149,9 +149,15 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
     ///
     /// ```
     /// use conversations_core::{testkit::Conformance, MemorySource};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
-    /// let run = Conformance::new(&source, source.items().to_vec());
-    /// # let _ = run;
+    /// assert!(Conformance::new(&source, source.items().to_vec()).run().await.passed());
+    /// // A source that does not serve the dataset it is said to serve fails.
+    /// let mut reversed = source.items().to_vec();
+    /// reversed.reverse();
+    /// let report = Conformance::new(&source, reversed).run().await;
+    /// assert!(report.failures().count() > 0);
+    /// # });
     /// ```
     pub fn new(source: &'a S, dataset: Vec<Conversation>) -> Self {
         Self {
