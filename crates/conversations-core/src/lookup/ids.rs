@@ -259,7 +259,10 @@ mod tests {
     #[test]
     fn a_long_line_is_refused_without_being_held() {
         let ok = "x".repeat(MAX_ID_BYTES);
-        assert_eq!(parse_ids(&format!("{ok}\r\n")).unwrap(), std::slice::from_ref(&ok));
+        assert_eq!(
+            parse_ids(&format!("{ok}\r\n")).unwrap(),
+            std::slice::from_ref(&ok)
+        );
         let long = format!("a\n{ok}y\nb\n");
         let err = parse_ids(&long).unwrap_err();
         assert_eq!(err.line, 2);
