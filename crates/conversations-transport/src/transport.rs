@@ -41,6 +41,13 @@ pub const MAX_ERROR_BODY: usize = 64 * 1024;
 ///     error_details: laravel,
 ///     default_rate_limit: conversations_transport::RateLimit::unlimited(),
 /// };
+///
+/// // An error body in the provider's envelope fills the details; any other body leaves them.
+/// let mut details = ApiErrorDetails::new(429);
+/// (AUTOCALLS.error_details)(br#"{"message": "Too Many Attempts."}"#, &mut details);
+/// assert_eq!(details.to_string(), "HTTP 429: Too Many Attempts.");
+/// (AUTOCALLS.error_details)(b"<html>Bad Gateway</html>", &mut details);
+/// assert_eq!(details.message.as_deref(), Some("Too Many Attempts."));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Protocol {
