@@ -3,10 +3,14 @@
 //! Conversations into the database where the business uses them: SQLite by default,
 //! PostgreSQL for teams. Incremental, resumable, exactly once.
 //!
-//! - [`Store`] opens a [`Target`] (`sqlite:PATH` or `postgres://…`) and creates or migrates
+//! - [`Store`] opens a [`Target`] (`sqlite:PATH`, or a PostgreSQL connection string) and creates or migrates
 //!   its tables: `conversations` (one row per conversation, keyed by source and provider id),
 //!   `sync_streams` (one row per stream: resume position, high-water mark, last run's
 //!   counts), `sync_migrations`, and in PostgreSQL `sync_locks`.
+//! - PostgreSQL is reached as libpq reaches it ([`conninfo`]): a URL or `key=value` pairs,
+//!   the `PG*` variables, `~/.pgpass`, Unix sockets, TLS by `sslmode` (`disable` to
+//!   `verify-full`), a schema of its own ([`Store::open_in_schema`]); a refused password or
+//!   role is [`SyncError::Auth`].
 //! - [`sync_listing`] walks a source's listing and [`sync_lookup`] looks external ids up;
 //!   both commit each batch of rows together with the stream's position in one transaction,
 //!   so a run killed at any moment and run again ends with the table a clean sync would
