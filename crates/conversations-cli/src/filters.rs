@@ -12,10 +12,10 @@ pub(crate) trait WithFilters {
 
 impl WithFilters for ConversationQuery {
     fn with_filters(self, f: &FilterArgs) -> Self {
-        self.with_filter(Filter::ExternalId, f.external_id.clone())
-            .with_filter(Filter::Channel, f.conversation_type.clone())
-            .with_filter(Filter::AgentId, f.assistant_id.map(|id| id.to_string()))
-            .with_filter(Filter::CustomerPhone, f.customer_phone.clone())
-            .with_filter(Filter::BusinessPhone, f.whatsapp_sender_phone.clone())
+        self.filter(Filter::ExternalId, f.external_id.clone())
+            .filter(Filter::Channel, f.conversation_type.clone())
+            .filter(Filter::AgentId, f.assistant_id.map(|id| id.to_string()))
+            .filter(Filter::CustomerPhone, f.customer_phone.clone())
+            .filter(Filter::BusinessPhone, f.whatsapp_sender_phone.clone())
     }
 }

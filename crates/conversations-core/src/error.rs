@@ -25,9 +25,9 @@ pub const QUOTE_FIELDS: usize = 5;
 /// ```
 /// use conversations_core::ApiErrorDetails;
 /// let d = ApiErrorDetails::new(401)
-///     .with_code("401-01")
-///     .with_message("Unauthorized")
-///     .with_request_id("8e03");
+///     .code("401-01")
+///     .message("Unauthorized")
+///     .request_id("8e03");
 /// assert_eq!(d.to_string(), "HTTP 401, code 401-01, request id 8e03: Unauthorized");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,10 +61,10 @@ impl ApiErrorDetails {
     /// Sets the provider's error code.
     ///
     /// ```
-    /// let d = conversations_core::ApiErrorDetails::new(400).with_code("400-01");
+    /// let d = conversations_core::ApiErrorDetails::new(400).code("400-01");
     /// assert_eq!(d.code.as_deref(), Some("400-01"));
     /// ```
-    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+    pub fn code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
         self
     }
@@ -72,10 +72,10 @@ impl ApiErrorDetails {
     /// Sets the provider's message.
     ///
     /// ```
-    /// let d = conversations_core::ApiErrorDetails::new(400).with_message("Bad request");
+    /// let d = conversations_core::ApiErrorDetails::new(400).message("Bad request");
     /// assert_eq!(d.message.as_deref(), Some("Bad request"));
     /// ```
-    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+    pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
         self
     }
@@ -83,10 +83,10 @@ impl ApiErrorDetails {
     /// Sets the provider's request id.
     ///
     /// ```
-    /// let d = conversations_core::ApiErrorDetails::new(400).with_request_id("r-1");
+    /// let d = conversations_core::ApiErrorDetails::new(400).request_id("r-1");
     /// assert_eq!(d.request_id.as_deref(), Some("r-1"));
     /// ```
-    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
     }
@@ -95,10 +95,10 @@ impl ApiErrorDetails {
     ///
     /// ```
     /// let d = conversations_core::ApiErrorDetails::new(422)
-    ///     .with_field_errors("per_page", vec!["must be between 1 and 100".into()]);
+    ///     .field_errors("per_page", vec!["must be between 1 and 100".into()]);
     /// assert!(d.to_string().contains("per_page: must be between 1 and 100"));
     /// ```
-    pub fn with_field_errors(mut self, field: impl Into<String>, messages: Vec<String>) -> Self {
+    pub fn field_errors(mut self, field: impl Into<String>, messages: Vec<String>) -> Self {
         self.field_errors
             .entry(field.into())
             .or_default()
@@ -111,7 +111,7 @@ impl ApiErrorDetails {
     /// The details with every text rewritten by `redact` (see [`Error::redact_with`]).
     ///
     /// ```
-    /// let d = conversations_core::ApiErrorDetails::new(422).with_field_errors("key", vec!["KEY is wrong".into()]);
+    /// let d = conversations_core::ApiErrorDetails::new(422).field_errors("key", vec!["KEY is wrong".into()]);
     /// let clean = d.redact_with(&|t: &str| t.replace("KEY", "***"));
     /// assert_eq!(clean.to_string(), "HTTP 422 (key: *** is wrong)");
     /// ```
@@ -176,7 +176,7 @@ impl fmt::Display for ApiErrorDetails {
 ///
 /// ```
 /// use conversations_core::{ApiErrorDetails, Error};
-/// let err = Error::from_status("asapp", ApiErrorDetails::new(429).with_request_id("r-9"), None);
+/// let err = Error::from_status("asapp", ApiErrorDetails::new(429).request_id("r-9"), None);
 /// assert!(matches!(err, Error::RateLimited { .. }));
 /// assert!(err.is_retryable());
 /// assert_eq!(err.status(), Some(429));
@@ -501,7 +501,7 @@ impl Error {
     ///
     /// ```
     /// use conversations_core::{ApiErrorDetails, Error};
-    /// let err = Error::from_status("p", ApiErrorDetails::new(500).with_request_id("rid-SECRET").with_message("SECRET"), None);
+    /// let err = Error::from_status("p", ApiErrorDetails::new(500).request_id("rid-SECRET").message("SECRET"), None);
     /// let clean = err.redact_with(&|t: &str| t.replace("SECRET", "***"));
     /// assert_eq!(clean.to_string(), "p: unavailable (HTTP 500, request id rid-***: ***)");
     /// ```
@@ -567,7 +567,7 @@ impl Error {
     ///
     /// ```
     /// use conversations_core::{ApiErrorDetails, Error};
-    /// let err = Error::from_status("asapp", ApiErrorDetails::new(403).with_code("403-01"), None);
+    /// let err = Error::from_status("asapp", ApiErrorDetails::new(403).code("403-01"), None);
     /// assert_eq!(err.details().and_then(|d| d.code.as_deref()), Some("403-01"));
     /// ```
     pub fn details(&self) -> Option<&ApiErrorDetails> {
@@ -600,7 +600,7 @@ impl Error {
     ///
     /// ```
     /// use conversations_core::{ApiErrorDetails, Error};
-    /// let err = Error::from_status("asapp", ApiErrorDetails::new(400).with_code("400-01"), None);
+    /// let err = Error::from_status("asapp", ApiErrorDetails::new(400).code("400-01"), None);
     /// assert_eq!(err.code(), Some("400-01"));
     /// ```
     pub fn code(&self) -> Option<&str> {
@@ -611,7 +611,7 @@ impl Error {
     ///
     /// ```
     /// use conversations_core::{ApiErrorDetails, Error};
-    /// let err = Error::from_status("asapp", ApiErrorDetails::new(500).with_request_id("r"), None);
+    /// let err = Error::from_status("asapp", ApiErrorDetails::new(500).request_id("r"), None);
     /// assert_eq!(err.request_id(), Some("r"));
     /// ```
     pub fn request_id(&self) -> Option<&str> {
@@ -705,9 +705,9 @@ mod tests {
         let err = Error::from_status(
             "asapp",
             ApiErrorDetails::new(401)
-                .with_code("401-01")
-                .with_request_id("8e03")
-                .with_message("Un\nauthorized"),
+                .code("401-01")
+                .request_id("8e03")
+                .message("Un\nauthorized"),
             None,
         );
         let text = err.to_string();

@@ -505,7 +505,7 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
     /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_, _| {
     ///     future::ready(Ok(Page::single(vec![1, 2, -3, 4]))).boxed()
     /// }))
-    /// .with_check(Box::new(|n: &i32, position| {
+    /// .check(Box::new(|n: &i32, position| {
     ///     if *n < 0 { Err(Error::pagination("demo", format!("negative at {position}"))) } else { Ok(()) }
     /// }));
     /// let items: Vec<_> = pages.items().collect().await;
@@ -513,7 +513,7 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
     /// assert_eq!(items[2].as_ref().unwrap_err().to_string(), "demo: pagination error: negative at 3");
     /// # });
     /// ```
-    pub fn with_check(mut self, check: ItemCheck<'a, T>) -> Self {
+    pub fn check(mut self, check: ItemCheck<'a, T>) -> Self {
         self.check = Some(check);
         self
     }
@@ -532,13 +532,13 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
     ///     n += 1;
     ///     future::ready(Ok(Page { items: vec!["a", "b"], next: Some(Cursor::new(n.to_string())), prev: None })).boxed()
     /// }))
-    /// .with_key(Box::new(|item: &&str| item.as_bytes()));
+    /// .key(Box::new(|item: &&str| item.as_bytes()));
     /// let items: Vec<_> = pages.items().collect().await;
     /// assert_eq!(items.len(), 3, "a, b, then the error");
     /// assert!(items[2].as_ref().unwrap_err().to_string().contains("no record not already delivered"));
     /// # });
     /// ```
-    pub fn with_key(mut self, key: ItemKey<'a, W>) -> Self {
+    pub fn key(mut self, key: ItemKey<'a, W>) -> Self {
         self.key = Some(key);
         self
     }

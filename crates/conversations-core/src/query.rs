@@ -259,10 +259,10 @@ impl ConversationQuery {
     ///
     /// ```
     /// use conversations_core::{ConversationQuery, Filter};
-    /// let q = ConversationQuery::new().with_filter(Filter::BusinessPhone, Some("+1555".into()));
+    /// let q = ConversationQuery::new().filter(Filter::BusinessPhone, Some("+1555".into()));
     /// assert_eq!(q.get(Filter::BusinessPhone), Some("+1555"));
     /// ```
-    pub fn with_filter(mut self, filter: Filter, value: Option<String>) -> Self {
+    pub fn filter(mut self, filter: Filter, value: Option<String>) -> Self {
         match filter {
             Filter::ExternalId => self.external_id = value,
             Filter::Channel => self.channel = value.map(Channel::from),

@@ -313,9 +313,9 @@ where
         Box::new(EncodedConversation::decode),
     );
     // A record is known by its id when it is decoded already, else by its bytes.
-    let pages = pages.with_key(Box::new(EncodedConversation::key));
+    let pages = pages.key(Box::new(EncodedConversation::key));
     if strict {
-        pages.with_check(strict_check(&provider))
+        pages.check(strict_check(&provider))
     } else {
         pages
     }

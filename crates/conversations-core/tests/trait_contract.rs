@@ -138,7 +138,7 @@ async fn federation_tags_items_and_errors_and_can_fail_fast() {
     let broken = MemorySource::new("broken", vec![]).with_retry_policy(RetryPolicy::none());
     broken.fail_next(Error::from_status(
         "broken",
-        ApiErrorDetails::new(403).with_request_id("r-1"),
+        ApiErrorDetails::new(403).request_id("r-1"),
         None,
     ));
     let good = MemorySource::new(

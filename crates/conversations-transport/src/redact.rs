@@ -229,7 +229,7 @@ impl Redactor {
     /// use conversations_core::{ApiErrorDetails, Error};
     /// use conversations_transport::Redactor;
     /// let r = Redactor::new().secret("k-123456789");
-    /// let error = Error::from_status("autocalls", ApiErrorDetails::new(401).with_message("bad token k-123456789"), None);
+    /// let error = Error::from_status("autocalls", ApiErrorDetails::new(401).message("bad token k-123456789"), None);
     /// assert_eq!(r.redact_error(error).to_string(), "autocalls: unauthorized (HTTP 401: bad token ***)");
     /// ```
     pub fn redact_error(&self, error: Error) -> Error {

@@ -338,7 +338,7 @@ impl Transport {
         let body = bounded_body(response).await;
         let mut details = ApiErrorDetails::new(status);
         if let Some(id) = &request_id {
-            details = details.with_request_id(id.clone());
+            details = details.request_id(id.clone());
         }
         (inner.protocol.error_details)(&body, &mut details);
         // Before the log line below: a gateway may echo the credential in any of these.

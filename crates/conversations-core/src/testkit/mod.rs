@@ -284,7 +284,7 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
                     .find_map(|c| filter.value_in(c).first().map(|v| v.to_string()))
                 {
                     Some(value) => {
-                        let query = base.clone().with_filter(filter, Some(value.clone()));
+                        let query = base.clone().filter(filter, Some(value.clone()));
                         vec![(
                             value,
                             self.dataset
@@ -309,7 +309,7 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
                     .into_iter()
                     .map(|(_, value, exp)| {
                         let exp = exp.clone().unwrap_or_else(|| {
-                            let query = base.clone().with_filter(filter, Some(value.clone()));
+                            let query = base.clone().filter(filter, Some(value.clone()));
                             self.dataset
                                 .iter()
                                 .filter(|c| query.matches(c))
@@ -321,7 +321,7 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
                     .collect()
             };
             for (value, exp) in cases {
-                let mut query = base.clone().with_filter(filter, Some(value.clone()));
+                let mut query = base.clone().filter(filter, Some(value.clone()));
                 if let Some(bounds) = caps.page_size() {
                     query = query.page_size(bounds.max);
                 }
@@ -334,14 +334,14 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
 
         // Refusals.
         for filter in Filter::ALL.into_iter().filter(|f| !caps.is_supported(*f)) {
-            let query = base.clone().with_filter(filter, Some("x".to_owned()));
+            let query = base.clone().filter(filter, Some("x".to_owned()));
             record(
                 format!("unsupported filter {filter} refused"),
                 self.check_refused(&query).await,
             );
         }
         for filter in caps.required() {
-            let query = base.clone().with_filter(filter, None);
+            let query = base.clone().filter(filter, None);
             record(
                 format!("missing required filter {filter} refused"),
                 self.check_refused(&query).await,
@@ -349,7 +349,7 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
         }
         for filter in caps.supported() {
             for (what, value) in [("empty", ""), ("control character", "a\u{0}b")] {
-                let query = base.clone().with_filter(filter, Some(value.to_owned()));
+                let query = base.clone().filter(filter, Some(value.to_owned()));
                 record(
                     format!("{what} value for {filter} refused"),
                     self.check_refused(&query).await,
@@ -468,7 +468,7 @@ impl<'a, S: ConversationSource + ?Sized> Conformance<'a, S> {
                     .rev()
                     .max_by_key(|(_, n)| *n)
                     .map(|(v, _)| v.to_owned());
-                query.with_filter(filter, value)
+                query.filter(filter, value)
             })
     }
 
