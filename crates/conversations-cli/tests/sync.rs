@@ -16,6 +16,8 @@ use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
 
 mod common;
 
+use common::pg::{pg, pg_rows, pg_url};
+
 const KEY: &str = "autocalls-sync-test-key";
 
 /// A sandbox on a runtime of its own, its Autocalls key [`KEY`].
@@ -49,11 +51,6 @@ impl Env {
             .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url());
         cmd
     }
-}
-
-fn pg_url() -> String {
-    std::env::var("CONVERSATIONS_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 /// A database for one test: a SQLite file, or a fresh PostgreSQL schema (selected through
@@ -135,41 +132,6 @@ impl Db {
             )),
         }
     }
-}
-
-fn pg_client() -> (tokio::runtime::Runtime, tokio_postgres::Client) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is not reachable at {} ({e}): start it (.ci/run does) or set \
-                     CONVERSATIONS_TEST_PG",
-                    pg_url()
-                )
-            });
-        tokio::spawn(conn);
-        client
-    });
-    (rt, client)
-}
-
-fn pg(sql: &str) {
-    let (rt, client) = pg_client();
-    rt.block_on(client.batch_execute(sql)).unwrap();
-}
-
-fn pg_rows(sql: &str) -> Vec<String> {
-    let (rt, client) = pg_client();
-    rt.block_on(client.query(sql, &[]))
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect()
 }
 
 /// Reads the child's stderr until it has printed `n` committed-batch lines; false if it

@@ -21,47 +21,9 @@ use httpmock::prelude::*;
 
 mod common;
 
+use common::pg::{pg, pg_rows, pg_url};
+
 const KEY: &str = "autocalls-sync-state-key";
-
-fn pg_url() -> String {
-    std::env::var("CONVERSATIONS_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn pg_client() -> (tokio::runtime::Runtime, tokio_postgres::Client) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is not reachable at {} ({e}): start it (.ci/run does) or set \
-                     CONVERSATIONS_TEST_PG",
-                    pg_url()
-                )
-            });
-        tokio::spawn(conn);
-        client
-    });
-    (rt, client)
-}
-
-fn pg(sql: &str) {
-    let (rt, client) = pg_client();
-    rt.block_on(client.batch_execute(sql)).unwrap();
-}
-
-fn pg_texts(sql: &str) -> Vec<String> {
-    let (rt, client) = pg_client();
-    rt.block_on(client.query(sql, &[]))
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect()
-}
 
 /// A database for one test: a SQLite file in a directory of its own, or a fresh PostgreSQL
 /// schema (selected through the URL's `options`; its sessions named after it).
@@ -117,7 +79,7 @@ impl Db {
                     .collect::<Result<_, _>>()
                     .unwrap()
             }
-            Db::Postgres(schema) => pg_texts(&format!(
+            Db::Postgres(schema) => pg_rows(&format!(
                 "SELECT table_name::text FROM information_schema.tables
                  WHERE table_schema = '{schema}' ORDER BY 1"
             )),

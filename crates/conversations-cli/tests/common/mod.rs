@@ -3,6 +3,8 @@
 // Each test file uses the part it needs.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub(crate) mod pg;
+
 use conversations_sandbox::{Sandbox, SandboxConfig};
 
 /// The environment variables the CLI reads: removed, so a developer's own settings never
