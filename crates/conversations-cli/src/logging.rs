@@ -16,7 +16,9 @@ pub(crate) fn init(verbose: u8, format: LogFormat) {
         _ => EnvFilter::new(match verbose {
             0 => "off",
             1 => "conversations_transport=info,conversations_sync=info",
-            _ => "conversations_transport=debug,conversations_core=debug,conversations_sync=debug,conversations=debug",
+            _ => {
+                "conversations_transport=debug,conversations_core=debug,conversations_sync=debug,conversations=debug"
+            }
         }),
     };
     let builder = tracing_subscriber::fmt()
