@@ -63,17 +63,23 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         Err(e) => return fail(&e),
     };
     warn(&store);
+    // Read as a stream, twice (to count and hash them, then to look them up): a file is
+    // read where it is; stdin (`-`) or a pipe is first copied to a temporary file.
     let ids = match &args.external_ids_from {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => match conversations_sync::read_ids(&text) {
+        Some(path) => {
+            let opened = if path.as_os_str() == "-" {
+                conversations_sync::IdsInput::copied(std::io::stdin().lock())
+            } else {
+                conversations_sync::IdsInput::open(path)
+            };
+            match opened {
                 Ok(ids) => Some(ids),
-                Err(e) => return fail(&e),
-            },
-            Err(e) => {
-                eprintln!("error: --external-ids-from {}: {e}", path.display());
-                return ExitCode::from(exit::USAGE);
+                Err(e) => {
+                    eprintln!("error: --external-ids-from {}: {e}", path.display());
+                    return ExitCode::from(exit::USAGE);
+                }
             }
-        },
+        }
         None => None,
     };
     let selection = match selection {
@@ -122,11 +128,11 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
         }
         let result = match &ids {
             Some(ids) => {
-                conversations_sync::sync_lookup(
+                conversations_sync::sync_lookup_ids(
                     &store,
                     source,
                     query,
-                    ids.clone(),
+                    ids,
                     &options,
                     &mut observer,
                     interrupt.clone(),

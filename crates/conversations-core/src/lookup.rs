@@ -19,8 +19,7 @@ use crate::query::{ConversationQuery, Filter};
 use crate::source::ConversationSource;
 
 pub use ids::{IdLines, IdsError, MAX_ID_BYTES, ReadIdsError, parse_ids};
-pub use seen::DEDUP_WINDOW;
-use seen::SeenIds;
+pub use seen::{DEDUP_WINDOW, SeenIds};
 
 /// Lookups in flight at once unless [`Lookup::concurrency`] says otherwise: enough to keep a
 /// provider answering in 50 ms busy at several hundred requests per second, while the

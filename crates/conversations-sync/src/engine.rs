@@ -55,11 +55,11 @@ use conversations_core::{
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::collisions::Collisions;
 use crate::error::SyncError;
+use crate::ids::{Digester, IdsInput, Scan};
 use crate::row::{Row, time_text};
 use crate::source::SyncSource;
 use crate::store::{FailedId, RunCounts, Store, StreamKey, StreamState, plus};
@@ -816,17 +816,8 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
     })
 }
 
-/// Syncs the conversations of `ids` (external ids) from `source` into `store`, through core's
-/// [`Lookup`] (bounded concurrency, the client's rate limit): each distinct id once, in the
-/// order given, committing every batch of rows with the count of ids done, so a rerun with
-/// the same ids resumes after them (different ids start over).
-///
-/// An id the provider refuses for good (a non-retryable 4xx other than 401/403) is recorded
-/// in the stream's [`failed`](crate::StreamState::failed) list, counted in
-/// [`RunCounts::failed`], and the run goes on; later runs skip it unless
-/// [`SyncOptions::retry_failed`]. The first id whose lookup fails otherwise (after its
-/// retries) ends the run as [`Outcome::Failed`]: what was fetched before it is committed, and
-/// the rerun starts at it.
+/// Syncs the conversations of `ids` (external ids) from `source` into `store`: the ids in
+/// memory, as [`sync_lookup_ids`] with [`IdsInput::list`] (which see).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -859,6 +850,58 @@ pub async fn sync_lookup(
     observer: &mut dyn Observer,
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
+    let ids = IdsInput::list(ids);
+    sync_lookup_ids(store, source, query, &ids, options, observer, interrupt).await
+}
+
+/// Syncs the conversations of `ids` (external ids, in memory or a file read as a stream)
+/// from `source` into `store`, through core's [`Lookup`] (bounded concurrency, the client's
+/// rate limit): each distinct id once, in the order given, committing every batch of rows
+/// with the count of ids done, so a rerun with the same ids resumes after them (different
+/// ids start over). Memory stays bounded whatever the number of ids: they are read twice,
+/// once to count and hash them (to know whether a saved position applies), once for the
+/// lookups (see [`IdsInput`]); repeats are skipped within core's
+/// [`DEDUP_WINDOW`](conversations_core::lookup::DEDUP_WINDOW).
+///
+/// An id the provider refuses for good (a non-retryable 4xx other than 401/403) is recorded
+/// in the stream's [`failed`](crate::StreamState::failed) list, counted in
+/// [`RunCounts::failed`], and the run goes on; later runs skip it unless
+/// [`SyncOptions::retry_failed`]. The first id whose lookup fails otherwise (after its
+/// retries) ends the run as [`Outcome::Failed`]: what was fetched before it is committed, and
+/// the rerun starts at it. A bad line is [`SyncError::BadIds`] before anything is written
+/// (or, were the file changed during the run, ends it as [`Outcome::Failed`]).
+///
+/// ```
+/// use std::io::Write;
+/// use std::sync::Arc;
+/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_sync::{IdsInput, Quiet, Store, SyncOptions, Target, sync_lookup_ids};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let dir = tempfile::tempdir().unwrap();
+/// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse().unwrap();
+/// let store = Store::open(&target).await.unwrap();
+/// // The demo's ids are ext-0 to ext-6; a file of them with repeats, read as a stream.
+/// let path = dir.path().join("ids.txt");
+/// std::fs::write(&path, "ext-1\next-2\next-1\n\next-2\n").unwrap();
+/// let ids = IdsInput::open(&path).unwrap();
+/// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(20));
+/// let (_stop, interrupt) = tokio::sync::watch::channel(false);
+/// let summary = sync_lookup_ids(&store, Arc::clone(&source), ConversationQuery::new(), &ids, &SyncOptions::default(), &mut Quiet, interrupt.clone())
+///     .await
+///     .unwrap();
+/// assert_eq!(summary.counts.pages, 2, "one lookup per distinct id");
+/// assert!(summary.counts.inserted >= 2);
+/// # });
+/// ```
+pub async fn sync_lookup_ids(
+    store: &Store,
+    source: impl Into<SyncSource>,
+    query: ConversationQuery,
+    ids: &IdsInput,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
     let source = source.into();
     let mut query = query;
     query.external_id = None;
@@ -882,12 +925,44 @@ pub async fn sync_lookup(
     result
 }
 
-/// `ids` without repeats, in the order of their first appearance.
-fn distinct(ids: Vec<String>) -> Vec<String> {
-    let mut seen = HashSet::with_capacity(ids.len());
-    ids.into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect()
+/// The most ids handed from the reading thread to the lookups at once.
+const ID_BATCH: usize = 512;
+
+/// Batches of ids read ahead of the lookups.
+const ID_BATCHES_AHEAD: usize = 4;
+
+/// The second pass, on a blocking thread: the distinct ids from place `done` on, less those
+/// at `skipped` places, sent in batches; the count and digest of all of them checked against
+/// the first pass's (the file changed in between otherwise). Ends early when nobody listens.
+fn feed(
+    ids: &IdsInput,
+    scan: &Scan,
+    done: usize,
+    send: &tokio::sync::mpsc::Sender<Vec<(usize, String)>>,
+) -> Result<(), SyncError> {
+    let skipped: HashSet<usize> = scan.skipped_places.iter().copied().collect();
+    let mut digest = Digester::default();
+    let mut batch = Vec::new();
+    for item in ids.places()? {
+        let (place, id) = item?;
+        digest.add(&id);
+        if place >= done && !skipped.contains(&place) {
+            batch.push((place, id));
+            if batch.len() >= ID_BATCH && send.blocking_send(std::mem::take(&mut batch)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() && send.blocking_send(batch).is_err() {
+        return Ok(());
+    }
+    if digest.count != scan.count || digest.finish() != scan.sha256 {
+        return Err(SyncError::BadIds {
+            line: 0,
+            reason: "the ids changed while the sync read them (was the file edited?)",
+        });
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -896,28 +971,45 @@ async fn look_up(
     name: Arc<str>,
     key: StreamKey,
     lookup: Lookup,
-    ids: Vec<String>,
+    ids: &IdsInput,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
     let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
-    // The position counts ids done, so each id has one place: repeats go before counting.
-    let ids = distinct(ids);
-    let ids_sha256 = {
-        let digest = Sha256::digest(ids.join("\n").as_bytes());
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+    // The first pass: the position counts distinct ids done, valid for the same ids only.
+    let skipped: HashSet<String> = if options.retry_failed {
+        HashSet::new()
+    } else {
+        run.state.failed.iter().map(|f| f.id.clone()).collect()
     };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scanning = {
+        let (ids, stop) = (ids.clone(), Arc::clone(&stop));
+        tokio::task::spawn_blocking(move || ids.scan(&skipped, &stop))
+    };
+    let scan = tokio::select! {
+        scan = scanning => scan.map_err(|e| SyncError::BadIds {
+            line: 0,
+            reason: if e.is_panic() { "reading the ids failed" } else { "reading the ids was cancelled" },
+        })??,
+        _ = interrupted(&mut interrupt) => {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            None
+        }
+    };
+    let Some(scan) = scan else {
+        // Stopped before any lookup: the saved position stays as it was.
+        return run.finish(resume.as_ref(), Outcome::Interrupted).await;
+    };
+    let ids_sha256 = scan.sha256.clone();
     let mut done = match resume {
         Some(Resume::Lookup {
             ids_sha256: saved,
             done,
         }) if saved == ids_sha256 && !options.full_refresh => {
-            run.notice(format!("resuming after {done} of {} ids", ids.len()));
-            done.min(ids.len())
+            run.notice(format!("resuming after {done} of {} ids", scan.count));
+            done.min(scan.count)
         }
         _ => 0,
     };
@@ -926,21 +1018,8 @@ async fn look_up(
         done,
     };
     run.commit(Some(&state(done))).await?;
-    // The ids left, each with its place in the list (the position counts places, so
-    // skipping recorded failures moves it as looking them up would).
-    let skipped: HashSet<&str> = if options.retry_failed {
-        HashSet::new()
-    } else {
-        run.state.failed.iter().map(|f| f.id.as_str()).collect()
-    };
-    let todo: Vec<(usize, String)> = ids
-        .iter()
-        .enumerate()
-        .skip(done)
-        .filter(|(_, id)| !skipped.contains(id.as_str()))
-        .map(|(i, id)| (i, id.clone()))
-        .collect();
-    let skipping = ids.len() - done - todo.len();
+    // Skipping recorded failures moves the position as looking them up would: places count.
+    let skipping = scan.skipped_places.iter().filter(|p| **p >= done).count();
     if skipping > 0 {
         run.notice(format!(
             "skipping {skipping} {} the provider refused for good before (--retry-failed \
@@ -948,11 +1027,28 @@ async fn look_up(
             if skipping == 1 { "id" } else { "ids" }
         ));
     }
-    // In input order: the n-th answer is the n-th id of `todo`.
-    let mut answers = lookup.run(futures::stream::iter(
-        todo.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(),
-    ));
-    let mut places = todo.iter().map(|(i, _)| *i);
+    // The second pass, on a thread of its own, a few batches ahead of the lookups.
+    let (send, mut receive) = tokio::sync::mpsc::channel(ID_BATCHES_AHEAD);
+    let reading = {
+        let (ids, scan) = (ids.clone(), scan.clone());
+        tokio::task::spawn_blocking(move || feed(&ids, &scan, done, &send))
+    };
+    // The ids handed to the lookups and not answered yet, with their places: answers come
+    // in input order (the lookup's own dedup may skip an id this one kept, when repeats lie
+    // further apart than its window: such an id was looked up already, and counts as done).
+    let asked = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let ids_stream = {
+        let asked = Arc::clone(&asked);
+        futures::stream::poll_fn(move |cx| receive.poll_recv(cx))
+            .flat_map(futures::stream::iter)
+            .map(move |(place, id): (usize, String)| {
+                if let Ok(mut asked) = asked.lock() {
+                    asked.push_back((place, id.clone()));
+                }
+                id
+            })
+    };
+    let mut answers = lookup.run(ids_stream);
     let mut committed = done;
     let outcome = loop {
         let answer = tokio::select! {
@@ -960,10 +1056,19 @@ async fn look_up(
             _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
         };
         let Some(answer) = answer else {
-            done = ids.len();
             break Outcome::Complete;
         };
-        let place = places.next().unwrap_or(done);
+        let place = {
+            let mut asked = asked.lock().unwrap_or_else(|e| e.into_inner());
+            let mut place = None;
+            while let Some((p, id)) = asked.pop_front() {
+                if *id == *answer.id {
+                    place = Some(p);
+                    break;
+                }
+            }
+            place.unwrap_or(done)
+        };
         run.state.counts.pages += 1;
         match answer.result {
             Ok(records) => {
@@ -992,7 +1097,20 @@ async fn look_up(
             committed = done;
         }
     };
+    // Nobody listens any more: the reading thread ends at its next batch.
     drop(answers);
+    let read = reading.await.unwrap_or(Err(SyncError::BadIds {
+        line: 0,
+        reason: "reading the ids failed",
+    }));
+    let outcome = match (outcome, read) {
+        (Outcome::Complete, Ok(())) => {
+            done = scan.count;
+            Outcome::Complete
+        }
+        (Outcome::Complete, Err(e)) => Outcome::Failed(e),
+        (other, _) => other,
+    };
     if run.state.counts.failed > 0 {
         let n = run.state.counts.failed;
         run.notice(format!(

@@ -11,7 +11,8 @@
 //!   the `PG*` variables, `~/.pgpass`, Unix sockets, TLS by `sslmode` (`disable` to
 //!   `verify-full`), a schema of its own ([`Store::open_in_schema`]); a refused password or
 //!   role is [`SyncError::Auth`].
-//! - [`sync_listing`] walks a source's listing and [`sync_lookup`] looks external ids up;
+//! - [`sync_listing`] walks a source's listing and [`sync_lookup`] looks external ids up
+//!   ([`sync_lookup_ids`]: from a file read as a stream, [`IdsInput`]);
 //!   both commit each batch of rows together with the stream's position in one transaction,
 //!   so a run killed at any moment and run again ends with the table a clean sync would
 //!   give: nothing missing, nothing twice. See [`engine`] for the incremental walk.
@@ -41,6 +42,7 @@ mod collisions;
 pub mod conninfo;
 pub mod engine;
 pub mod error;
+pub mod ids;
 pub mod row;
 pub mod source;
 pub mod store;
@@ -48,9 +50,10 @@ pub mod target;
 
 pub use engine::{
     FIRST_BATCH, Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, read_ids, sync_listing,
-    sync_lookup,
+    sync_lookup, sync_lookup_ids,
 };
 pub use error::SyncError;
+pub use ids::IdsInput;
 pub use row::row_key;
 pub use source::SyncSource;
 pub use store::{

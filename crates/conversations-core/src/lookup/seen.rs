@@ -14,9 +14,17 @@ use std::hash::{BuildHasher, Hash, Hasher};
 /// The distinct ids (two generations of half each) remembered to skip repeats.
 pub const DEDUP_WINDOW: usize = 1 << 20;
 
-/// The ids seen lately, as fingerprints; see the module's documentation.
+/// The ids seen lately, as fingerprints; see the module's documentation. Public so that
+/// another pass over the same ids (a sync reading its ids file twice) skips exactly what a
+/// [`Lookup`](super::Lookup) skips.
+///
+/// ```
+/// let mut seen = conversations_core::lookup::SeenIds::default();
+/// assert!(seen.insert("crm-1"));
+/// assert!(!seen.insert("crm-1"));
+/// ```
 #[derive(Debug, Default)]
-pub(super) struct SeenIds {
+pub struct SeenIds {
     hasher: RandomState,
     newer: HashSet<u128>,
     older: HashSet<u128>,
@@ -24,7 +32,7 @@ pub(super) struct SeenIds {
 
 impl SeenIds {
     /// Whether `id` is new (not seen within the window); it is remembered either way.
-    pub(super) fn insert(&mut self, id: &str) -> bool {
+    pub fn insert(&mut self, id: &str) -> bool {
         let fingerprint = hash128(&self.hasher, id);
         if self.newer.contains(&fingerprint) {
             return false;
