@@ -957,9 +957,9 @@ fn feed(
         return Ok(());
     }
     if digest.count != scan.count || digest.finish() != scan.sha256 {
-        return Err(SyncError::BadIds {
-            line: 0,
-            reason: "the ids changed while the sync read them (was the file edited?)",
+        return Err(SyncError::IdsChanged {
+            reason: "the file changed during the run (the ids read again differ from the ids \
+                     read first); run the same command again",
         });
     }
     Ok(())
@@ -989,9 +989,8 @@ async fn look_up(
         tokio::task::spawn_blocking(move || ids.scan(&skipped, &stop))
     };
     let scan = tokio::select! {
-        scan = scanning => scan.map_err(|e| SyncError::BadIds {
-            line: 0,
-            reason: if e.is_panic() { "reading the ids failed" } else { "reading the ids was cancelled" },
+        scan = scanning => scan.map_err(|_| SyncError::IdsChanged {
+            reason: "reading the ids stopped unexpectedly",
         })??,
         _ = interrupted(&mut interrupt) => {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -1099,9 +1098,8 @@ async fn look_up(
     };
     // Nobody listens any more: the reading thread ends at its next batch.
     drop(answers);
-    let read = reading.await.unwrap_or(Err(SyncError::BadIds {
-        line: 0,
-        reason: "reading the ids failed",
+    let read = reading.await.unwrap_or(Err(SyncError::IdsChanged {
+        reason: "reading the ids stopped unexpectedly",
     }));
     let outcome = match (outcome, read) {
         (Outcome::Complete, Ok(())) => {
@@ -1146,6 +1144,32 @@ mod tests {
     use conversations_core::ApiErrorDetails;
 
     use super::*;
+
+    #[test]
+    fn a_file_changed_between_the_two_passes_is_an_error_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ids.txt");
+        std::fs::write(&path, "a\nb\nc\n").unwrap();
+        let ids = IdsInput::open(&path).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let scan = ids.scan(&HashSet::new(), &stop).unwrap().unwrap();
+        let (send, mut receive) = tokio::sync::mpsc::channel(16);
+        // Unchanged: every id from place 1 on, and no error.
+        feed(&ids, &scan, 1, &send).unwrap();
+        assert_eq!(
+            receive.try_recv().unwrap(),
+            [(1, "b".to_owned()), (2, "c".to_owned())]
+        );
+        // Edited in place (the same file, opened once): the second pass says so.
+        std::fs::write(&path, "a\nx\nc\n").unwrap();
+        let err = feed(&ids, &scan, 0, &send).unwrap_err();
+        assert!(matches!(err, SyncError::IdsChanged { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("--external-ids-from: the file changed"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn only_a_4xx_that_trying_again_would_not_change_is_an_ids_last_word() {

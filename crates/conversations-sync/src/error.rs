@@ -66,6 +66,14 @@ pub enum SyncError {
         /// What was wrong with it.
         reason: &'static str,
     },
+    /// The ids could not be read again as they were read first (a lookup sync reads them
+    /// twice): the file was changed during the run, or its reading stopped; what was
+    /// fetched before is committed.
+    #[error("--external-ids-from: {reason}")]
+    IdsChanged {
+        /// What happened.
+        reason: &'static str,
+    },
     /// The provider failed after its retries; what was fetched before is committed.
     #[error("{0}")]
     Source(#[from] SourceError),

@@ -136,9 +136,8 @@ impl IdsInput {
                             reason: e.reason,
                         },
                         ReadIdsError::Io { line, source } => unreadable(line, &source),
-                        _ => SyncError::BadIds {
-                            line: 0,
-                            reason: "could not be read",
+                        _ => SyncError::IdsChanged {
+                            reason: "the file could not be read",
                         },
                     })
                 })))

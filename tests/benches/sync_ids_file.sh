@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `sync --external-ids-from` reads its ids as a stream, twice (issue 20): peak memory and wall
+# time of a sync into SQLite, against the sandbox (a separate process), over a 50 MB ids file
+# against the same sync over a 0.5 MB one (the baseline, measured here), every line a repeat
+# of one id (one lookup; the rest is reading, dedup and hashing, both passes). The build
+# before this read the whole file into a String and every distinct id into a HashSet and a
+# joined String: memory grew with the file.
+# Also the same 50 MB file from stdin (`-`: copied to a temporary file first).
+# Needs GNU time. Run from the repository root: tests/benches/sync_ids_file.sh
+set -euo pipefail
+cargo build --quiet --release -p conversations-cli
+bin=$PWD/target/release/conversations
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+lead=crm-lead-12301   # one ASAPP conversation in the default sandbox
+make_repeats() { # bytes file
+    { printf '\xef\xbb\xbf'; yes "$lead" || true; } | head -c "$1" > "$2"   # yes ends on SIGPIPE
+}
+make_repeats 500000 "$tmp/repeats-small"
+make_repeats 50000000 "$tmp/repeats-large"
+
+ready="$tmp/ready"
+"$bin" sandbox serve --port 0 --ready-file "$ready" >/dev/null &
+for _ in $(seq 1 200); do [ -s "$ready" ] && break; sleep 0.05; done
+ASAPP_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["asapp_base_url"])' "$ready")
+export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+
+measure() { # name command... -> "seconds KiB" in $tmp/m-name
+    /usr/bin/time -f '%e %M' -o "$tmp/m-$1" "${@:2}" > "$tmp/m-$1.out" 2> "$tmp/m-$1.err"
+}
+sync() { "$bin" sync --provider asapp --to "sqlite:$tmp/$1.db" --external-ids-from "${@:2}"; }
+measure small sync small "$tmp/repeats-small"
+measure large sync large "$tmp/repeats-large"
+measure stdin sync stdin - < "$tmp/repeats-large"
+
+python3 - "$tmp" <<'PY'
+import sys
+tmp = sys.argv[1]
+def read(name):
+    seconds, kib = open(f"{tmp}/m-{name}").read().split()[-2:]
+    out = open(f"{tmp}/m-{name}.out").read()
+    assert "1 inserted" in out, f"{name}: {out} {open(f'{tmp}/m-{name}.err').read()[:500]}"
+    return float(seconds), int(kib)
+s0, k0 = read("small")
+for what, name in [("50 MB file", "large"), ("50 MB on stdin", "stdin")]:
+    s, k = read(name)
+    print(f"sync, one id repeated: 0.5 MB file -> {what}: {s0:.2f} s -> {s:.2f} s "
+          f"({s / max(s0, 0.01):.2f}x), peak {k0 / 1024:.1f} MiB -> {k / 1024:.1f} MiB ({k / k0:.2f}x)")
+PY
