@@ -861,7 +861,9 @@ pub async fn sync_lookup(
 /// ids start over). Memory stays bounded whatever the number of ids: they are read twice,
 /// once to count and hash them (to know whether a saved position applies), once for the
 /// lookups (see [`IdsInput`]); repeats are skipped within core's
-/// [`DEDUP_WINDOW`](conversations_core::lookup::DEDUP_WINDOW).
+/// [`DEDUP_WINDOW`](conversations_core::lookup::DEDUP_WINDOW). With no position saved (or
+/// [`SyncOptions::full_refresh`]) the lookups start at once, beside the first reading, and
+/// the first commit waits for it; with one, they start once it ended.
 ///
 /// An id the provider refuses for good (a non-retryable 4xx other than 401/403) is recorded
 /// in the stream's [`failed`](crate::StreamState::failed) list, counted in
@@ -931,38 +933,60 @@ const ID_BATCH: usize = 512;
 /// Batches of ids read ahead of the lookups.
 const ID_BATCHES_AHEAD: usize = 4;
 
-/// The second pass, on a blocking thread: the distinct ids from place `done` on, less those
-/// at `skipped` places, sent in batches; the count and digest of all of them checked against
-/// the first pass's (the file changed in between otherwise). Ends early when nobody listens.
+/// What the second pass found: the ids it read (to check against the first pass's), and
+/// how many of those handed over it skipped as refused for good before.
+struct Fed {
+    read: Scan,
+    skipped: usize,
+}
+
+/// The second pass, on a blocking thread: the distinct ids from place `done` on, less the
+/// `skipped` ones, sent in batches. Ends early (with `None`) when nobody listens any more.
 fn feed(
     ids: &IdsInput,
-    scan: &Scan,
     done: usize,
+    skipped: &HashSet<String>,
     send: &tokio::sync::mpsc::Sender<Vec<(usize, String)>>,
-) -> Result<(), SyncError> {
-    let skipped: HashSet<usize> = scan.skipped_places.iter().copied().collect();
+) -> Result<Option<Fed>, SyncError> {
     let mut digest = Digester::default();
+    let mut skipping = 0;
     let mut batch = Vec::new();
     for item in ids.places()? {
         let (place, id) = item?;
         digest.add(&id);
-        if place >= done && !skipped.contains(&place) {
-            batch.push((place, id));
-            if batch.len() >= ID_BATCH && send.blocking_send(std::mem::take(&mut batch)).is_err() {
-                return Ok(());
-            }
+        if place < done {
+            continue;
+        }
+        if skipped.contains(&id) {
+            skipping += 1;
+            continue;
+        }
+        batch.push((place, id));
+        if batch.len() >= ID_BATCH && send.blocking_send(std::mem::take(&mut batch)).is_err() {
+            return Ok(None);
         }
     }
     if !batch.is_empty() && send.blocking_send(batch).is_err() {
-        return Ok(());
+        return Ok(None);
     }
-    if digest.count != scan.count || digest.finish() != scan.sha256 {
-        return Err(SyncError::IdsChanged {
-            reason: "the file changed during the run (the ids read again differ from the ids \
-                     read first); run the same command again",
-        });
+    Ok(Some(Fed {
+        read: digest.finish(),
+        skipped: skipping,
+    }))
+}
+
+/// The first pass's answer, awaited (the reading stopped when `stop` is set; a panic there
+/// is one here).
+async fn scanned(
+    scanning: &mut tokio::task::JoinHandle<Result<Option<Scan>, SyncError>>,
+) -> Result<Option<Scan>, SyncError> {
+    match scanning.await {
+        Ok(scan) => scan,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(SyncError::IdsChanged {
+            reason: "reading the ids stopped unexpectedly",
+        }),
     }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -977,60 +1001,54 @@ async fn look_up(
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
     let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
-    // The first pass: the position counts distinct ids done, valid for the same ids only.
+    // The first pass counts and hashes the distinct ids: a saved position counts ids done,
+    // valid for the same ids only.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut scanning = {
+        let (ids, stop) = (ids.clone(), Arc::clone(&stop));
+        tokio::task::spawn_blocking(move || ids.scan(&stop))
+    };
+    let saved = match &resume {
+        Some(Resume::Lookup { ids_sha256, done }) if !options.full_refresh => {
+            Some((ids_sha256.clone(), *done))
+        }
+        _ => None,
+    };
+    // With a position saved, the lookups wait for the first pass (to know where they
+    // start); without, they start at once, beside it, and the first commit waits for it.
+    let mut scan: Option<Scan> = None;
+    let mut done = 0;
+    if let Some((saved_sha256, saved_done)) = saved {
+        let first = tokio::select! {
+            first = scanned(&mut scanning) => first?,
+            _ = interrupted(&mut interrupt) => None,
+        };
+        let Some(first) = first else {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            // Stopped before any lookup: the saved position stays as it was.
+            return run.finish(resume.as_ref(), Outcome::Interrupted).await;
+        };
+        if first.sha256 == saved_sha256 {
+            run.notice(format!(
+                "resuming after {saved_done} of {} ids",
+                first.count
+            ));
+            done = saved_done.min(first.count);
+        }
+        run.commit(Some(&lookup_state(&first, done))).await?;
+        scan = Some(first);
+    }
+    // Skipping recorded failures moves the position as looking them up would: places count.
     let skipped: HashSet<String> = if options.retry_failed {
         HashSet::new()
     } else {
         run.state.failed.iter().map(|f| f.id.clone()).collect()
     };
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let scanning = {
-        let (ids, stop) = (ids.clone(), Arc::clone(&stop));
-        tokio::task::spawn_blocking(move || ids.scan(&skipped, &stop))
-    };
-    let scan = tokio::select! {
-        scan = scanning => scan.map_err(|_| SyncError::IdsChanged {
-            reason: "reading the ids stopped unexpectedly",
-        })??,
-        _ = interrupted(&mut interrupt) => {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            None
-        }
-    };
-    let Some(scan) = scan else {
-        // Stopped before any lookup: the saved position stays as it was.
-        return run.finish(resume.as_ref(), Outcome::Interrupted).await;
-    };
-    let ids_sha256 = scan.sha256.clone();
-    let mut done = match resume {
-        Some(Resume::Lookup {
-            ids_sha256: saved,
-            done,
-        }) if saved == ids_sha256 && !options.full_refresh => {
-            run.notice(format!("resuming after {done} of {} ids", scan.count));
-            done.min(scan.count)
-        }
-        _ => 0,
-    };
-    let state = |done| Resume::Lookup {
-        ids_sha256: ids_sha256.clone(),
-        done,
-    };
-    run.commit(Some(&state(done))).await?;
-    // Skipping recorded failures moves the position as looking them up would: places count.
-    let skipping = scan.skipped_places.iter().filter(|p| **p >= done).count();
-    if skipping > 0 {
-        run.notice(format!(
-            "skipping {skipping} {} the provider refused for good before (--retry-failed \
-             looks them up again)",
-            if skipping == 1 { "id" } else { "ids" }
-        ));
-    }
     // The second pass, on a thread of its own, a few batches ahead of the lookups.
     let (send, mut receive) = tokio::sync::mpsc::channel(ID_BATCHES_AHEAD);
     let reading = {
-        let (ids, scan) = (ids.clone(), scan.clone());
-        tokio::task::spawn_blocking(move || feed(&ids, &scan, done, &send))
+        let ids = ids.clone();
+        tokio::task::spawn_blocking(move || feed(&ids, done, &skipped, &send))
     };
     // The ids handed to the lookups and not answered yet, with their places: answers come
     // in input order (the lookup's own dedup may skip an id this one kept, when repeats lie
@@ -1052,6 +1070,20 @@ async fn look_up(
     let outcome = loop {
         let answer = tokio::select! {
             answer = answers.next() => answer,
+            // The first pass ending while the lookups run: the first commit can go.
+            first = scanned(&mut scanning), if scan.is_none() => {
+                match first {
+                    Ok(Some(first)) => {
+                        run.commit(Some(&lookup_state(&first, done))).await?;
+                        committed = done;
+                        scan = Some(first);
+                        continue;
+                    }
+                    // A bad line: nothing was committed; the lookups are dropped.
+                    Ok(None) => unreachable!("the first pass is stopped only after the loop"),
+                    Err(e) => return Err(e),
+                }
+            }
             _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
         };
         let Some(answer) = answer else {
@@ -1092,22 +1124,60 @@ async fn look_up(
         run.observer.fetched(&run.state.key, &run.state.counts);
         // A batch of rows, or of ids (a lookup may find nothing: the position still moves).
         if run.full() || done - committed >= options.batch_size {
-            run.commit(Some(&state(done))).await?;
-            committed = done;
+            if scan.is_none() {
+                // A batch is due before the first pass ended: it waits for it.
+                let first = tokio::select! {
+                    first = scanned(&mut scanning) => first?,
+                    _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
+                };
+                scan = first;
+            }
+            if let Some(first) = &scan {
+                run.commit(Some(&lookup_state(first, done))).await?;
+                committed = done;
+            }
         }
     };
-    // Nobody listens any more: the reading thread ends at its next batch.
+    // Nobody listens any more: the second pass ends at its next batch; the first one, when
+    // the run ends early, at its next check.
     drop(answers);
-    let read = reading.await.unwrap_or(Err(SyncError::IdsChanged {
+    if !matches!(outcome, Outcome::Complete) {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let fed = reading.await.unwrap_or(Err(SyncError::IdsChanged {
         reason: "reading the ids stopped unexpectedly",
     }));
-    let outcome = match (outcome, read) {
-        (Outcome::Complete, Ok(())) => {
-            done = scan.count;
+    let outcome = match (outcome, scan.is_some()) {
+        // The lookups ended before the first pass: its answer is needed to finish.
+        (Outcome::Complete, false) => match scanned(&mut scanning).await {
+            Ok(Some(first)) => {
+                scan = Some(first);
+                Outcome::Complete
+            }
+            Ok(None) => unreachable!("the first pass is stopped only once it ended here"),
+            Err(e) => return Err(e),
+        },
+        (outcome, _) => outcome,
+    };
+    let outcome = match (outcome, fed, &scan) {
+        (Outcome::Complete, Ok(Some(fed)), Some(first)) if fed.read == *first => {
+            if fed.skipped > 0 {
+                run.notice(format!(
+                    "skipping {} {} the provider refused for good before (--retry-failed \
+                     looks them up again)",
+                    fed.skipped,
+                    if fed.skipped == 1 { "id" } else { "ids" }
+                ));
+            }
+            done = first.count;
             Outcome::Complete
         }
-        (Outcome::Complete, Err(e)) => Outcome::Failed(e),
-        (other, _) => other,
+        (Outcome::Complete, Err(e), _) => Outcome::Failed(e),
+        (Outcome::Complete, _, _) => Outcome::Failed(SyncError::IdsChanged {
+            reason: "the file changed during the run (the ids read again differ from the ids \
+                     read first); run the same command again",
+        }),
+        (other, _, _) => other,
     };
     if run.state.counts.failed > 0 {
         let n = run.state.counts.failed;
@@ -1117,9 +1187,20 @@ async fn look_up(
             if n == 1 { "id was" } else { "ids were" }
         ));
     }
-    match outcome {
-        Outcome::Complete => run.finish(None, Outcome::Complete).await,
-        other => run.finish(Some(&state(done)), other).await,
+    match (outcome, &scan) {
+        (Outcome::Complete, _) => run.finish(None, Outcome::Complete).await,
+        (other, Some(first)) => run.finish(Some(&lookup_state(first, done)), other).await,
+        // Stopped before the first pass ended: no position can be saved for these ids
+        // (the rows fetched are kept; the next run starts over).
+        (other, None) => run.finish(None, other).await,
+    }
+}
+
+/// The position after `done` of the distinct ids `scan` counted.
+fn lookup_state(scan: &Scan, done: usize) -> Resume {
+    Resume::Lookup {
+        ids_sha256: scan.sha256.clone(),
+        done,
     }
 }
 
@@ -1146,29 +1227,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_changed_between_the_two_passes_is_an_error_of_its_own() {
+    fn a_file_changed_between_the_two_passes_reads_other_ids() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ids.txt");
-        std::fs::write(&path, "a\nb\nc\n").unwrap();
+        std::fs::write(&path, "a\nb\na\nc\n").unwrap();
         let ids = IdsInput::open(&path).unwrap();
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let scan = ids.scan(&HashSet::new(), &stop).unwrap().unwrap();
+        let first = ids.scan(&stop).unwrap().unwrap();
         let (send, mut receive) = tokio::sync::mpsc::channel(16);
-        // Unchanged: every id from place 1 on, and no error.
-        feed(&ids, &scan, 1, &send).unwrap();
-        assert_eq!(
-            receive.try_recv().unwrap(),
-            [(1, "b".to_owned()), (2, "c".to_owned())]
-        );
-        // Edited in place (the same file, opened once): the second pass says so.
+        // Unchanged: every id from place 1 on less the skipped, and the same ids read.
+        let skipped = HashSet::from(["c".to_owned()]);
+        let fed = feed(&ids, 1, &skipped, &send).unwrap().unwrap();
+        assert_eq!(receive.try_recv().unwrap(), [(1, "b".to_owned())]);
+        assert_eq!((fed.read, fed.skipped), (first.clone(), 1));
+        // Edited in place (the same file, opened once): the second pass reads other ids.
         std::fs::write(&path, "a\nx\nc\n").unwrap();
-        let err = feed(&ids, &scan, 0, &send).unwrap_err();
-        assert!(matches!(err, SyncError::IdsChanged { .. }), "{err}");
-        assert!(
-            err.to_string()
-                .starts_with("--external-ids-from: the file changed"),
-            "{err}"
-        );
+        let fed = feed(&ids, 0, &HashSet::new(), &send).unwrap().unwrap();
+        assert_ne!(fed.read, first);
     }
 
     #[test]

@@ -11,7 +11,6 @@
 //! The digest is the one earlier versions saved (SHA-256 of the distinct ids joined by
 //! `\n`), so a position saved before resumes the same way.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileExt;
@@ -162,30 +161,18 @@ impl IdsInput {
         }))
     }
 
-    /// The first pass: how many distinct ids, their digest, and the places of those in
-    /// `skipped`. Stops early (with `None`) once `stop` is set.
-    pub(crate) fn scan(
-        &self,
-        skipped: &HashSet<String>,
-        stop: &AtomicBool,
-    ) -> Result<Option<Scan>, SyncError> {
+    /// The first pass: how many distinct ids, and their digest. Stops early (with `None`)
+    /// once `stop` is set.
+    pub(crate) fn scan(&self, stop: &AtomicBool) -> Result<Option<Scan>, SyncError> {
         let mut digest = Digester::default();
-        let mut skipped_places = Vec::new();
         for item in self.places()? {
             let (place, id) = item?;
             if place % 4096 == 0 && stop.load(Ordering::Relaxed) {
                 return Ok(None);
             }
             digest.add(&id);
-            if skipped.contains(&id) {
-                skipped_places.push(place);
-            }
         }
-        Ok(Some(Scan {
-            count: digest.count,
-            sha256: digest.finish(),
-            skipped_places,
-        }))
+        Ok(Some(digest.finish()))
     }
 }
 
@@ -212,22 +199,20 @@ fn unreadable(line: usize, _error: &io::Error) -> SyncError {
     }
 }
 
-/// What the first pass found.
+/// What a pass over the ids found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scan {
     /// The distinct ids.
     pub(crate) count: usize,
     /// Their SHA-256, in hex.
     pub(crate) sha256: String,
-    /// The places of the ids to skip (refused for good before).
-    pub(crate) skipped_places: Vec<usize>,
 }
 
 /// The SHA-256 of distinct ids joined by `\n`, fed one id at a time.
 #[derive(Default)]
 pub(crate) struct Digester {
     hasher: Sha256,
-    pub(crate) count: usize,
+    count: usize,
 }
 
 impl Digester {
@@ -239,17 +224,23 @@ impl Digester {
         self.count += 1;
     }
 
-    pub(crate) fn finish(self) -> String {
-        self.hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    pub(crate) fn finish(self) -> Scan {
+        Scan {
+            count: self.count,
+            sha256: self
+                .hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// The digest earlier versions saved: every distinct id in memory, joined.
@@ -273,16 +264,13 @@ mod tests {
         let never = AtomicBool::new(false);
         for ids in cases {
             let owned: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-            let listed = IdsInput::list(owned.clone())
-                .scan(&HashSet::new(), &never)
-                .unwrap()
-                .unwrap();
+            let listed = IdsInput::list(owned.clone()).scan(&never).unwrap().unwrap();
             assert_eq!(listed.sha256, old_digest(ids), "{ids:?}");
             // The same ids in a file, with a BOM, CRLF and blank lines: the same digest.
             let text = format!("\u{feff}{}\r\n\n", owned.join("\r\n\n  "));
             let filed = IdsInput::copied(text.as_bytes())
                 .unwrap()
-                .scan(&HashSet::new(), &never)
+                .scan(&never)
                 .unwrap()
                 .unwrap();
             assert_eq!(filed, listed, "{ids:?}");
@@ -290,15 +278,10 @@ mod tests {
     }
 
     #[test]
-    fn both_passes_give_each_id_the_same_place_and_the_skipped_their_places() {
+    fn each_distinct_id_has_its_place() {
         let input = IdsInput::copied(&b"x\ny\nx\nz\ny\nw\n"[..]).unwrap();
-        let skipped = HashSet::from(["z".to_owned()]);
-        let scan = input
-            .scan(&skipped, &AtomicBool::new(false))
-            .unwrap()
-            .unwrap();
+        let scan = input.scan(&AtomicBool::new(false)).unwrap().unwrap();
         assert_eq!(scan.count, 4);
-        assert_eq!(scan.skipped_places, [2]);
         let places: Vec<_> = input.places().unwrap().map(Result::unwrap).collect();
         assert_eq!(
             places,
@@ -309,9 +292,7 @@ mod tests {
     #[test]
     fn a_bad_line_is_named_in_either_pass() {
         let input = IdsInput::copied(&b"ok\nbad\x07id\n"[..]).unwrap();
-        let err = input
-            .scan(&HashSet::new(), &AtomicBool::new(false))
-            .unwrap_err();
+        let err = input.scan(&AtomicBool::new(false)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "--external-ids-from: line 2: a control character in the id"
