@@ -13,7 +13,7 @@
 //!   and exit 1. When stderr itself cannot be written ([`note`]), the run goes on quietly and
 //!   ends with exit 1 at the latest.
 //! - **Safety net.** `println!`/`eprintln!` panic on a failed write; [`run`] turns such a
-//!   panic (from code not yet moved to [`print`]/[`note`]) into the same endings, silently.
+//!   panic (from code not yet moved to [`print()`]/[`note()`]) into the same endings, silently.
 
 use std::any::Any;
 use std::fmt;

@@ -5,7 +5,7 @@
 //! being walked, not its body plus a million decoded records: a source that can point into
 //! its response body (see [`ConversationSource::list_page_encoded`]) keeps each record of a
 //! large body (from [`ENCODED_BODY_MIN`] bytes) as a shared slice of that body ([`Bytes`]),
-//! and [`Items`](crate::Items) decodes one record at a time. Records of smaller bodies are
+//! and [`Items`] decodes one record at a time. Records of smaller bodies are
 //! decoded at once, as a whole page would be: they cost little memory, and decoding them in
 //! one go saves the second look at each record a deferred decode takes.
 //!

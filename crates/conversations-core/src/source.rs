@@ -202,7 +202,7 @@ pub trait ConversationSource: Send + Sync {
     }
 
     /// Every conversation for `query` from `position` on — one read earlier from
-    /// [`Items::position`], persisted, and loaded again, maybe in a fresh process. Yields
+    /// [`Items::position`](crate::Items::position), persisted, and loaded again, maybe in a fresh process. Yields
     /// exactly the conversations not yet delivered before it.
     ///
     /// ```

@@ -21,7 +21,7 @@ use crate::drift::{AsappDrift, AutocallsDrift};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DriftedRecord<'a> {
-    /// The record's position in [`Dataset::autocalls`] or [`Dataset::asapp`] (served order).
+    /// The record's position in [`Dataset::autocalls`](crate::Dataset::autocalls) or [`Dataset::asapp`](crate::Dataset::asapp) (served order).
     pub index: usize,
     /// The record's `id`.
     pub id: &'a str,

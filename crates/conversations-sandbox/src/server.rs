@@ -233,7 +233,7 @@ impl Sandbox {
     }
 
     /// How many requests of `provider` the rate limit answered with 429 (injected
-    /// [`Fault::RateLimited`] answers are not counted here). They are also counted by
+    /// [`Fault::RateLimited`](crate::faults::Fault::RateLimited) answers are not counted here). They are also counted by
     /// [`requests`](Self::requests).
     ///
     /// ```
