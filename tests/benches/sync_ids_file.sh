@@ -29,10 +29,10 @@ export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asa
 measure() { # name command... -> "seconds KiB" in $tmp/m-name
     /usr/bin/time -f '%e %M' -o "$tmp/m-$1" "${@:2}" > "$tmp/m-$1.out" 2> "$tmp/m-$1.err"
 }
-sync() { "$bin" sync --provider asapp --to "sqlite:$tmp/$1.db" --external-ids-from "${@:2}"; }
-measure small sync small "$tmp/repeats-small"
-measure large sync large "$tmp/repeats-large"
-measure stdin sync stdin - < "$tmp/repeats-large"
+sync=("$bin" sync --provider asapp --external-ids-from)
+measure small "${sync[@]}" "$tmp/repeats-small" --to "sqlite:$tmp/small.db"
+measure large "${sync[@]}" "$tmp/repeats-large" --to "sqlite:$tmp/large.db"
+measure stdin "${sync[@]}" - --to "sqlite:$tmp/stdin.db" < "$tmp/repeats-large"
 
 python3 - "$tmp" <<'PY'
 import sys
