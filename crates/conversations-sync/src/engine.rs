@@ -951,7 +951,8 @@ fn feed(
     let mut digest = Digester::default();
     let mut skipping = 0;
     let mut batch = Vec::new();
-    for item in ids.places()? {
+    let listener = send.clone();
+    for item in ids.places_until(move || listener.is_closed())? {
         let (place, id) = item?;
         digest.add(&id);
         if place < done {
@@ -966,7 +967,7 @@ fn feed(
             return Ok(None);
         }
     }
-    if !batch.is_empty() && send.blocking_send(batch).is_err() {
+    if send.is_closed() || (!batch.is_empty() && send.blocking_send(batch).is_err()) {
         return Ok(None);
     }
     Ok(Some(Fed {
@@ -1232,7 +1233,7 @@ mod tests {
         let path = dir.path().join("ids.txt");
         std::fs::write(&path, "a\nb\na\nc\n").unwrap();
         let ids = IdsInput::open(&path).unwrap();
-        let stop = std::sync::atomic::AtomicBool::new(false);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let first = ids.scan(&stop).unwrap().unwrap();
         let (send, mut receive) = tokio::sync::mpsc::channel(16);
         // Unchanged: every id from place 1 on less the skipped, and the same ids read.

@@ -149,28 +149,46 @@ impl IdsInput {
         &self,
     ) -> Result<impl Iterator<Item = Result<(usize, String), SyncError>> + Send + use<>, SyncError>
     {
+        self.places_until(|| false)
+    }
+
+    /// [`places`](Self::places), ending early once `stop` says so (asked every few thousand
+    /// lines, repeats included: a file of one id repeated still stops soon).
+    pub(crate) fn places_until<F: Fn() -> bool + Send + 'static>(
+        &self,
+        stop: F,
+    ) -> Result<impl Iterator<Item = Result<(usize, String), SyncError>> + Send + use<F>, SyncError>
+    {
         let mut seen = SeenIds::default();
         let mut place = 0;
-        Ok(self.raw()?.filter_map(move |id| match id {
-            Ok(id) if !seen.insert(&id) => None,
-            Ok(id) => {
-                place += 1;
-                Some(Ok((place - 1, id)))
-            }
-            Err(e) => Some(Err(e)),
-        }))
+        let mut read = 0_usize;
+        Ok(self
+            .raw()?
+            .take_while(move |_| {
+                read += 1;
+                !read.is_multiple_of(4096) || !stop()
+            })
+            .filter_map(move |id| match id {
+                Ok(id) if !seen.insert(&id) => None,
+                Ok(id) => {
+                    place += 1;
+                    Some(Ok((place - 1, id)))
+                }
+                Err(e) => Some(Err(e)),
+            }))
     }
 
     /// The first pass: how many distinct ids, and their digest. Stops early (with `None`)
     /// once `stop` is set.
-    pub(crate) fn scan(&self, stop: &AtomicBool) -> Result<Option<Scan>, SyncError> {
+    pub(crate) fn scan(&self, stop: &Arc<AtomicBool>) -> Result<Option<Scan>, SyncError> {
         let mut digest = Digester::default();
-        for item in self.places()? {
-            let (place, id) = item?;
-            if place % 4096 == 0 && stop.load(Ordering::Relaxed) {
-                return Ok(None);
-            }
+        let stopped = Arc::clone(stop);
+        for item in self.places_until(move || stopped.load(Ordering::Relaxed))? {
+            let (_, id) = item?;
             digest.add(&id);
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
         }
         Ok(Some(digest.finish()))
     }
@@ -261,7 +279,7 @@ mod tests {
             &["crm-1", "crm-2", "crm-1", "crm-3", "crm-2"],
             &["a", "b", "a\u{feff}", "é", "b"],
         ];
-        let never = AtomicBool::new(false);
+        let never = Arc::new(AtomicBool::new(false));
         for ids in cases {
             let owned: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
             let listed = IdsInput::list(owned.clone()).scan(&never).unwrap().unwrap();
@@ -280,7 +298,10 @@ mod tests {
     #[test]
     fn each_distinct_id_has_its_place() {
         let input = IdsInput::copied(&b"x\ny\nx\nz\ny\nw\n"[..]).unwrap();
-        let scan = input.scan(&AtomicBool::new(false)).unwrap().unwrap();
+        let scan = input
+            .scan(&Arc::new(AtomicBool::new(false)))
+            .unwrap()
+            .unwrap();
         assert_eq!(scan.count, 4);
         let places: Vec<_> = input.places().unwrap().map(Result::unwrap).collect();
         assert_eq!(
@@ -290,9 +311,18 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_pass_ends_early_even_in_a_file_of_one_repeated_id() {
+        let input = IdsInput::copied("crm-1\n".repeat(10_000).as_bytes()).unwrap();
+        let stop = Arc::new(AtomicBool::new(true));
+        assert_eq!(input.scan(&stop).unwrap(), None);
+        let read: Vec<_> = input.places_until(|| true).unwrap().collect();
+        assert_eq!(read.len(), 1, "the first id, then the stop at line 4096");
+    }
+
+    #[test]
     fn a_bad_line_is_named_in_either_pass() {
         let input = IdsInput::copied(&b"ok\nbad\x07id\n"[..]).unwrap();
-        let err = input.scan(&AtomicBool::new(false)).unwrap_err();
+        let err = input.scan(&Arc::new(AtomicBool::new(false))).unwrap_err();
         assert_eq!(
             err.to_string(),
             "--external-ids-from: line 2: a control character in the id"
