@@ -283,8 +283,9 @@ pub(crate) struct SyncArgs {
     /// (created if missing and the role may); lowercase letters, digits and _.
     #[arg(long, value_name = "NAME")]
     pub(crate) schema: Option<String>,
-    /// Look up the external ids in FILE (one a line; blank lines ignored) and upsert their
-    /// conversations: how ASAPP, which has no listing, is synced.
+    /// Look up the external ids in FILE (one a line; `-` reads stdin; blank lines ignored;
+    /// read as a stream) and upsert their conversations: how ASAPP, which has no listing, is
+    /// synced.
     #[arg(long, value_name = "FILE")]
     pub(crate) external_ids_from: Option<PathBuf>,
     /// An incremental run walks down to the last run's newest record less this (e.g. 3d,
