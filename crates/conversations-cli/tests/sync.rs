@@ -9,14 +9,14 @@
 //! server fails the test, naming the URL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
 
 mod common;
 
 use common::pg::{pg, pg_rows, pg_url};
+use common::wait_for_batches;
 
 const KEY: &str = "autocalls-sync-test-key";
 
@@ -132,22 +132,6 @@ impl Db {
             )),
         }
     }
-}
-
-/// Reads the child's stderr until it has printed `n` committed-batch lines; false if it
-/// ended first.
-fn wait_for_batches(child: &mut Child, n: usize) -> bool {
-    let stderr = child.stderr.as_mut().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = 0;
-    while seen < n {
-        match lines.next() {
-            Some(Ok(line)) if line.contains(r#""event":"committed""#) => seen += 1,
-            Some(Ok(_)) => {}
-            _ => return false,
-        }
-    }
-    true
 }
 
 /// A small deterministic generator (xorshift), so the kill points are the same every run.

@@ -12,7 +12,6 @@
 //! telling them a session ended.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -22,6 +21,7 @@ use httpmock::prelude::*;
 mod common;
 
 use common::pg::{pg, pg_rows, pg_url};
+use common::wait_for_batches;
 
 const KEY: &str = "autocalls-sync-state-key";
 
@@ -440,21 +440,6 @@ fn sqlite_a_refused_id_is_recorded_and_skipped() {
 #[test]
 fn postgres_a_refused_id_is_recorded_and_skipped() {
     a_refused_id_is_recorded_and_skipped(Db::postgres("refused_id"));
-}
-
-/// Reads the child's stderr until it has printed `n` committed-batch lines.
-fn wait_for_batches(child: &mut Child, n: usize) -> bool {
-    let stderr = child.stderr.as_mut().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = 0;
-    while seen < n {
-        match lines.next() {
-            Some(Ok(line)) if line.contains(r#""event":"committed""#) => seen += 1,
-            Some(Ok(_)) => {}
-            _ => return false,
-        }
-    }
-    true
 }
 
 fn signal(child: &Child, name: &str) {

@@ -69,3 +69,20 @@ impl Drop for SandboxEnv {
         }
     }
 }
+
+/// Reads the child's stderr until it has printed `n` committed-batch lines (the sync's JSON
+/// progress events); false if it ended first.
+pub(crate) fn wait_for_batches(child: &mut std::process::Child, n: usize) -> bool {
+    use std::io::{BufRead, BufReader};
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = 0;
+    while seen < n {
+        match lines.next() {
+            Some(Ok(line)) if line.contains(r#""event":"committed""#) => seen += 1,
+            Some(Ok(_)) => {}
+            _ => return false,
+        }
+    }
+    true
+}
