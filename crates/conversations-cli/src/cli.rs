@@ -1,8 +1,8 @@
-//! The command line: the top-level parser ([`Cli`]: the global flags and the subcommand) and
+//! The command line: the top-level parser (`Cli`: the global flags and the subcommand) and
 //! [`command`], the whole definition as a `clap::Command`.
 //!
-//! Each subcommand's own flags live with its code in [`crate::commands`]; flag groups several
-//! subcommands share live in [`crate::args`]. Doc comments on those definitions are the one
+//! Each subcommand's own flags live with its code in `commands/`; flag groups several
+//! subcommands share live in `args.rs`. Doc comments on those definitions are the one
 //! source of `--help`, the shell completions and the man pages (`cargo xtask codegen` renders
 //! these from [`command`]). All of it builds from clap alone, without the crate's `run`
 //! feature.
