@@ -43,10 +43,12 @@ mod progress;
 mod providers;
 
 #[cfg(feature = "run")]
+use std::ffi::OsString;
+#[cfg(feature = "run")]
 use std::process::ExitCode;
 
 #[cfg(feature = "run")]
-use clap::{FromArgMatches, Parser};
+use clap::Parser;
 
 #[cfg(feature = "run")]
 use crate::cli::{Cli, Command};
@@ -63,26 +65,24 @@ pub fn main() -> ExitCode {
     start(Cli::parse)
 }
 
-/// Runs one subcommand as a program of its own: `main_as("tap-conversations", "tap")` runs
-/// `conversations tap` with this process's arguments, its help and usage errors naming
-/// `tap-conversations`. A binary in `src/bin/` is then one line.
+/// Runs one subcommand as a program of its own: `main_as("tap")` in a binary
+/// `tap-conversations` runs `conversations tap` with this process's arguments (its help and
+/// usage errors show it as `conversations tap`). A binary in `src/bin/` is then one line.
 ///
 /// ```no_run
+/// // src/bin/conversations-schema.rs
 /// fn main() -> std::process::ExitCode {
-///     conversations_cli::main_as("conversations-schema", "schema")
+///     conversations_cli::main_as("schema")
 /// }
 /// ```
 #[cfg(feature = "run")]
-pub fn main_as(name: &'static str, subcommand: &'static str) -> ExitCode {
+pub fn main_as(subcommand: &str) -> ExitCode {
     start(|| {
-        let argv = ["conversations".into(), subcommand.into()]
-            .into_iter()
-            .chain(std::env::args_os().skip(1))
-            .collect::<Vec<std::ffi::OsString>>();
-        let matches = cli::command()
-            .mut_subcommand(subcommand, |sub| sub.bin_name(name).display_name(name))
-            .get_matches_from(argv);
-        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        Cli::parse_from(
+            [OsString::from("conversations"), OsString::from(subcommand)]
+                .into_iter()
+                .chain(std::env::args_os().skip(1)),
+        )
     })
 }
 
