@@ -78,20 +78,12 @@ pub(crate) fn run(args: &AccountsArgs) -> ExitCode {
              accounts set by environment variables"
         ),
     }
-    let selected: Vec<&Account> = if args.names.is_empty() {
-        accounts.accounts.iter().collect()
-    } else {
-        let mut selected = Vec::new();
-        for name in &args.names {
-            match accounts.find(name) {
-                Ok(account) => selected.push(account),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(exit::USAGE);
-                }
-            }
+    let selected = match accounts.select(&args.names) {
+        Ok(selected) => selected,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::USAGE);
         }
-        selected
     };
     if selected.is_empty() {
         eprintln!(

@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::Args;
 #[cfg(feature = "run")]
 use {
-    crate::config::{self, Accounts, process_env},
+    crate::config::{Accounts, process_env},
     crate::{ending, exit, providers},
     conversations_core::{ConversationQuery, Error},
 };
@@ -49,20 +49,12 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    let chosen: Vec<&config::Account> = if args.names.is_empty() {
-        accounts.accounts.iter().collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &args.names {
-            match accounts.find(name) {
-                Ok(account) => chosen.push(account),
-                Err(e) => {
-                    ending::note(&format!("error: {e}"));
-                    return ExitCode::from(exit::USAGE);
-                }
-            }
+    let chosen = match accounts.select(&args.names) {
+        Ok(chosen) => chosen,
+        Err(e) => {
+            ending::note(&format!("error: {e}"));
+            return ExitCode::from(exit::USAGE);
         }
-        chosen
     };
     if chosen.is_empty() {
         ending::note("error: no account is configured (see `conversations accounts`)");

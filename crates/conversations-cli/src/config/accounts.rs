@@ -64,6 +64,14 @@ impl Accounts {
         Ok(Self { file, accounts })
     }
 
+    /// The accounts called `names`, in that order; every account when `names` is empty.
+    pub(crate) fn select(&self, names: &[String]) -> Result<Vec<&Account>, ConfigError> {
+        if names.is_empty() {
+            return Ok(self.accounts.iter().collect());
+        }
+        names.iter().map(|name| self.find(name)).collect()
+    }
+
     /// The account called `name`.
     pub(crate) fn find(&self, name: &str) -> Result<&Account, ConfigError> {
         self.accounts
