@@ -2,6 +2,7 @@
 //! batched upserts that commit rows and the stream's state in one transaction, per-stream
 //! locks, and the state `--status` prints. Two backends, one interface: [`Store`].
 
+mod migrations;
 mod postgres;
 mod sqlite;
 mod turns;

@@ -19,115 +19,6 @@ pub(crate) mod connect;
 mod payload;
 mod repair;
 
-/// The migrations, in order: `(version, what, SQL)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "conversations, sync_streams, sync_locks",
-        "CREATE TABLE conversations (
-        source text NOT NULL,
-        key text NOT NULL,
-        id text,
-        external_id text,
-        channel text,
-        agent_role text,
-        agent_id text,
-        agent_external_id text,
-        agent_name text,
-        customer_id text,
-        customer_external_id text,
-        customer_name text,
-        customer_phone text,
-        business_id text,
-        business_phone text,
-        message_count bigint,
-        total_cost double precision,
-        ai_enabled boolean,
-        created_at timestamptz,
-        updated_at timestamptz,
-        metadata jsonb NOT NULL,
-        raw jsonb NOT NULL,
-        notes jsonb,
-        raw_hash text NOT NULL,
-        first_seen timestamptz NOT NULL,
-        last_seen timestamptz NOT NULL,
-        PRIMARY KEY (source, key)
-    );
-    CREATE INDEX conversations_created_at ON conversations (created_at);
-    CREATE TABLE sync_streams (
-        source text NOT NULL,
-        query text NOT NULL,
-        resume text,
-        high_water text,
-        last_status text NOT NULL,
-        last_started_at text,
-        last_finished_at text,
-        last_records bigint NOT NULL DEFAULT 0,
-        last_pages bigint NOT NULL DEFAULT 0,
-        last_inserted bigint NOT NULL DEFAULT 0,
-        last_updated bigint NOT NULL DEFAULT 0,
-        last_unchanged bigint NOT NULL DEFAULT 0,
-        last_with_notes bigint NOT NULL DEFAULT 0,
-        last_message text,
-        PRIMARY KEY (source, query)
-    );
-    CREATE TABLE sync_locks (
-        source text NOT NULL,
-        query text NOT NULL,
-        host text NOT NULL,
-        pid bigint NOT NULL,
-        since text NOT NULL,
-        PRIMARY KEY (source, query)
-    );",
-    ),
-    (
-        2,
-        "conversations.provider: rows filed under an account's name say their provider",
-        "ALTER TABLE conversations ADD COLUMN provider text;
-         UPDATE conversations SET provider = source;",
-    ),
-    (
-        3,
-        "conversations (source, key) compared byte by byte (COLLATE \"C\")",
-        // The key is an id, not language: byte order finds it as surely as the database's
-        // collation does, without its cost on every comparison of every index insert and
-        // probe (the index is rebuilt once, here).
-        "ALTER TABLE conversations
-             ALTER COLUMN source TYPE text COLLATE \"C\",
-             ALTER COLUMN key TYPE text COLLATE \"C\";",
-    ),
-    (
-        4,
-        "conversations.created_at: a BRIN index",
-        // Rows arrive newest first, so their order on disk follows created_at: a block-range
-        // index answers date ranges (the reports' \"last 30 days\") at a fraction of a
-        // B-tree's cost to keep up on every insert, a tenth of a sync's server time.
-        "DROP INDEX conversations_created_at;
-         CREATE INDEX conversations_created_at ON conversations USING brin (created_at);",
-    ),
-    (
-        5,
-        "conversations.raw_text: the record's text as received, where jsonb could not hold it",
-        // jsonb refuses `\u0000` and lone surrogate escapes (`\ud800`), which JSON allows:
-        // such a record's `raw` gets `\ufffd` in their place, and this column the text as
-        // received (NULL for every other row: `coalesce(raw_text, raw::text)`).
-        "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS raw_text text;",
-    ),
-    (
-        6,
-        "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
-        "ALTER TABLE sync_streams
-             ADD COLUMN IF NOT EXISTS last_collisions bigint NOT NULL DEFAULT 0;",
-    ),
-    (
-        7,
-        "sync_streams.last_failed and failed_ids: ids the provider refused for good",
-        "ALTER TABLE sync_streams
-             ADD COLUMN IF NOT EXISTS last_failed bigint NOT NULL DEFAULT 0,
-             ADD COLUMN IF NOT EXISTS failed_ids text;",
-    ),
-];
-
 /// The advisory lock every migration runs under, so two machines migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
 
@@ -530,11 +421,14 @@ async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(
     )
     .await
     .map_err(&err)?;
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= up_to) {
-        tx.batch_execute(sql).await.map_err(&err)?;
+    for m in super::migrations::postgres()
+        .into_iter()
+        .filter(|m| m.version > current && m.version <= up_to)
+    {
+        tx.batch_execute(m.sql).await.map_err(&err)?;
         tx.execute(
             "INSERT INTO sync_migrations (version, description) VALUES ($1, $2)",
-            &[version, description],
+            &[&m.version, &m.description],
         )
         .await
         .map_err(&err)?;
@@ -551,7 +445,9 @@ mod tests {
     #[test]
     fn the_last_migration_is_the_schema_version() {
         assert_eq!(
-            MIGRATIONS.last().map(|m| m.0),
+            super::super::migrations::postgres()
+                .last()
+                .map(|m| m.version),
             Some(super::super::SCHEMA_VERSION)
         );
     }
