@@ -52,6 +52,7 @@ pub mod encoded;
 pub mod endpoint;
 pub mod error;
 pub mod federation;
+pub mod flat;
 pub mod lookup;
 pub mod memory;
 pub mod model;

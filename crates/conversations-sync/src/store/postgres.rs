@@ -499,4 +499,51 @@ mod tests {
             .unwrap();
         drop(client_in);
     }
+
+    #[tokio::test]
+    async fn a_version_7_database_gets_its_business_names_from_raw() {
+        let url = test_url();
+        let schema = format!("unit_migrate_v7_{}", std::process::id());
+        let link = connect::Link::new(&url).unwrap();
+        let client = connect(&link, None).await.unwrap();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .unwrap();
+        let mut client_in = connect(&link, Some(&schema)).await.unwrap();
+        migrate(&mut client_in, &url, 7).await.unwrap();
+        client_in
+            .batch_execute(
+                r#"INSERT INTO conversations (source, key, provider, metadata, raw, raw_hash, first_seen, last_seen) VALUES
+                   ('acme', 'c-1', 'autocalls', '{}', '{"whatsapp_sender":{"name":"Acme Ltd","phone":"+1"}}', 'h', now(), now()),
+                   ('autocalls', 'c-2', 'autocalls', '{}', '{"whatsapp_sender":{"name":7}}', 'h', now(), now()),
+                   ('asapp', 'c-3', 'asapp', '{}', '{"whatsapp_sender":{"name":"x"}}', 'h', now(), now())"#,
+            )
+            .await
+            .unwrap();
+        migrate(&mut client_in, &url, 8).await.unwrap();
+        let names: Vec<(String, Option<String>, Option<String>)> = client_in
+            .query(
+                "SELECT key, business_name, business_external_id FROM conversations ORDER BY key",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("c-1".to_owned(), Some("Acme Ltd".to_owned()), None),
+                ("c-2".to_owned(), None, None),
+                ("c-3".to_owned(), None, None),
+            ]
+        );
+        client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
+        drop(client_in);
+    }
 }

@@ -470,7 +470,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
         let r = row.values();
         let created = r.created_at.as_ref().map(time_text);
         let updated = r.updated_at.as_ref().map(time_text);
-        let values: [&dyn rusqlite::ToSql; 26] = [
+        let values: [&dyn rusqlite::ToSql; 28] = [
             &r.source,
             &r.key,
             &r.provider,
@@ -487,6 +487,8 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
             &r.customer.phone,
             &r.business.id,
             &r.business.phone,
+            &r.business.external_id,
+            &r.business.name,
             &r.message_count,
             &r.total_cost,
             &r.ai_enabled,
@@ -594,6 +596,39 @@ mod tests {
             .query_row("SELECT count(*) FROM sync_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(versions, super::super::SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_7_database_gets_its_business_names_from_raw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, 7).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO conversations (source, key, provider, metadata, raw, raw_hash, first_seen, last_seen) VALUES
+               ('acme', 'c-1', 'autocalls', '{}', '{"whatsapp_sender":{"name":"Acme Ltd","phone":"+1"}}', 'h', 't', 't'),
+               ('autocalls', 'c-2', 'autocalls', '{}', '{"whatsapp_sender":{"name":7}}', 'h', 't', 't'),
+               ('asapp', 'c-3', 'asapp', '{}', '{"whatsapp_sender":{"name":"not asapp"}}', 'h', 't', 't')"#,
+        )
+        .unwrap();
+        migrate(&mut conn, &path, 8).unwrap();
+        let names: Vec<(String, Option<String>, Option<String>)> = conn
+            .prepare(
+                "SELECT key, business_name, business_external_id FROM conversations ORDER BY key",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                ("c-1".to_owned(), Some("Acme Ltd".to_owned()), None),
+                ("c-2".to_owned(), None, None),
+                ("c-3".to_owned(), None, None),
+            ]
+        );
     }
 
     #[test]

@@ -91,3 +91,13 @@ ALTER TABLE sync_streams
 ALTER TABLE sync_streams
     ADD COLUMN IF NOT EXISTS last_failed bigint NOT NULL DEFAULT 0,
     ADD COLUMN IF NOT EXISTS failed_ids text;
+
+-- migration 8: conversations.business_external_id and business_name: the flat view's business columns
+-- Rows written before are filled from raw where the provider's record holds them (Autocalls'
+-- whatsapp_sender.name); the next sync of a row fills it as any other column.
+ALTER TABLE conversations
+    ADD COLUMN IF NOT EXISTS business_external_id text,
+    ADD COLUMN IF NOT EXISTS business_name text;
+UPDATE conversations SET business_name = raw -> 'whatsapp_sender' ->> 'name'
+    WHERE provider = 'autocalls'
+        AND jsonb_typeof(raw -> 'whatsapp_sender' -> 'name') = 'string';

@@ -66,3 +66,12 @@ ALTER TABLE sync_streams ADD COLUMN last_collisions INTEGER NOT NULL DEFAULT 0;
 -- migration 7: sync_streams.last_failed and failed_ids: ids the provider refused for good
 ALTER TABLE sync_streams ADD COLUMN last_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_streams ADD COLUMN failed_ids TEXT;
+
+-- migration 8: conversations.business_external_id and business_name: the flat view's business columns
+-- Rows written before are filled from raw where the provider's record holds them (Autocalls'
+-- whatsapp_sender.name); the next sync of a row fills it as any other column.
+ALTER TABLE conversations ADD COLUMN business_external_id TEXT;
+ALTER TABLE conversations ADD COLUMN business_name TEXT;
+UPDATE conversations SET business_name = json_extract(raw, '$.whatsapp_sender.name')
+    WHERE provider = 'autocalls' AND json_valid(raw)
+        AND json_type(raw, '$.whatsapp_sender.name') = 'text';
