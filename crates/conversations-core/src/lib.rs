@@ -53,6 +53,7 @@ pub mod endpoint;
 pub mod error;
 pub mod federation;
 pub mod flat;
+pub mod floor;
 pub mod lookup;
 pub mod memory;
 pub mod model;

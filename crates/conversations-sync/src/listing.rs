@@ -13,14 +13,17 @@
 //!
 //! The order is not documented, so it is checked on every record (`created_at` never
 //! increasing). Where it breaks, the floor is dropped: the walk goes on to the end (a full
-//! walk), and the run says so.
+//! walk), and the run says so. The rule is core's
+//! ([`conversations_core::floor::Floor`]), the one `list --since` can use too.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor,
-    Error as SourceError, Page, Position, paginate::WalkGuard,
+    Error as SourceError, Page, Position,
+    floor::{Floor, Step},
+    paginate::WalkGuard,
 };
 
 use crate::destination::Destination;
@@ -223,7 +226,8 @@ async fn walk(
     let mut guard = WalkGuard::new(provider.clone(), walk.position.cursor.as_ref());
     let mut cursor = walk.position.cursor.clone();
     let mut skip = walk.position.skip;
-    let mut last_created: Option<DateTime<Utc>> = None;
+    // Core's "stop below the floor" rule, record by record (with the rest of the page).
+    let mut floor = Floor::resumed(walk.floor, walk.order_broken);
     let mut fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
     let outcome = 'walk: loop {
         let Some(mut in_flight) = fetch.take() else {
@@ -263,15 +267,8 @@ async fn walk(
             }
         }
         // Fetch the next page ahead only if this one does not end below the floor.
-        let ends_below = |walk: &WalkState| {
-            walk.floor.is_some_and(|floor| {
-                page.items
-                    .last()
-                    .and_then(|c| c.created_at)
-                    .is_some_and(|t| t < floor)
-            })
-        };
-        if next.is_some() && stop.is_none() && !ends_below(&walk) {
+        let ends_below = floor.is_below(page.items.last().and_then(|c| c.created_at));
+        if next.is_some() && stop.is_none() && !ends_below {
             fetch = Some(spawn_fetch(&source, &query, next.clone()));
         }
         run.observer.fetched(&run.state.key, &run.state.counts);
@@ -279,38 +276,23 @@ async fn walk(
         // The records move into rows; their times stay behind for looking ahead.
         let times: Vec<Option<DateTime<Utc>>> = page.items.iter().map(|c| c.created_at).collect();
         for (i, conversation) in page.items.into_iter().enumerate().skip(offset) {
+            match floor.step(conversation.created_at, times[i + 1..].iter().copied()) {
+                Step::Stop => {
+                    stopped = true;
+                    break;
+                }
+                Step::OrderBroke => {
+                    walk.order_broken = true;
+                    walk.floor = None;
+                    run.notice(
+                        "the listing is not newest first (a created_at went up): \
+                         finishing with a full walk"
+                            .to_owned(),
+                    );
+                }
+                Step::Take => {}
+            }
             if let Some(t) = conversation.created_at {
-                if last_created.is_some_and(|prev| t > prev) && !walk.order_broken {
-                    walk.order_broken = true;
-                    walk.floor = None;
-                    run.notice(
-                        "the listing is not newest first (a created_at went up): \
-                         finishing with a full walk"
-                            .to_owned(),
-                    );
-                }
-                last_created = Some(t);
-                if walk.floor.is_some_and(|floor| t < floor) {
-                    // Below the floor: stop, unless the rest of this page (fetched already)
-                    // shows the order broken, in which case this record proves nothing.
-                    let mut newer = times[i + 1..].iter().flatten().copied();
-                    let mut prev = t;
-                    if newer.all(|next| {
-                        let ok = next <= prev;
-                        prev = next;
-                        ok
-                    }) {
-                        stopped = true;
-                        break;
-                    }
-                    walk.order_broken = true;
-                    walk.floor = None;
-                    run.notice(
-                        "the listing is not newest first (a created_at went up): \
-                         finishing with a full walk"
-                            .to_owned(),
-                    );
-                }
                 walk.high_water = walk.high_water.max(Some(t));
             }
             run.add(conversation);
