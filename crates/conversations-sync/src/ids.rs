@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use conversations_core::lookup::{IdLines, ReadIdsError, SeenIds};
+use conversations_core::{IdLines, ReadIdsError, SeenIds};
 use sha2::{Digest, Sha256};
 
 use crate::error::SyncError;
@@ -266,7 +266,7 @@ impl Digester {
 /// ```
 pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
     // One parser for every id list, in core: list and sync read ids the same way.
-    conversations_core::lookup::parse_ids(text).map_err(|e| SyncError::BadIds {
+    conversations_core::parse_ids(text).map_err(|e| SyncError::BadIds {
         line: e.line,
         reason: e.reason,
     })

@@ -20,10 +20,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor,
-    Error as SourceError, Page, Position,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, ConversationSourceExt,
+    Cursor, Error as SourceError, Page, Position, WalkGuard,
     floor::{Floor, Step},
-    paginate::WalkGuard,
 };
 
 use crate::destination::Destination;
@@ -109,7 +108,7 @@ async fn page_or_interrupt(
 ///
 /// ```
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{Outcome, Quiet, Store, SyncOptions, Target, sync_listing};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ use crate::store::Store;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{Quiet, Store, SyncOptions, Target, sync_lookup};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();
@@ -73,7 +73,7 @@ pub async fn sync_lookup(
 /// ids start over). Memory stays bounded whatever the number of ids: they are read twice,
 /// once to count and hash them (to know whether a saved position applies), once for the
 /// lookups (see [`IdsInput`]); repeats are skipped within core's
-/// [`DEDUP_WINDOW`](conversations_core::lookup::DEDUP_WINDOW). With no position saved (or
+/// [`DEDUP_WINDOW`](conversations_core::DEDUP_WINDOW). With no position saved (or
 /// [`SyncOptions::full_refresh`]) the lookups start at once, beside the first reading, and
 /// the first commit waits for it; with one, they start once it ended.
 ///
@@ -88,7 +88,7 @@ pub async fn sync_lookup(
 /// ```
 /// use std::io::Write;
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{IdsInput, Quiet, Store, SyncOptions, Target, sync_lookup_ids};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();
