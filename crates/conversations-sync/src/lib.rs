@@ -66,8 +66,7 @@ pub mod target;
 
 pub use destination::{Batch, Commit, Destination};
 pub use error::SyncError;
-pub use ids::IdsInput;
-pub use ids::read_ids;
+pub use ids::{IdsInput, read_ids};
 pub use listing::{sync_listing, sync_listing_into};
 pub use lookups::{sync_lookup, sync_lookup_ids, sync_lookup_into};
 pub use row::{Row, row_key};
