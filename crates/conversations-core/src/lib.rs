@@ -65,7 +65,9 @@ mod raw;
 mod source;
 mod timestamp;
 
-// The "stop below the floor" rule of walks over listings that come newest first.
+// Column and rule types named by their module: a conversation's flat view (CSV, tables,
+// database rows) and the "stop below the floor" rule of incremental walks.
+pub mod flat;
 pub mod floor;
 
 // For provider authors: the decode toolkit and the conformance kit.
