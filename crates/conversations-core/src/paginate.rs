@@ -29,7 +29,7 @@ pub type PageFetcher<'a, T> =
 ///
 /// Read it with [`Items::position`] after any item, persist it (it serializes), and resume
 /// in a fresh process with
-/// [`ConversationSource::list_from`](crate::ConversationSource::list_from): the resumed walk
+/// [`ConversationSourceExt::list_from`](crate::ConversationSourceExt::list_from): the resumed walk
 /// yields exactly the items not yet delivered, whether the first stopped at a limit, an
 /// error or a kill.
 ///
@@ -285,7 +285,7 @@ pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
 /// handed out ([`ConversationPages`](crate::ConversationPages)), so a large page never holds
 /// its body and all its decoded records at once.
 ///
-/// Made by [`ConversationSource::pages`](crate::ConversationSource::pages) or, over any fetch
+/// Made by [`ConversationSourceExt::pages`](crate::ConversationSourceExt::pages) or, over any fetch
 /// function, by [`Pages::new`]. As soon as a page is handed out, the fetch of the next one
 /// starts, so it loads while the caller works on the current page. It stops after the last
 /// page, after the page that reaches the limit (never fetching past it), after the first
@@ -747,7 +747,7 @@ pub type ItemWindow<'a, T> = Box<dyn FnMut(&T, &mut dyn Iterator<Item = T>) -> K
 /// A stream of items over a [`Pages`] walk.
 ///
 /// While the caller consumes the items of one page, the next page is being fetched. Made by
-/// [`ConversationSource::list`](crate::ConversationSource::list) or [`Pages::items`]. Items
+/// [`ConversationSourceExt::list`](crate::ConversationSourceExt::list) or [`Pages::items`]. Items
 /// fetched in another form (`W`, see [`Pages`]) are finished one at a time, as they are
 /// handed out.
 pub struct Items<'a, T, W = T> {
@@ -797,7 +797,7 @@ impl<'a, T, W: Clone> Items<'a, T, W> {
 
 impl<T, W> Items<'_, T, W> {
     /// Where the walk stands after the items handed out so far: persist it and resume with
-    /// [`ConversationSource::list_from`](crate::ConversationSource::list_from). `None` once
+    /// [`ConversationSourceExt::list_from`](crate::ConversationSourceExt::list_from). `None` once
     /// the walk has delivered everything (nothing is left to resume).
     ///
     /// ```
