@@ -4,7 +4,13 @@
 
 mod check;
 mod cli;
+mod commands {
+    //! The connector subcommands (`tap`, `airbyte`).
+    pub(crate) mod airbyte;
+    pub(crate) mod tap;
+}
 mod config;
+mod connectors;
 mod ending;
 mod exit;
 mod filters;
@@ -35,6 +41,9 @@ fn main() -> ExitCode {
         return ExitCode::from(exit::FAILURE);
     }
     ending::run(|| {
+        if let Some(command) = connector_command() {
+            return run_connector(command);
+        }
         let cli = Cli::parse();
         logging::init(cli.verbose, cli.log_format);
         // One thread: a listing is I/O then output, and handing each page between threads
@@ -61,6 +70,51 @@ fn main() -> ExitCode {
                 Command::Check(args) => check::run(&args).await,
             }
         })
+    })
+}
+
+/// `conversations tap` and `conversations airbyte`, parsed apart from the other commands.
+#[derive(Debug, clap::Parser)]
+#[command(name = "conversations", version)]
+struct ConnectorCli {
+    #[command(subcommand)]
+    command: ConnectorCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ConnectorCommand {
+    /// A Singer tap: SCHEMA, RECORD and STATE messages on stdout.
+    Tap(commands::tap::TapArgs),
+    /// An Airbyte source: spec, check, discover, read.
+    #[command(subcommand)]
+    Airbyte(commands::airbyte::AirbyteCommand),
+}
+
+fn connector_command() -> Option<ConnectorCommand> {
+    let first = std::env::args_os().nth(1)?;
+    if first != "tap" && first != "airbyte" {
+        return None;
+    }
+    Some(ConnectorCli::parse().command)
+}
+
+fn run_connector(command: ConnectorCommand) -> ExitCode {
+    logging::init(0, cli::LogFormat::Text);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ending::note(&format!("error: could not start the async runtime: {e}"));
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    runtime.block_on(async {
+        match command {
+            ConnectorCommand::Tap(args) => commands::tap::run(args).await,
+            ConnectorCommand::Airbyte(command) => commands::airbyte::run(command).await,
+        }
     })
 }
 
