@@ -54,15 +54,16 @@ use conversations_core::{
     NoteAction, Page, Position, paginate::WalkGuard,
 };
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::collisions::Collisions;
+use crate::destination::{Batch, Commit, Destination};
 use crate::error::SyncError;
 use crate::ids::{Digester, IdsInput, Scan};
 use crate::row::{Row, time_text};
 use crate::source::SyncSource;
-use crate::store::{FailedId, RunCounts, Store, StreamKey, StreamState, plus};
+use crate::state::{FailedId, Resume, RunCounts, StreamKey, StreamState, StreamStatus, WalkState};
+use crate::store::{Store, plus};
 
 /// The records of a run's first batch (or [`SyncOptions::batch_size`], if smaller); each
 /// batch after it holds twice as many as the one before, up to the batch size.
@@ -219,32 +220,9 @@ pub struct Summary {
 /// [`Outcome::Interrupted`].
 pub type Interrupt = watch::Receiver<bool>;
 
-/// Where an unfinished run stands, saved in `sync_streams.resume`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Resume {
-    Walk(Walk),
-    Lookup { ids_sha256: String, done: usize },
-}
-
-/// An unfinished listing walk.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Walk {
-    /// The position after the last committed record.
-    position: Position,
-    /// The page size the walk started with (a position's skip counts in its pages).
-    page_size: Option<u32>,
-    /// Stop at the first record created before this; `None`: walk to the end.
-    floor: Option<DateTime<Utc>>,
-    /// The newest `created_at` this walk has seen.
-    high_water: Option<DateTime<Utc>>,
-    /// Whether the listing was found out of order (the walk then goes to the end).
-    order_broken: bool,
-}
-
 /// A run in progress: the stream's state as saved, and what is not committed yet.
 struct Run<'a> {
-    store: &'a Store,
+    dest: &'a mut dyn Destination,
     /// The name rows are filed under.
     name: Arc<str>,
     state: StreamState,
@@ -259,50 +237,47 @@ struct Run<'a> {
     /// Whether a batch of this run was started already.
     began: bool,
     /// The batches committing now, oldest first, with their record counts.
-    pending: std::collections::VecDeque<(u64, crate::store::Commit)>,
+    pending: std::collections::VecDeque<(u64, Commit)>,
     /// The run's keys, to find records that replace another of other bytes.
     collisions: Collisions,
 }
 
 impl<'a> Run<'a> {
     async fn start(
-        store: &'a Store,
+        dest: &'a mut dyn Destination,
         name: Arc<str>,
         key: StreamKey,
         options: &SyncOptions,
         observer: &'a mut dyn Observer,
     ) -> Result<(Self, Option<Resume>), SyncError> {
-        let mut state = store
+        let mut state = dest
             .load(&key)
             .await?
             .unwrap_or_else(|| StreamState::new(key.clone()));
         let mut discarded = false;
-        let resume = match &state.resume {
-            Some(text) => match serde_json::from_str::<Resume>(text) {
-                Ok(resume) => Some(resume),
-                // --full-refresh starts the stream over: a position it cannot read is
-                // discarded (the advice the error gives).
-                Err(_) if options.full_refresh => {
-                    discarded = true;
-                    None
-                }
-                Err(e) => {
-                    return Err(SyncError::BadState {
-                        target: store.target().to_owned(),
-                        stream: key.to_string(),
-                        message: e.to_string(),
-                    });
-                }
-            },
-            None => None,
+        let resume = match state.resume.take() {
+            // A full refresh starts the stream over: a position it cannot read is discarded
+            // (the advice the error gives).
+            Some(Resume::Unreadable { .. }) if options.full_refresh => {
+                discarded = true;
+                None
+            }
+            Some(Resume::Unreadable { error, .. }) => {
+                return Err(SyncError::BadState {
+                    target: dest.target().to_owned(),
+                    stream: key.to_string(),
+                    message: error,
+                });
+            }
+            resume => resume,
         };
-        state.status = "running".to_owned();
-        state.started_at = Some(time_text(&Utc::now()));
+        state.status = StreamStatus::Running;
+        state.started_at = Some(Utc::now());
         state.finished_at = None;
         state.counts = RunCounts::default();
         state.message = None;
         let mut run = Self {
-            store,
+            dest,
             name,
             state,
             observer,
@@ -361,17 +336,10 @@ impl<'a> Run<'a> {
     /// than the store takes at once are committing (waiting for the oldest otherwise), starts
     /// this one, which runs while the walk goes on.
     async fn commit(&mut self, resume: Option<&Resume>) -> Result<(), SyncError> {
-        while self.pending.len() >= self.store.in_flight() {
+        while self.pending.len() >= self.dest.in_flight().max(1) {
             self.settle_oldest().await?;
         }
-        self.state.resume = match resume {
-            Some(r) => Some(serde_json::to_string(r).map_err(|e| SyncError::BadState {
-                target: self.store.target().to_owned(),
-                stream: self.state.key.to_string(),
-                message: e.to_string(),
-            })?),
-            None => None,
-        };
+        self.state.resume = resume.cloned();
         if !self.rows.is_empty() {
             self.limit = self.limit.saturating_mul(2).min(self.batch_size);
         }
@@ -380,8 +348,12 @@ impl<'a> Run<'a> {
         let records = rows.len() as u64;
         let first = !self.began;
         self.began = true;
-        self.pending
-            .push_back((records, self.store.spawn_commit(rows, &self.state, first)));
+        let batch = Batch {
+            rows,
+            state: self.state.clone(),
+            first,
+        };
+        self.pending.push_back((records, self.dest.commit(batch)));
         Ok(())
     }
 
@@ -431,12 +403,11 @@ impl<'a> Run<'a> {
             self.notice(text.clone());
         }
         self.state.status = match &outcome {
-            Outcome::Complete => "complete",
-            Outcome::Interrupted => "interrupted",
-            Outcome::Failed(_) => "failed",
-        }
-        .to_owned();
-        self.state.finished_at = Some(time_text(&Utc::now()));
+            Outcome::Complete => StreamStatus::Complete,
+            Outcome::Interrupted => StreamStatus::Interrupted,
+            Outcome::Failed(_) => StreamStatus::Failed,
+        };
+        self.state.finished_at = Some(Utc::now());
         if let Outcome::Failed(e) = &outcome {
             // The error first; the collisions of what was committed still said.
             self.state.message = Some(match &collided {
@@ -482,7 +453,11 @@ fn collision_notice(n: u64) -> String {
 /// provider's pages resize (the page at a cursor starts at the same record whatever its size),
 /// the walk takes the new size if the skip still falls within its first page; otherwise it
 /// finishes with the size it started with, and the new one applies from the next walk.
-fn resize(walk: &mut Walk, page_size: Option<u32>, capabilities: &Capabilities) -> Option<String> {
+fn resize(
+    walk: &mut WalkState,
+    page_size: Option<u32>,
+    capabilities: &Capabilities,
+) -> Option<String> {
     // A walk saved without a page size ran at the provider's default.
     let default = capabilities.page_size().map(|b| b.default);
     let (Some(was), Some(asked)) = (walk.page_size.or(default), page_size.or(default)) else {
@@ -591,13 +566,35 @@ pub async fn sync_listing(
         .validate(source.provider(), &query)?;
     let key = StreamKey::listing(source.name(), &query);
     let lock = store.lock(&key).await?;
-    let result = walk(store, key, source, query, options, observer, interrupt).await;
+    let mut dest = store;
+    let result = walk(&mut dest, key, source, query, options, observer, interrupt).await;
     lock.release().await;
     result
 }
 
+/// Syncs `source`'s listing for `query` into `dest`, as [`sync_listing`] does into a
+/// [`Store`]: the same walk, batches and resume positions, written wherever `dest` writes
+/// (see [`Destination`] for an example). Locking the stream, if `dest` needs it, is the
+/// caller's.
+pub async fn sync_listing_into(
+    dest: &mut dyn Destination,
+    source: impl Into<SyncSource>,
+    query: ConversationQuery,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let source = source.into();
+    source
+        .source()
+        .capabilities()
+        .validate(source.provider(), &query)?;
+    let key = StreamKey::listing(source.name(), &query);
+    walk(dest, key, source, query, options, observer, interrupt).await
+}
+
 async fn walk(
-    store: &Store,
+    dest: &mut dyn Destination,
     key: StreamKey,
     source: SyncSource,
     query: ConversationQuery,
@@ -608,13 +605,8 @@ async fn walk(
     let provider = source.provider().to_owned();
     let name = Arc::from(source.name());
     let source = Arc::clone(source.source());
-    let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
-    let high_water = run
-        .state
-        .high_water
-        .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let (mut run, resume) = Run::start(dest, name, key, options, observer).await?;
+    let high_water = run.state.high_water;
     // The page size asked for, or the provider's largest: the fewest requests.
     let capabilities = source.capabilities();
     let page_size = query.page_size.or(capabilities.page_size().map(|b| b.max));
@@ -642,13 +634,7 @@ async fn walk(
                 }
                 _ => None,
             };
-            Walk {
-                position: Position::start(),
-                page_size,
-                floor,
-                high_water: None,
-                order_broken: false,
-            }
+            WalkState::new(Position::start(), page_size, floor)
         }
     };
     let mut query = query;
@@ -700,7 +686,7 @@ async fn walk(
             }
         }
         // Fetch the next page ahead only if this one does not end below the floor.
-        let ends_below = |walk: &Walk| {
+        let ends_below = |walk: &WalkState| {
             walk.floor.is_some_and(|floor| {
                 page.items
                     .last()
@@ -789,7 +775,7 @@ async fn walk(
     match outcome {
         Outcome::Complete => {
             let newest = high_water.max(walk.high_water);
-            run.state.high_water = newest.as_ref().map(time_text);
+            run.state.high_water = newest;
             run.finish(None, Outcome::Complete).await
         }
         other => {
@@ -904,7 +890,59 @@ pub async fn sync_lookup_ids(
     observer: &mut dyn Observer,
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let source = source.into();
+    let (name, key, lookup) = lookups(source.into(), query, options)?;
+    let lock = store.lock(&key).await?;
+    let mut dest = store;
+    let result = look_up(
+        &mut dest, name, key, lookup, ids, options, observer, interrupt,
+    )
+    .await;
+    lock.release().await;
+    result
+}
+
+/// Syncs the conversations of `ids` from `source` into `dest`, as [`sync_lookup_ids`] does
+/// into a [`Store`]: the same lookups, batches and resume positions, written wherever `dest`
+/// writes. Locking the stream, if `dest` needs it, is the caller's.
+///
+/// ```
+/// use std::sync::Arc;
+/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_sync::{IdsInput, Quiet, Store, SyncOptions, Target, sync_lookup_into};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let dir = tempfile::tempdir().unwrap();
+/// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse()?;
+/// let mut store = Store::open(&target).await?;
+/// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(20));
+/// let ids = IdsInput::list(vec!["ext-1".into(), "ext-2".into()]);
+/// let (_stop, interrupt) = tokio::sync::watch::channel(false);
+/// let summary = sync_lookup_into(&mut store, source, ConversationQuery::new(), &ids, &SyncOptions::default(), &mut Quiet, interrupt)
+///     .await?;
+/// assert_eq!(summary.counts.pages, 2);
+/// # Ok::<(), conversations_sync::SyncError>(())
+/// # }).unwrap();
+/// ```
+pub async fn sync_lookup_into(
+    dest: &mut dyn Destination,
+    source: impl Into<SyncSource>,
+    query: ConversationQuery,
+    ids: &IdsInput,
+    options: &SyncOptions,
+    observer: &mut dyn Observer,
+    interrupt: Interrupt,
+) -> Result<Summary, SyncError> {
+    let (name, key, lookup) = lookups(source.into(), query, options)?;
+    look_up(dest, name, key, lookup, ids, options, observer, interrupt).await
+}
+
+/// The name rows are filed under, the stream, and the lookups of a lookup sync of `source`
+/// with `query`'s filters; a query the source cannot take is refused before anything is
+/// written.
+fn lookups(
+    source: SyncSource,
+    query: ConversationQuery,
+    options: &SyncOptions,
+) -> Result<(Arc<str>, StreamKey, Lookup), SyncError> {
     let mut query = query;
     query.external_id = None;
     query.page_size = None;
@@ -920,11 +958,7 @@ pub async fn sync_lookup_ids(
         .concurrency(options.lookup_concurrency)
         .in_input_order(true);
     let key = StreamKey::lookup(source.name(), &query);
-    let lock = store.lock(&key).await?;
-    let name = Arc::from(source.name());
-    let result = look_up(store, name, key, lookup, ids, options, observer, interrupt).await;
-    lock.release().await;
-    result
+    Ok((Arc::from(source.name()), key, lookup))
 }
 
 /// The most ids handed from the reading thread to the lookups at once.
@@ -992,7 +1026,7 @@ async fn scanned(
 
 #[allow(clippy::too_many_arguments)]
 async fn look_up(
-    store: &Store,
+    dest: &mut dyn Destination,
     name: Arc<str>,
     key: StreamKey,
     lookup: Lookup,
@@ -1001,7 +1035,7 @@ async fn look_up(
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let (mut run, resume) = Run::start(store, name, key, options, observer).await?;
+    let (mut run, resume) = Run::start(dest, name, key, options, observer).await?;
     // The first pass counts and hashes the distinct ids: a saved position counts ids done,
     // valid for the same ids only.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -33,30 +33,35 @@
 //! let (_ctrl_c, interrupt) = tokio::sync::watch::channel(false);
 //! let summary = sync_listing(&store, source, ConversationQuery::new(), &SyncOptions::default(), &mut Quiet, interrupt).await?;
 //! assert_eq!(summary.counts.inserted, 40);
-//! assert_eq!(store.status().await?[0].status, "complete");
+//! assert_eq!(store.status().await?[0].status, conversations_sync::StreamStatus::Complete);
 //! # Ok::<(), conversations_sync::SyncError>(())
 //! # }).unwrap();
 //! ```
 
 mod collisions;
 pub mod conninfo;
+pub mod destination;
 pub mod engine;
 pub mod error;
 pub mod ids;
 pub mod row;
 pub mod source;
+pub mod state;
 pub mod store;
 pub mod target;
 
+pub use destination::{Batch, Commit, Destination};
 pub use engine::{
     FIRST_BATCH, Interrupt, Observer, Outcome, Quiet, Summary, SyncOptions, read_ids, sync_listing,
-    sync_lookup, sync_lookup_ids,
+    sync_listing_into, sync_lookup, sync_lookup_ids, sync_lookup_into,
 };
 pub use error::SyncError;
 pub use ids::IdsInput;
-pub use row::row_key;
+pub use row::{Row, row_key};
 pub use source::SyncSource;
-pub use store::{
-    FailedId, RunCounts, SCHEMA_VERSION, Store, StreamKey, StreamLock, StreamState, Written,
+pub use state::{
+    FailedId, Resume, RunCounts, StreamKey, StreamState, StreamStatus, UnknownStatus, WalkState,
+    time_text,
 };
+pub use store::{SCHEMA_VERSION, Store, StreamLock, Written};
 pub use target::{PostgresUrl, Target};

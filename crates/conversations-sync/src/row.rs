@@ -87,8 +87,11 @@ pub(crate) const COLUMNS: [&str; 25] = [
 /// A conversation ready to write: the record itself (moved in, not copied) and what the row
 /// adds to it — the name it is filed under, the key of a record without an id, the metadata
 /// and notes as JSON text, and the hash of the raw bytes.
+///
+/// A [`Destination`](crate::Destination) gets a batch of these: the record
+/// ([`conversation`](Self::conversation)), the name it is filed under and its key.
 #[derive(Debug)]
-pub(crate) struct Row {
+pub struct Row {
     source: std::sync::Arc<str>,
     conversation: Conversation,
     /// `sha256:…` for a record without a provider id (or the id with U+FFFD for each U+0000).
@@ -189,13 +192,32 @@ impl Row {
         self.fingerprint
     }
 
-    /// The name the row is filed under.
-    pub(crate) fn source(&self) -> &str {
+    /// The name the row is filed under: the `source` column (the provider's name, or an
+    /// account's).
+    pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The row's key: the provider's id, or `sha256:…` of the raw bytes.
-    pub(crate) fn key(&self) -> &str {
+    /// The record itself (with the notes the sync added, e.g. a key shared with another
+    /// record of the run).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
+
+    /// The record, moved out.
+    pub fn into_conversation(self) -> Conversation {
+        self.conversation
+    }
+
+    /// The hex SHA-256 of the raw bytes: two copies of one key with equal hashes are the
+    /// same record.
+    pub fn raw_hash(&self) -> &str {
+        &self.raw_hash
+    }
+
+    /// The row's key: the provider's id (U+0000 as U+FFFD), or `sha256:…` of the raw bytes
+    /// for a record without one (see [`row_key`]).
+    pub fn key(&self) -> &str {
         match &self.derived_key {
             Some(key) => key,
             None => self.conversation.id.as_deref().unwrap_or_default(),
@@ -239,9 +261,7 @@ fn notes_json(notes: &[DecodeNote]) -> Option<String> {
 }
 
 /// A timestamp as the text SQLite stores and compares: RFC 3339 in UTC.
-pub(crate) fn time_text(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
+pub(crate) use crate::state::time_text;
 
 /// Keeps the last row of each key: a batch never writes one key twice (PostgreSQL refuses
 /// that in one `INSERT … ON CONFLICT`), and a later copy is the newer one.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use conversations_transport::Redactor;
 use tokio_postgres::Client;
 
-use super::{Holder, RunCounts, StreamKey, StreamState};
+use super::{Holder, RunCounts, SavedState, StreamKey};
 use crate::error::SyncError;
 use crate::row::Row;
 use crate::target::PostgresUrl;
@@ -383,7 +383,7 @@ impl PgStore {
         Ok(PgLock { client, id })
     }
 
-    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+    pub(super) async fn status(&self) -> Result<Vec<SavedState>, SyncError> {
         let client = self.writers.reader().await;
         let rows = client
             .query(super::STATUS_SQL, &[])
@@ -398,7 +398,7 @@ impl PgStore {
                     query: r.get(1),
                 };
                 let failed = super::failed_from(r.get::<_, Option<&str>>(16), &target, &key)?;
-                Ok(StreamState {
+                Ok(SavedState {
                     key,
                     resume: r.get(2),
                     high_water: r.get(3),
@@ -417,7 +417,6 @@ impl PgStore {
                     },
                     message: r.get(13),
                     failed,
-                    running: None,
                 })
             })
             .collect()
@@ -426,7 +425,7 @@ impl PgStore {
     pub(super) fn spawn_commit(
         &self,
         rows: Vec<Row>,
-        state: StreamState,
+        state: SavedState,
         first: bool,
     ) -> super::Commit {
         self.writers.spawn(rows, state, first)

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use fs4::fs_std::FileExt;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
+use super::{Holder, RunCounts, SavedState, StreamKey, Written, plus};
 use crate::error::SyncError;
 use crate::row::{COLUMNS, Row, time_text};
 
@@ -307,7 +307,7 @@ impl SqliteStore {
         Ok(file)
     }
 
-    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+    pub(super) async fn status(&self) -> Result<Vec<SavedState>, SyncError> {
         self.with("reading the sync state", |conn, path| {
             let err = db_error(path, "reading the sync state");
             let target = format!("sqlite:{}", path.display());
@@ -320,7 +320,7 @@ impl SqliteStore {
                         query: r.get(1)?,
                     };
                     let failed: Option<String> = r.get(16)?;
-                    let state = StreamState {
+                    let state = SavedState {
                         key,
                         resume: r.get(2)?,
                         high_water: r.get(3)?,
@@ -339,7 +339,6 @@ impl SqliteStore {
                         },
                         message: r.get(13)?,
                         failed: Vec::new(),
-                        running: None,
                     };
                     Ok((state, failed))
                 })
@@ -366,7 +365,7 @@ impl SqliteStore {
     pub(super) fn spawn_commit(
         &self,
         rows: Vec<Row>,
-        state: StreamState,
+        state: SavedState,
         first: bool,
     ) -> super::Commit {
         let conn = Arc::clone(&self.conn);
@@ -593,7 +592,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
 
 fn save_state(
     tx: &rusqlite::Transaction<'_>,
-    state: &StreamState,
+    state: &SavedState,
     counts: RunCounts,
 ) -> rusqlite::Result<()> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
