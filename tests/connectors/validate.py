@@ -34,7 +34,10 @@ def singer_messages(lines):
         if message is None:
             fail(f"line {number}: not a Singer message")
         if isinstance(message, singer.SchemaMessage):
-            Draft4Validator.check_schema(message.schema)
+            try:
+                Draft4Validator.check_schema(message.schema)
+            except Exception as e:  # noqa: BLE001 - the finding
+                fail(f"line {number}: SCHEMA of {message.stream} is not draft 4: {str(e).splitlines()[0]}")
             validators[message.stream] = Draft4Validator(message.schema, format_checker=FormatChecker())
         elif isinstance(message, singer.RecordMessage):
             validator = validators.get(message.stream)
@@ -60,7 +63,10 @@ def singer_catalog(text):
     if not catalog.streams:
         fail("the catalog has no stream")
     for stream in raw["streams"]:
-        Draft4Validator.check_schema(stream["schema"])
+        try:
+            Draft4Validator.check_schema(stream["schema"])
+        except Exception as e:  # noqa: BLE001 - the finding
+            fail(f"stream {stream.get('tap_stream_id')}: schema is not draft 4: {str(e).splitlines()[0]}")
     print(f"{len(catalog.streams)} streams valid")
 
 

@@ -130,6 +130,15 @@ impl Fields {
             if let Some(Value::Array(required)) = schema.get_mut("required") {
                 required.retain(|name| name.as_str().is_some_and(|n| set.contains(n)));
             }
+            // Draft 4 wants at least one name in `required`.
+            if schema
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+                && let Some(object) = schema.as_object_mut()
+            {
+                object.remove("required");
+            }
         }
         schema
     }
@@ -192,6 +201,10 @@ mod tests {
         let mut names = fields_of(&schema);
         names.sort();
         assert_eq!(names, ["channel", "created_at", "id"]);
+        assert!(
+            schema.get("required").is_none(),
+            "draft 4: no empty required"
+        );
         let mut record = serde_json::json!({"id": "1", "raw": {}, "channel": "api"});
         fields.project(record.as_object_mut().unwrap());
         assert_eq!(record, serde_json::json!({"id": "1", "channel": "api"}));

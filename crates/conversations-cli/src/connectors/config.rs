@@ -153,11 +153,6 @@ impl ConnectorConfig {
         query
     }
 
-    /// Whether ASAPP's stream looks ids up (it has no listing).
-    pub(crate) fn has_external_ids(&self) -> bool {
-        !self.external_ids.is_empty() || self.external_ids_file.is_some()
-    }
-
     /// The credentials: the config's keys over the usual environment variables.
     fn credentials(&self) -> CredentialArgs {
         let pick = |key: &Option<String>, variable: &str| {
