@@ -14,10 +14,17 @@ SIZE=${SIZE:-150000}
 RUNS=${RUNS:-1}
 
 cargo build --quiet --release -p conversations-cli
-BIN_DIR=$PWD/target/release
+BIN_DIR=${CARGO_TARGET_DIR:-$PWD/target}/release
 BIN=$BIN_DIR/conversations
 VENVS=$(bash tests/connectors/setup.sh)
 WORK=$(mktemp -d)
+# A build without the tap's own binary: `conversations tap` under its name.
+if [ ! -x "$BIN_DIR/tap-conversations" ]; then
+    BIN_DIR=$WORK/bin
+    mkdir -p "$BIN_DIR"
+    printf '#!/bin/sh\nexec %q tap "$@"\n' "$BIN" >"$BIN_DIR/tap-conversations"
+    chmod +x "$BIN_DIR/tap-conversations"
+fi
 "$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 cleanup() {

@@ -15,11 +15,6 @@ pub(crate) const CURSOR: &str = "created_at";
 /// The normalized record's JSON Schema, draft-4 compatible: every `$ref` inlined, no
 /// `$schema`, `definitions`, `const` or `examples`, only standard formats, and each
 /// description cut to its first paragraph.
-///
-/// ```ignore
-/// let schema = record_schema();
-/// assert_eq!(schema["properties"]["created_at"]["format"], "date-time");
-/// ```
 pub(crate) fn record_schema() -> Value {
     let root = schemars::schema_for!(conversations_core::Conversation);
     let mut value = serde_json::to_value(&root).unwrap_or_default();

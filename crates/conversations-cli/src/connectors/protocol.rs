@@ -174,3 +174,64 @@ pub(crate) fn json_string(text: &str, out: &mut Vec<u8>) {
     // Writing a &str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::airbyte::Airbyte;
+    use crate::connectors::singer::Singer;
+    use conversations_core::RawJson;
+
+    fn conversation(id: &str) -> Conversation {
+        let mut c = Conversation::new(
+            "autocalls",
+            RawJson::parse(&format!("{{\n  \"id\": \"{id}\"\n}}")).unwrap(),
+        );
+        c.id = Some(id.to_owned());
+        c
+    }
+
+    fn lines(out: &[u8]) -> Vec<Value> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_state_follows_the_records_it_covers_and_keeps_other_streams_bookmarks() {
+        let mut out = Vec::new();
+        let saved = BTreeMap::from([("other".to_owned(), serde_json::json!({"x": 1}))]);
+        let mut emitter = Emitter::new(Singer::new(), &mut out, saved, BTreeMap::new());
+        let records = [conversation("a"), conversation("b")];
+        emitter.records("s", &records).unwrap();
+        emitter.state("s", serde_json::json!({"y": 2})).unwrap();
+        drop(emitter);
+        let lines = lines(&out);
+        let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["RECORD", "RECORD", "STATE"]);
+        // One line each: `raw` compacted.
+        assert_eq!(lines[0]["record"]["raw"], serde_json::json!({"id": "a"}));
+        assert_eq!(lines[2]["value"]["bookmarks"]["other"]["x"], 1);
+        assert_eq!(lines[2]["value"]["bookmarks"]["s"]["y"], 2);
+    }
+
+    #[test]
+    fn airbyte_counts_the_records_since_the_last_state() {
+        let mut out = Vec::new();
+        let fields = BTreeMap::from([("s".to_owned(), Fields::only(["channel".to_owned()]))]);
+        let mut emitter = Emitter::new(Airbyte::new(), &mut out, BTreeMap::new(), fields);
+        emitter.records("s", &[conversation("a")]).unwrap();
+        emitter.state("s", serde_json::json!({})).unwrap();
+        emitter.state("s", serde_json::json!({})).unwrap();
+        drop(emitter);
+        let lines = lines(&out);
+        assert_eq!(lines[0]["record"]["data"], serde_json::json!({"id": "a"}));
+        assert_eq!(lines[1]["state"]["sourceStats"]["recordCount"], 1.0);
+        assert_eq!(lines[2]["state"]["sourceStats"]["recordCount"], 0.0);
+        assert_eq!(
+            lines[1]["state"]["stream"]["stream_descriptor"]["name"],
+            "s"
+        );
+    }
+}
