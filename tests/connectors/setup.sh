@@ -12,6 +12,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${CONNECTORS_VENVS:-$root/target/connectors}"
 python="${PYTHON:-python3}"
 mkdir -p "$dir"
+# A Debian python3 without its venv module: install it (the machines run as root).
+if ! "$python" -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq >&2 && apt-get install -y -qq python3-venv >&2
+fi
 
 make_venv() { # name marker-version packages...
     local name="$1" stamp="$2"; shift 2
