@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use conversations_core::{ConversationQuery, Error};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Error};
 use serde_json::Value;
 
 use super::tap::read_json;

@@ -237,7 +237,7 @@ pub(crate) fn configured(
             Some(other) => {
                 return Err(format!(
                     "streams[{i}]: unknown sync_mode {} (full_refresh or incremental)",
-                    conversations_core::error::quote(other)
+                    conversations_core::quote(other)
                 ));
             }
         };
