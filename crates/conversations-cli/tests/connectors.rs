@@ -52,32 +52,11 @@ fn venvs() -> &'static Path {
 static MELTANO: Mutex<()> = Mutex::new(());
 
 /// The folder holding `tap-conversations` and `source-conversations`.
-// Until the CLI has its library target: wrappers around `conversations tap|airbyte`.
 fn bin_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = venvs().join("bin");
-        std::fs::create_dir_all(&dir).unwrap();
-        let conversations = assert_cmd::cargo::cargo_bin("conversations");
-        for (name, sub) in [
-            ("tap-conversations", "tap"),
-            ("source-conversations", "airbyte"),
-        ] {
-            let path = dir.join(name);
-            std::fs::write(
-                &path,
-                format!(
-                    "#!/bin/sh\nexec '{}' {sub} \"$@\"\n",
-                    conversations.display()
-                ),
-            )
-            .unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        dir
-    })
-    .clone()
+    assert_cmd::cargo::cargo_bin("tap-conversations")
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn tap() -> Command {

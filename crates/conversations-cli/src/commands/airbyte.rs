@@ -2,22 +2,24 @@
 //! `source-conversations`): an Airbyte source. Every answer is Airbyte protocol messages on
 //! stdout; errors are TRACE messages with a failure type (and exit 1).
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use conversations_core::{ConversationQuery, ConversationSourceExt, Error};
-use serde_json::Value;
-
-use super::tap::read_json;
-use crate::connectors::airbyte::{self, Airbyte, FailureType};
-use crate::connectors::catalog::record_schema;
-use crate::connectors::config::ConnectorConfig;
-use crate::connectors::protocol::Emitter;
-use crate::connectors::run::{self, Ending};
-use crate::{ending, exit};
+#[cfg(feature = "run")]
+use {
+    super::tap::read_json,
+    crate::connectors::airbyte::{self, Airbyte, FailureType},
+    crate::connectors::catalog::record_schema,
+    crate::connectors::config::ConnectorConfig,
+    crate::connectors::protocol::Emitter,
+    crate::connectors::run::{self, Ending},
+    crate::{ending, exit},
+    conversations_core::{ConversationQuery, ConversationSourceExt, Error},
+    serde_json::Value,
+    std::collections::BTreeMap,
+    std::io::{self, Write},
+    std::process::ExitCode,
+};
 
 /// `conversations airbyte`: the Airbyte protocol's four commands.
 #[derive(Debug, Subcommand)]
@@ -54,6 +56,7 @@ pub(crate) struct ReadArgs {
     pub(crate) state: Option<PathBuf>,
 }
 
+#[cfg(feature = "run")]
 fn emit(message: &Value) -> ExitCode {
     let mut out = io::stdout().lock();
     match out
@@ -65,16 +68,19 @@ fn emit(message: &Value) -> ExitCode {
     }
 }
 
+#[cfg(feature = "run")]
 /// A TRACE error message, and exit 1.
 fn fail(message: &str, failure: FailureType) -> ExitCode {
     let _ = emit(&airbyte::error(message, failure));
     ExitCode::from(exit::FAILURE)
 }
 
+#[cfg(feature = "run")]
 fn load(path: &std::path::Path) -> Result<ConnectorConfig, ExitCode> {
     ConnectorConfig::load(path).map_err(|e| fail(&e.to_string(), FailureType::Config))
 }
 
+#[cfg(feature = "run")]
 /// Runs one of the commands.
 pub(crate) async fn run(command: AirbyteCommand) -> ExitCode {
     match command {
@@ -88,6 +94,7 @@ pub(crate) async fn run(command: AirbyteCommand) -> ExitCode {
     }
 }
 
+#[cfg(feature = "run")]
 /// The smallest request that says whether a source answers and takes its credentials.
 fn probe(provider: &str) -> ConversationQuery {
     match provider {
@@ -96,6 +103,7 @@ fn probe(provider: &str) -> ConversationQuery {
     }
 }
 
+#[cfg(feature = "run")]
 async fn check(args: &ConfigArg) -> ExitCode {
     let config = match ConnectorConfig::load(&args.config) {
         Ok(config) => config,
@@ -114,6 +122,7 @@ async fn check(args: &ConfigArg) -> ExitCode {
     emit(&airbyte::status(None))
 }
 
+#[cfg(feature = "run")]
 async fn read(args: &ReadArgs) -> ExitCode {
     let config = match load(&args.config) {
         Ok(config) => config,

@@ -2,20 +2,23 @@
 //! prints the catalog; otherwise SCHEMA, RECORD and STATE messages go to stdout (logs to
 //! stderr), read by exactly the engine of `conversations sync`.
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::Value;
-
-use crate::connectors::catalog::record_schema;
-use crate::connectors::config::ConnectorConfig;
-use crate::connectors::protocol::Emitter;
-use crate::connectors::run::{self, Ending};
-use crate::connectors::singer::{self, Singer};
-use crate::{ending, exit};
+#[cfg(feature = "run")]
+use {
+    crate::connectors::catalog::record_schema,
+    crate::connectors::config::ConnectorConfig,
+    crate::connectors::protocol::Emitter,
+    crate::connectors::run::{self, Ending},
+    crate::connectors::singer::{self, Singer},
+    crate::{ending, exit},
+    serde_json::Value,
+    std::collections::BTreeMap,
+    std::io::{self, Write},
+    std::path::Path,
+    std::process::ExitCode,
+};
 
 /// `conversations tap`: a Singer tap.
 #[derive(Debug, Args)]
@@ -41,6 +44,7 @@ pub(crate) struct TapArgs {
 }
 
 /// A JSON file, or an error naming it; an empty file is `null`.
+#[cfg(feature = "run")]
 pub(crate) fn read_json(what: &str, path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("could not read the {what} {}: {e}", path.display()))?;
@@ -51,12 +55,14 @@ pub(crate) fn read_json(what: &str, path: &Path) -> Result<Value, String> {
         .map_err(|e| format!("the {what} {} is not valid JSON: {e}", path.display()))
 }
 
+#[cfg(feature = "run")]
 fn usage(message: &str) -> ExitCode {
     ending::note(&format!("error: {message}"));
     ExitCode::from(exit::USAGE)
 }
 
 /// Runs the tap.
+#[cfg(feature = "run")]
 pub(crate) async fn run(args: TapArgs) -> ExitCode {
     let config = match ConnectorConfig::load(&args.config) {
         Ok(config) => config,

@@ -2,7 +2,7 @@
 //! accounts, secrets a platform injects, listing filters by their CLI names, the lookback,
 //! the page size, ASAPP's external ids, or the built-in sandbox. Unknown top-level keys are
 //! ignored (runners add their own); an unknown filter is an error. The sources are built the
-//! way every command builds them ([`crate::providers`], [`crate::config`]).
+//! way every command builds them ([`crate::providers`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,9 +13,9 @@ use conversations_sandbox::Sandbox;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::cli::{CredentialArgs, FilterArgs, ProviderChoice};
-use crate::config::NamedSource;
+use crate::args::{CredentialArgs, FilterArgs, ProviderChoice};
 use crate::filters::WithFilters;
+use crate::providers::NamedSource;
 use crate::providers::{self, SetupError};
 
 /// The lookback when the config names none.
@@ -197,9 +197,10 @@ impl ConnectorConfig {
         let options = conversations_transport::ClientOptions::new();
         let mut sources = Vec::new();
         if !self.accounts.is_empty() {
-            sources = crate::config::sources_for(&self.accounts, None, &options).map_err(|_| {
-                ConfigError::Setup("the accounts could not be set up (see above)".to_owned())
-            })?;
+            sources =
+                crate::providers::sources_for(&self.accounts, None, &options).map_err(|_| {
+                    ConfigError::Setup("the accounts could not be set up (see above)".to_owned())
+                })?;
             if self.providers.is_empty() {
                 return Ok((None, sources));
             }

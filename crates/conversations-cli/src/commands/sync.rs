@@ -3,21 +3,95 @@
 //! to resume, `--status` for every stream's state (never creating a database), and
 //! `--failed-ids FILE` for the ids the provider refused for good.
 
+#[cfg(feature = "run")]
 use std::io::IsTerminal;
+use std::path::PathBuf;
+#[cfg(feature = "run")]
 use std::process::ExitCode;
+use std::time::Duration;
 
-use conversations_core::{ConversationQuery, ConversationSource, Filter};
-use conversations_sync::{
-    Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError, SyncOptions,
-    SyncSource, Target, time_text,
+use clap::Args;
+#[cfg(feature = "run")]
+use {
+    crate::exit::INTERRUPTED,
+    crate::filters::WithFilters,
+    crate::{exit, providers},
+    conversations_core::{ConversationQuery, ConversationSource, Filter},
+    conversations_sync::{
+        Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError,
+        SyncOptions, SyncSource, Target, time_text,
+    },
+    indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle},
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::SyncArgs;
-use crate::exit::INTERRUPTED;
-use crate::filters::WithFilters;
-use crate::{exit, providers};
+use crate::args::{AccountArgs, CredentialArgs, FilterArgs, HttpArgs, PaceArgs, ProviderChoice};
 
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Provider to sync (required unless --status or --account).
+    #[arg(long, value_enum, required_unless_present_any = ["status", "accounts"])]
+    pub(crate) provider: Option<ProviderChoice>,
+    #[command(flatten)]
+    pub(crate) accounts: AccountArgs,
+    #[command(flatten)]
+    pub(crate) pace: PaceArgs,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
+    /// Where to write: sqlite:PATH, or PostgreSQL as libpq takes it: a URL
+    /// (postgres://user@host:port/database?sslmode=verify-full) or key=value pairs
+    /// ('host=/var/run/postgresql dbname=crm'), the PG* variables and ~/.pgpass filling in
+    /// what it leaves out.
+    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
+    pub(crate) to: String,
+    /// PostgreSQL: keep the tables, the streams' state and their locks in this schema
+    /// (created if missing and the role may); lowercase letters, digits and _.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) schema: Option<String>,
+    /// Look up the external ids in FILE (one a line; `-` reads stdin; blank lines ignored;
+    /// read as a stream) and upsert their conversations: how ASAPP, which has no listing, is
+    /// synced.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) external_ids_from: Option<PathBuf>,
+    /// An incremental run walks down to the last run's newest record less this (e.g. 3d,
+    /// 12h), to pick up conversations still being updated.
+    #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = humantime::parse_duration)]
+    pub(crate) lookback: Duration,
+    /// Walk everything, not just what is new since the last run.
+    #[arg(long)]
+    pub(crate) full_refresh: bool,
+    /// Print every stream's state (position, high-water mark, last run, failed ids) and
+    /// exit; exit 1, creating nothing, when no sync has written to the database.
+    #[arg(long)]
+    pub(crate) status: bool,
+    /// Write the ids the provider refused for good (recorded as failed; later runs skip
+    /// them) to FILE, one a line (`-`: stdout), for --external-ids-from FILE --retry-failed:
+    /// after a run, its streams' ids; with --status, every stream's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) failed_ids: Option<PathBuf>,
+    /// Look up again the ids of --external-ids-from that earlier runs recorded as refused
+    /// for good (skipped otherwise); those answered leave the failed list.
+    #[arg(long, requires = "external_ids_from")]
+    pub(crate) retry_failed: bool,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// Records per request, for providers that page (Autocalls: 1-100; default: the largest,
+    /// the fewest requests). A resumed walk says if it keeps the size it started with.
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// Records per transaction.
+    #[arg(long, value_name = "N", default_value_t = 5000, hide = true)]
+    pub(crate) batch_size: usize,
+    /// Print one JSON line per committed batch on stderr (for tests and scripts).
+    #[arg(long, hide = true, env = "CONVERSATIONS_SYNC_PROGRESS_LINES")]
+    pub(crate) progress_lines: bool,
+    /// Ignore the environment and sync from a built-in sandbox with demo data.
+    #[arg(long)]
+    pub(crate) sandbox: bool,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+}
+
+#[cfg(feature = "run")]
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {
         let mut query = ConversationQuery::new().with_filters(&self.filters);
@@ -26,6 +100,7 @@ impl SyncArgs {
     }
 }
 
+#[cfg(feature = "run")]
 /// Runs `conversations sync`.
 pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     let target: Target = match args.to.parse() {
@@ -222,6 +297,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     exit::worst(codes)
 }
 
+#[cfg(feature = "run")]
 /// [`providers::select`] for `args`, started now on a blocking thread (its errors printed
 /// there); the returned future waits for it.
 fn select_aside(
@@ -255,6 +331,7 @@ fn select_aside(
     }
 }
 
+#[cfg(feature = "run")]
 /// Whether `source` refuses `query` for want of an external id (ASAPP has no listing).
 fn needs_ids(source: &dyn ConversationSource, query: &ConversationQuery) -> bool {
     source
@@ -263,6 +340,7 @@ fn needs_ids(source: &dyn ConversationSource, query: &ConversationQuery) -> bool
         .any(|f| f == Filter::ExternalId && query.get(Filter::ExternalId).is_none())
 }
 
+#[cfg(feature = "run")]
 /// What opening the database warned about (a password file others can read, ignored).
 fn warn(store: &Store) {
     for warning in store.warnings() {
@@ -270,6 +348,7 @@ fn warn(store: &Store) {
     }
 }
 
+#[cfg(feature = "run")]
 fn code_for(error: &SyncError) -> u8 {
     match error {
         SyncError::Source(e) => exit::code_for(e),
@@ -279,11 +358,13 @@ fn code_for(error: &SyncError) -> u8 {
     }
 }
 
+#[cfg(feature = "run")]
 fn fail(error: &SyncError) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(code_for(error))
 }
 
+#[cfg(feature = "run")]
 fn summary_line(summary: &Summary, target: &Target) -> String {
     let c = &summary.counts;
     let secs = summary.duration.as_secs_f64();
@@ -318,6 +399,7 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
     )
 }
 
+#[cfg(feature = "run")]
 /// `, N ids refused …` when the provider refused ids of the run for good; nothing otherwise.
 fn refused(c: &RunCounts) -> String {
     match c.failed {
@@ -327,6 +409,7 @@ fn refused(c: &RunCounts) -> String {
     }
 }
 
+#[cfg(feature = "run")]
 /// Writes the failed ids of `streams` to `path` (`-`: stdout), one a line, each once.
 fn write_failed_ids<'a>(
     path: &std::path::Path,
@@ -351,6 +434,7 @@ fn write_failed_ids<'a>(
     std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "run")]
 /// `, N key collisions …` when records of the run replaced another of their key with other
 /// bytes (the run's notice and the rows' notes say more); nothing otherwise.
 fn collisions(c: &RunCounts) -> String {
@@ -361,6 +445,7 @@ fn collisions(c: &RunCounts) -> String {
     }
 }
 
+#[cfg(feature = "run")]
 async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::Path>) -> ExitCode {
     let streams = match store.status().await {
         Ok(streams) => streams,
@@ -391,9 +476,11 @@ async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::P
     ExitCode::from(exit::OK)
 }
 
+#[cfg(feature = "run")]
 /// The most failed ids `--status` shows of one stream (`--failed-ids FILE` has them all).
 const FAILED_SHOWN: usize = 5;
 
+#[cfg(feature = "run")]
 /// The status block's lines for a stream's failed ids: how many, and the first few with the
 /// provider's refusal.
 fn failed_lines(s: &StreamState) -> String {
@@ -417,6 +504,7 @@ fn failed_lines(s: &StreamState) -> String {
     text
 }
 
+#[cfg(feature = "run")]
 fn status_block(s: &StreamState) -> String {
     let c = &s.counts;
     let none = "-";
@@ -453,12 +541,14 @@ fn status_block(s: &StreamState) -> String {
     )
 }
 
+#[cfg(feature = "run")]
 /// The progress bar (on a terminal) and the machine-readable batch lines (when asked).
 struct CliObserver {
     bar: Option<ProgressBar>,
     lines: bool,
 }
 
+#[cfg(feature = "run")]
 impl CliObserver {
     fn new(lines: bool) -> Self {
         Self { bar: None, lines }
@@ -493,6 +583,7 @@ impl CliObserver {
     }
 }
 
+#[cfg(feature = "run")]
 impl Observer for CliObserver {
     fn fetched(&mut self, key: &StreamKey, totals: &RunCounts) {
         if let Some(bar) = self.bar(key) {
@@ -521,7 +612,7 @@ impl Observer for CliObserver {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "run"))]
 mod tests {
     use super::*;
 
