@@ -3,7 +3,8 @@
 //! decode notes as JSON text.
 
 use chrono::{DateTime, Utc};
-use conversations_core::{Conversation, DecodeNote, Participant};
+use conversations_core::flat::{Column, FlatConversation};
+use conversations_core::{Conversation, DecodeNote};
 use sha2::{Digest, Sha256};
 
 /// The key of a record without a provider id: `sha256:` and the hex digest of its raw bytes.
@@ -56,7 +57,7 @@ fn hex(digest: &[u8]) -> String {
 
 /// The `conversations` table's columns, in the order [`Row`] binds them (the seen times are
 /// bound separately).
-pub(crate) const COLUMNS: [&str; 25] = [
+pub(crate) const COLUMNS: [&str; 27] = [
     "source",
     "key",
     "provider",
@@ -73,6 +74,8 @@ pub(crate) const COLUMNS: [&str; 25] = [
     "customer_phone",
     "business_id",
     "business_phone",
+    "business_external_id",
+    "business_name",
     "message_count",
     "total_cost",
     "ai_enabled",
@@ -130,7 +133,7 @@ pub(crate) struct Values<'a> {
 /// The columns of one participant.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Person<'a> {
-    pub(crate) role: Option<&'static str>,
+    pub(crate) role: Option<&'a str>,
     pub(crate) id: Option<&'a str>,
     pub(crate) external_id: Option<&'a str>,
     pub(crate) name: Option<&'a str>,
@@ -138,16 +141,16 @@ pub(crate) struct Person<'a> {
 }
 
 impl<'a> Person<'a> {
-    fn of(participant: Option<&'a Participant>) -> Self {
-        let Some(p) = participant else {
-            return Self::default();
-        };
+    /// The flat view's columns of a participant: its role (the agent's only; the customer
+    /// and business have theirs in their name), id, external id, name and phone.
+    fn of(flat: &FlatConversation<'a>, columns: [Option<Column>; 5]) -> Self {
+        let get = |column: Option<Column>| column.and_then(|c| flat.text(c));
         Self {
-            role: Some(p.role.as_str()),
-            id: p.id.as_deref(),
-            external_id: p.external_id.as_deref(),
-            name: p.name.as_deref(),
-            phone: p.phone.as_deref(),
+            role: get(columns[0]),
+            id: get(columns[1]),
+            external_id: get(columns[2]),
+            name: get(columns[3]),
+            phone: get(columns[4]),
         }
     }
 }
@@ -227,16 +230,46 @@ impl Row {
     /// The column values.
     pub(crate) fn values(&self) -> Values<'_> {
         let c = &self.conversation;
+        // The columns of the flat view every output shares (CSV, tables, these rows).
+        let flat = FlatConversation::new(c);
+        let text = |column| flat.text(column);
         Values {
             source: &self.source,
             key: self.key(),
             provider: &c.provider,
-            id: c.id.as_deref(),
-            external_id: c.external_id.as_deref(),
-            channel: c.channel.as_ref().map(|ch| ch.as_str()),
-            agent: Person::of(c.agent.as_ref()),
-            customer: Person::of(c.customer.as_ref()),
-            business: Person::of(c.business.as_ref()),
+            id: text(Column::Id),
+            external_id: text(Column::ExternalId),
+            channel: text(Column::Channel),
+            agent: Person::of(
+                &flat,
+                [
+                    Some(Column::AgentRole),
+                    Some(Column::AgentId),
+                    Some(Column::AgentExternalId),
+                    Some(Column::AgentName),
+                    None,
+                ],
+            ),
+            customer: Person::of(
+                &flat,
+                [
+                    None,
+                    Some(Column::CustomerId),
+                    Some(Column::CustomerExternalId),
+                    Some(Column::CustomerName),
+                    Some(Column::CustomerPhone),
+                ],
+            ),
+            business: Person::of(
+                &flat,
+                [
+                    None,
+                    Some(Column::BusinessId),
+                    Some(Column::BusinessExternalId),
+                    Some(Column::BusinessName),
+                    Some(Column::BusinessPhone),
+                ],
+            ),
             message_count: c
                 .message_count
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),

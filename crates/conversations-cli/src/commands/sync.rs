@@ -256,8 +256,9 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                     }
                     Outcome::Failed(e) => {
                         eprintln!(
-                            "error: {e}\n{}: what was fetched is committed; run the same \
+                            "error: {}\n{}: what was fetched is committed; run the same \
                              command again to resume from there.",
+                            shown(e),
                             summary.key
                         );
                         code_for(e)
@@ -270,7 +271,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e));
                 codes.push(code_for(&e));
             }
         }
@@ -360,8 +361,32 @@ fn code_for(error: &SyncError) -> u8 {
 
 #[cfg(feature = "run")]
 fn fail(error: &SyncError) -> ExitCode {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", shown(error));
     ExitCode::from(code_for(error))
+}
+
+#[cfg(feature = "run")]
+/// `error` as the CLI says it: naming the flag its bad value came from.
+fn shown(error: &SyncError) -> String {
+    match error {
+        SyncError::BadTarget { reason } => format!("invalid --to: {reason}"),
+        SyncError::SchemaOnSqlite => {
+            "invalid --to: --schema is for PostgreSQL; a SQLite database has none".to_owned()
+        }
+        SyncError::BadIds { line, reason } => {
+            format!("--external-ids-from: line {line}: {reason}")
+        }
+        SyncError::IdsChanged { reason } => format!("--external-ids-from: {reason}"),
+        SyncError::BadState {
+            target,
+            stream,
+            message,
+        } => format!(
+            "{target}: the saved position of {stream} is unreadable ({message}); rerun with \
+             --full-refresh to discard it and start the stream over"
+        ),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(feature = "run")]

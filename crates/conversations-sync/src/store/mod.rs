@@ -2,6 +2,7 @@
 //! batched upserts that commit rows and the stream's state in one transaction, per-stream
 //! locks, and the state `--status` prints. Two backends, one interface: [`Store`].
 
+mod migrations;
 mod postgres;
 mod sqlite;
 mod turns;
@@ -161,7 +162,7 @@ enum Backend {
 }
 
 /// The schema version this build migrates to.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// A stream's lock, held until dropped (or the process dies: the OS or the server releases it).
 pub struct StreamLock {
@@ -221,7 +222,7 @@ impl Store {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let target: Target = "sqlite:c.db".parse().unwrap();
     /// let err = Store::open_in_schema(&target, "crm_sync").await.err().unwrap();
-    /// assert!(matches!(err, SyncError::BadTarget { .. }), "{err}");
+    /// assert!(matches!(err, SyncError::SchemaOnSqlite), "{err}");
     /// # });
     /// ```
     pub async fn open_in_schema(target: &Target, schema: &str) -> Result<Self, SyncError> {
@@ -259,11 +260,7 @@ impl Store {
         create: bool,
     ) -> Result<Self, SyncError> {
         let inner = match target {
-            Target::Sqlite(_) if schema.is_some() => {
-                return Err(SyncError::BadTarget {
-                    reason: "--schema is for PostgreSQL; a SQLite database has none".to_owned(),
-                });
-            }
+            Target::Sqlite(_) if schema.is_some() => return Err(SyncError::SchemaOnSqlite),
             Target::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path, create).await?),
             Target::Postgres(url) => Backend::Postgres(Box::new(
                 postgres::PgStore::open_in(url, schema, create).await?,
