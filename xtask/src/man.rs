@@ -102,4 +102,10 @@ pages! {
     render_completions => ["completions"];
     render_check => ["check"];
     render_accounts => ["accounts"];
+    render_tap => ["tap"];
+    render_airbyte => ["airbyte"];
+    render_airbyte_spec => ["airbyte", "spec"];
+    render_airbyte_check => ["airbyte", "check"];
+    render_airbyte_discover => ["airbyte", "discover"];
+    render_airbyte_read => ["airbyte", "read"];
 }

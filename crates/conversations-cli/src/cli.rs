@@ -10,11 +10,13 @@
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::accounts::{ACCOUNTS_HELP, AccountsArgs};
+use crate::commands::airbyte::AirbyteCommand;
 use crate::commands::check::CheckArgs;
 use crate::commands::completions::CompletionsArgs;
 use crate::commands::list::ListArgs;
 use crate::commands::sandbox::SandboxCommand;
 use crate::commands::sync::SyncArgs;
+use crate::commands::tap::TapArgs;
 
 /// List the conversations your business holds with ASAPP and Autocalls, through one
 /// normalized model.
@@ -26,10 +28,18 @@ pub(crate) struct Cli {
     /// Log requests on stderr: -v for each request (provider, source, attempt, status,
     /// request id, latency, bytes), -vv for more. `RUST_LOG` overrides. Never secrets,
     /// phone numbers or query values.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    // Placed where they were with seven subcommands (clap numbers subcommands and arguments
+    // with one counter, and each subcommand's help lists these among its own flags by it).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 7)]
     pub(crate) verbose: u8,
     /// Log line format.
-    #[arg(long, value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        global = true,
+        display_order = 8
+    )]
     pub(crate) log_format: LogFormat,
 }
 
@@ -67,6 +77,13 @@ pub(crate) enum Command {
     /// Send one minimal request per configured account: reachable or not, authenticated or
     /// not, latency and the provider's request id.
     Check(CheckArgs),
+    /// A Singer tap: SCHEMA, RECORD and STATE messages on stdout, by the engine of `sync`
+    /// (also installed as `tap-conversations`).
+    Tap(TapArgs),
+    /// An Airbyte source: spec, check, discover and read, in the Airbyte protocol on stdout
+    /// (also installed as `source-conversations`).
+    #[command(subcommand)]
+    Airbyte(AirbyteCommand),
 }
 
 /// The whole command line of `conversations`, as `--help`, the completions and the man pages

@@ -24,6 +24,8 @@ mod commands;
 #[cfg(feature = "run")]
 mod config;
 #[cfg(feature = "run")]
+mod connectors;
+#[cfg(feature = "run")]
 mod ending;
 #[cfg(feature = "run")]
 mod exit;
@@ -127,5 +129,7 @@ async fn dispatch(command: Command) -> ExitCode {
         Command::Completions(args) => completions::run(&args, cli::command()),
         Command::Accounts(args) => accounts::run(&args),
         Command::Check(args) => check::run(&args).await,
+        Command::Tap(args) => crate::commands::tap::run(args).await,
+        Command::Airbyte(command) => crate::commands::airbyte::run(command).await,
     }
 }

@@ -7,9 +7,11 @@
 //! pages are rendered from them without it.
 
 pub(crate) mod accounts;
+pub(crate) mod airbyte;
 pub(crate) mod check;
 pub(crate) mod completions;
 pub(crate) mod list;
 pub(crate) mod sandbox;
 pub(crate) mod schema;
 pub(crate) mod sync;
+pub(crate) mod tap;
