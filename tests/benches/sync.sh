@@ -11,31 +11,21 @@ SIZE=${SIZE:-150000}
 PG=${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 SCHEMA=bench_sync_$$
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
+. tests/benches/lib.sh
+bench_build
 WORK=$(mktemp -d)
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
+SERVER=
 cleanup() {
     kill "$SERVER" 2>/dev/null || true
     psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-# The server writes the ready file once it listens.
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-export AUTOCALLS_API_KEY
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # RUNS rounds, the three measured side by side in each (the machine's load moves all three
 # alike); the medians are reported. Each sync starts from an empty database.

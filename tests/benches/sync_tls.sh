@@ -15,30 +15,21 @@ RUNS=${RUNS:-5}
 PG=${PG:-${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SCHEMA=bench_tls_$$
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
+. tests/benches/lib.sh
+bench_build
 WORK=$(mktemp -d)
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
+SERVER=
 cleanup() {
     kill "$SERVER" 2>/dev/null || true
     psql -q "$PG" -c "DROP SCHEMA IF EXISTS ${SCHEMA}_tls CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_plain CASCADE" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-# The server writes the ready file once it listens (bounded: it fails if the server died).
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 sep() { case "$PG" in *\?*) echo '&' ;; *) echo '?' ;; esac; }
 
 TLS_TO="$PG$(sep)sslmode=require"
