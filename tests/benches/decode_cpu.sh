@@ -12,7 +12,7 @@ set -euo pipefail
 RUNS=${RUNS:-7}
 SIZE=${SIZE:-200000}          # both providers; two thirds are Autocalls records
 . "$(dirname "$0")/lib.sh"
-bench_build
+bench_start
 cargo build --quiet --release -p conversations-tests --example bare_ndjson
 bin=$BIN
 bare=target/release/examples/bare_ndjson
@@ -21,8 +21,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet requests
 fi
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$TMP
 
 sandbox_serve "$tmp" --size "$SIZE"
 for _ in $(seq 1 "$RUNS"); do

@@ -10,6 +10,21 @@ bench_build() {
     fi
 }
 
+# bench_start: bench_build, then a scratch folder TMP, removed on exit after the background
+# jobs (the sandbox) are stopped and the script's own `bench_cleanup`, if it defines one, ran.
+bench_start() {
+    bench_build
+    TMP=$(mktemp -d)
+    SERVER=
+    trap bench_exit EXIT
+}
+bench_exit() {
+    if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
+    # shellcheck disable=SC2046 # one pid a word
+    kill $(jobs -p) 2>/dev/null || true
+    rm -rf "$TMP"
+}
+
 # sandbox_serve DIR [sandbox serve flags...]: `$BIN sandbox serve` on a free port in the
 # background (its output in DIR/serve.log), waited for until it listens (bounded: the script
 # fails, printing that log, if the server dies first). Sets SERVER to its pid and exports the
@@ -57,3 +72,11 @@ median_of() {
 median() {
     printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
+
+# now: the wall clock, in seconds. elapsed START END: END - START.
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc -l; }
+
+# ratio A B: A / B, to two decimals. per_second COUNT SECONDS: a rate, to the unit.
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+per_second() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }

@@ -7,10 +7,8 @@
 # Needs GNU time. Run from the repository root: tests/benches/lookups.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-bench_build
-bin=$BIN
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+bench_start
+bin=$BIN tmp=$TMP
 seq 1 1000 | sed 's/^/crm-bench-/' > "$tmp/ids"
 
 serve() { # extra sandbox flags...

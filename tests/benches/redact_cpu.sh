@@ -13,12 +13,11 @@ RUNS=${RUNS:-9}
 SIZE=${SIZE:-150000}
 : "${BEFORE:?set BEFORE to the conversations binary to compare with}"
 . "$(dirname "$0")/lib.sh"
-bench_build
+bench_start
 cargo build --quiet --release -p conversations-tests --example bare_ndjson
 after=$BIN
 bare=target/release/examples/bare_ndjson
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$TMP
 
 sandbox_serve "$tmp" --size "$SIZE"
 

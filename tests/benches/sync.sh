@@ -12,20 +12,12 @@ PG=${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 SCHEMA=bench_sync_$$
 
 . tests/benches/lib.sh
-bench_build
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
-    psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_start
+WORK=$TMP
+bench_cleanup() { psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; }
 sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
 
 # RUNS rounds, the three measured side by side in each (the machine's load moves all three
 # alike); the medians are reported. Each sync starts from an empty database.
@@ -59,11 +51,9 @@ again_s=$(elapsed "$t" "$(now)")
 full_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/sqlite.txt")
 again_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/again.txt")
 
-rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
-ratio() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
 echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100; median of $RUNS rounds"
-printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(rate "$list_s")" "${list_t[*]}"
-printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)  [%s]\n' "$sqlite_s" "$(rate "$sqlite_s")" "$(ratio "$sqlite_s")" "${sqlite_t[*]}"
-printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)  [%s]\n' "$pg_s" "$(rate "$pg_s")" "$(ratio "$pg_s")" "${pg_t[*]}"
+printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(per_second "$records" "$list_s")" "${list_t[*]}"
+printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)  [%s]\n' "$sqlite_s" "$(per_second "$records" "$sqlite_s")" "$(ratio "$list_s" "$sqlite_s")" "${sqlite_t[*]}"
+printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)  [%s]\n' "$pg_s" "$(per_second "$records" "$pg_s")" "$(ratio "$list_s" "$pg_s")" "${pg_t[*]}"
 printf 'incremental re-run, nothing new: %s requests (full walk: %s), %.2f s\n' "$again_pages" "$full_pages" "$again_s"
 cat "$WORK/sqlite.txt" "$WORK/pg.txt" "$WORK/again.txt"

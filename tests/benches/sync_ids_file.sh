@@ -9,10 +9,8 @@
 # Needs GNU time. Run from the repository root: tests/benches/sync_ids_file.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-bench_build
-bin=$BIN
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+bench_start
+bin=$BIN tmp=$TMP
 
 lead=crm-lead-12301   # one ASAPP conversation in the default sandbox
 make_repeats() { # bytes file

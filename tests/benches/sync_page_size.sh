@@ -11,15 +11,12 @@ RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-3}
 
 . tests/benches/lib.sh
-bench_build
-WORK=$(mktemp -d)
-SERVER=
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+bench_start
+WORK=$TMP
 # Two thirds of the sandbox's conversations are Autocalls'.
 sandbox_serve "$WORK" --size $((RECORDS * 3 / 2))
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
 # sync ARGS... -> "seconds pages", from an empty database
 run() {
     rm -f "$WORK"/c.db*

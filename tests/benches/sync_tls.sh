@@ -16,20 +16,14 @@ PG=${PG:-${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SCHEMA=bench_tls_$$
 
 . tests/benches/lib.sh
-bench_build
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
+bench_start
+WORK=$TMP
+bench_cleanup() {
     psql -q "$PG" -c "DROP SCHEMA IF EXISTS ${SCHEMA}_tls CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_plain CASCADE" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
 sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
 sep() { case "$PG" in *\?*) echo '&' ;; *) echo '?' ;; esac; }
 
 TLS_TO="$PG$(sep)sslmode=require"
@@ -63,11 +57,9 @@ tls_s=$(median "${tls_t[@]}")
 plain_s=$(median "${plain_t[@]}")
 records=$(wc -l <"$WORK/all.ndjson")
 
-rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
-vs_list() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
 echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100; median of $RUNS rounds"
-printf 'list --format ndjson > file        %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(rate "$list_s")" "${list_t[*]}"
-printf 'sync, sslmode=disable (no TLS)     %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$plain_s" "$(rate "$plain_s")" "$(vs_list "$plain_s")" "${plain_t[*]}"
-printf 'sync, sslmode=require (TLS)        %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$tls_s" "$(rate "$tls_s")" "$(vs_list "$tls_s")" "${tls_t[*]}"
+printf 'list --format ndjson > file        %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(per_second "$records" "$list_s")" "${list_t[*]}"
+printf 'sync, sslmode=disable (no TLS)     %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$plain_s" "$(per_second "$records" "$plain_s")" "$(ratio "$list_s" "$plain_s")" "${plain_t[*]}"
+printf 'sync, sslmode=require (TLS)        %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$tls_s" "$(per_second "$records" "$tls_s")" "$(ratio "$list_s" "$tls_s")" "${tls_t[*]}"
 printf 'TLS / no TLS: %s (target <= 1.15)\n' "$(echo "$tls_s / $plain_s" | bc -l | xargs printf '%.3f')"
 cat "$WORK/plain.txt" "$WORK/tls.txt"
