@@ -209,7 +209,7 @@ fn a_rerun_with_nothing_new_asks_only_for_the_lookback_pages() {
     assert_eq!(env.sandbox().requests(Provider::Autocalls), pages_all);
 
     // The records within 3 days of the newest, then the page holding the first one older.
-    let within = within_three_days(&all);
+    let within = within_three_days(all);
     let lookback_pages = (within / 20 + 1) as u64;
     assert!(
         lookback_pages < pages_all / 2,
