@@ -19,7 +19,7 @@ use {
     conversations_core::{ConversationQuery, ConversationSource, Filter},
     conversations_sync::{
         Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError,
-        SyncOptions, SyncSource, Target,
+        SyncOptions, SyncSource, Target, time_text,
     },
     indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle},
 };
@@ -256,8 +256,9 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                     }
                     Outcome::Failed(e) => {
                         eprintln!(
-                            "error: {e}\n{}: what was fetched is committed; run the same \
+                            "error: {}\n{}: what was fetched is committed; run the same \
                              command again to resume from there.",
+                            shown(e),
                             summary.key
                         );
                         code_for(e)
@@ -270,7 +271,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e));
                 codes.push(code_for(&e));
             }
         }
@@ -360,8 +361,32 @@ fn code_for(error: &SyncError) -> u8 {
 
 #[cfg(feature = "run")]
 fn fail(error: &SyncError) -> ExitCode {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", shown(error));
     ExitCode::from(code_for(error))
+}
+
+#[cfg(feature = "run")]
+/// `error` as the CLI says it: naming the flag its bad value came from.
+fn shown(error: &SyncError) -> String {
+    match error {
+        SyncError::BadTarget { reason } => format!("invalid --to: {reason}"),
+        SyncError::SchemaOnSqlite => {
+            "invalid --to: --schema is for PostgreSQL; a SQLite database has none".to_owned()
+        }
+        SyncError::BadIds { line, reason } => {
+            format!("--external-ids-from: line {line}: {reason}")
+        }
+        SyncError::IdsChanged { reason } => format!("--external-ids-from: {reason}"),
+        SyncError::BadState {
+            target,
+            stream,
+            message,
+        } => format!(
+            "{target}: the saved position of {stream} is unreadable ({message}); rerun with \
+             --full-refresh to discard it and start the stream over"
+        ),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(feature = "run")]
@@ -508,6 +533,7 @@ fn failed_lines(s: &StreamState) -> String {
 fn status_block(s: &StreamState) -> String {
     let c = &s.counts;
     let none = "-";
+    let time = |t: &Option<_>| t.as_ref().map_or_else(|| none.to_owned(), time_text);
     format!(
         "{key}\n  status      {status}\n  last run    started {started}, ended {ended}\n  \
          counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes{shared}\n  \
@@ -515,10 +541,10 @@ fn status_block(s: &StreamState) -> String {
         key = s.key,
         status = match &s.running {
             Some(holder) => format!("{} ({holder})", s.status),
-            None => s.status.clone(),
+            None => s.status.to_string(),
         },
-        started = s.started_at.as_deref().unwrap_or(none),
-        ended = s.finished_at.as_deref().unwrap_or(none),
+        started = time(&s.started_at),
+        ended = time(&s.finished_at),
         records = c.records,
         pages = c.pages,
         ins = c.inserted,
@@ -526,11 +552,11 @@ fn status_block(s: &StreamState) -> String {
         unch = c.unchanged,
         notes = c.with_notes,
         shared = collisions(c),
-        hw = s.high_water.as_deref().unwrap_or(none),
-        resume = s
-            .resume
-            .as_deref()
-            .unwrap_or("none (the next run starts a new walk)"),
+        hw = time(&s.high_water),
+        resume = s.resume.as_ref().map_or_else(
+            || "none (the next run starts a new walk)".to_owned(),
+            ToString::to_string
+        ),
         failed = failed_lines(s),
         message = s
             .message
@@ -640,18 +666,9 @@ mod tests {
             line.contains("0 with notes, 1 key collision (the last record of the key kept), in"),
             "{line}"
         );
-        let mut state = StreamState {
-            key: key.clone(),
-            resume: None,
-            high_water: None,
-            status: "complete".to_owned(),
-            started_at: None,
-            finished_at: None,
-            counts,
-            message: None,
-            failed: Vec::new(),
-            running: None,
-        };
+        let mut state = StreamState::new(key.clone());
+        state.status = conversations_sync::StreamStatus::Complete;
+        state.counts = counts;
         state.counts.collisions = 2;
         let block = status_block(&state);
         assert!(
@@ -670,18 +687,9 @@ mod tests {
                 at: "2026-01-01T00:00:00Z".to_owned(),
             })
             .collect();
-        let state = StreamState {
-            key,
-            resume: None,
-            high_water: None,
-            status: "complete".to_owned(),
-            started_at: None,
-            finished_at: None,
-            counts: RunCounts::default(),
-            message: None,
-            failed,
-            running: None,
-        };
+        let mut state = StreamState::new(key);
+        state.status = conversations_sync::StreamStatus::Complete;
+        state.failed = failed;
         let block = status_block(&state);
         assert!(
             block.contains("\n  failed ids  7 refused by the provider for good"),
