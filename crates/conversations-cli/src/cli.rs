@@ -59,6 +59,9 @@ pub(crate) enum Command {
     /// Send one minimal request per configured account: reachable or not, authenticated or
     /// not, latency and the provider's request id.
     Check(CheckArgs),
+    /// Cost, volume and data-quality views of a synced database: a table, CSV, JSON, a chart
+    /// (SVG, PNG) or one HTML page with every view's chart and table.
+    Report(crate::commands::report::ReportArgs),
 }
 
 /// The config file's shape, under `conversations accounts --help`.

@@ -3,6 +3,9 @@
 //! `asapp-gen`, `autocalls-api` and `conversations-sandbox`.
 
 mod check;
+mod commands {
+    pub(crate) mod report;
+}
 mod cli;
 mod config;
 mod ending;
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
                 Command::Completions(args) => completions(&args),
                 Command::Accounts(args) => config::accounts_command(&args),
                 Command::Check(args) => check::run(&args).await,
+                Command::Report(args) => commands::report::run(args).await,
             }
         })
     })
