@@ -411,7 +411,7 @@ impl Store {
 
     /// Runs one query that only reads (a report's aggregate, say) and returns its rows, each
     /// column as text (`NULL` as `None`). `params` are bound as text to `$1`, `$2`, … (in
-    /// PostgreSQL cast them where text will not do: `$1::timestamptz`). PostgreSQL runs it in
+    /// PostgreSQL cast them where text will not do: `$1::text::timestamptz`). PostgreSQL runs it in
     /// a read-only transaction, and its columns must be text (`sum(x)::text`); SQLite gives
     /// a number as its text.
     ///
