@@ -58,9 +58,9 @@ pub(crate) fn postgres(view: View, options: &Options) -> String {
         options.per.pg_pattern()
     );
     let (since, until) = match (options.since.is_some(), options.until.is_some()) {
-        (true, true) => ("$2::timestamptz", "$3::timestamptz"),
-        (true, false) => ("$2::timestamptz", ""),
-        (false, true) => ("", "$2::timestamptz"),
+        (true, true) => ("$2::text::timestamptz", "$3::text::timestamptz"),
+        (true, false) => ("$2::text::timestamptz", ""),
+        (false, true) => ("", "$2::text::timestamptz"),
         (false, false) => ("", ""),
     };
     let window = window(options, since, until, "c.created_at");
