@@ -119,6 +119,10 @@ pub const DERIVED: &[Derived] = &[
         path: "crates/conversations-cli/man/conversations-check.1",
         render: man::render_check,
     },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-report.1",
+        render: man::render_report,
+    },
 ];
 
 /// The workspace root (the parent of `xtask/`).

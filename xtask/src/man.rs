@@ -108,4 +108,5 @@ pages! {
     render_completions => ["completions"];
     render_check => ["check"];
     render_accounts => ["accounts"];
+    render_report => ["report"];
 }

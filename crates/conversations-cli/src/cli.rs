@@ -61,7 +61,7 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Cost, volume and data-quality views of a synced database: a table, CSV, JSON, a chart
     /// (SVG, PNG) or one HTML page with every view's chart and table.
-    Report(crate::commands::report::ReportArgs),
+    Report(ReportArgs),
 }
 
 /// The config file's shape, under `conversations accounts --help`.
@@ -402,4 +402,107 @@ pub(crate) struct PaceArgs {
     /// ASAPP; 429s slow a provider down further on their own).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rate: Option<u32>,
+}
+
+/// `conversations report`'s arguments.
+#[derive(Debug, Args)]
+#[command(after_long_help = REPORT_HELP)]
+pub(crate) struct ReportArgs {
+    /// The view: cost, volume or notes. Left out with --format html: every view.
+    #[arg(value_enum)]
+    pub(crate) view: Option<ViewArg>,
+    /// The database a sync wrote: sqlite:PATH, or PostgreSQL as libpq takes it (as sync --to).
+    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
+    pub(crate) from: String,
+    /// PostgreSQL: the schema the sync's tables are in (as sync --schema).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) schema: Option<String>,
+    /// The groups of cost and volume (notes: per provider and field).
+    #[arg(long, value_enum, default_value = "assistant")]
+    pub(crate) by: ByArg,
+    /// The periods: local days, ISO weeks (2025-W01) or calendar months (2025-01).
+    #[arg(long, value_enum, default_value = "day")]
+    pub(crate) per: PerArg,
+    /// Conversations created from WHEN (included): 2025-01-31, 2025-01-31T12:00[:00][Z], or a
+    /// duration back from now (30d, 12h).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Conversations created before WHEN (left out); as --since.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+    /// The IANA time zone days, weeks and months are counted in (Europe/Paris).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub(crate) tz: String,
+    /// Keep the N groups with the largest totals over the report; sum the rest as "other".
+    #[arg(long, value_name = "N")]
+    pub(crate) top: Option<usize>,
+    /// table, csv, json, svg, png (one view's chart) or html (charts and tables, one file).
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: FormatArg,
+    /// Write here instead of standard output (svg, png and html want a file on a terminal).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+const REPORT_HELP: &str = "\
+Examples:
+  conversations sync --sandbox --provider autocalls
+  conversations report --format html --output report.html
+  conversations report cost --per week --by channel --since 90d --tz Europe/Paris
+  conversations report volume --top 5 --format csv > volume.csv
+
+Costs are the exact sums of the amounts the providers sent (never float noise), shown with
+the decimals they sent; CSV and JSON carry the exact decimal. Rows without a creation time
+(ASAPP's) are in no period: they are counted per provider in a footer (JSON: \"undated\").";
+
+/// A view, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ViewArg {
+    /// Total cost per group per period.
+    Cost,
+    /// Conversations and messages per group per period.
+    Volume,
+    /// Fields off their documented types, per provider, field and period.
+    Notes,
+}
+
+/// A grouping, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ByArg {
+    /// The AI assistant or agent.
+    Assistant,
+    /// The channel.
+    Channel,
+    /// The provider.
+    Provider,
+    /// The provider or account rows are filed under.
+    Source,
+}
+
+/// A period length, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PerArg {
+    /// Local days.
+    Day,
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// An output format, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Aligned columns.
+    Table,
+    /// CSV, exact decimals.
+    Csv,
+    /// JSON, exact decimals as strings.
+    Json,
+    /// One view's chart as SVG.
+    Svg,
+    /// One view's chart as PNG.
+    Png,
+    /// Every chosen view's chart and table in one self-contained page.
+    Html,
 }
