@@ -3,6 +3,8 @@
 //! with records off their documented types. Then the edges: a DST change, ISO weeks across a
 //! year boundary, `--top`, and the footer of rows without a creation time.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};

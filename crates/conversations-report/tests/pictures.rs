@@ -2,6 +2,8 @@
 //! at its size with text and bars drawn (no font needed on the machine); the HTML page opens
 //! in a real headless Chromium, whose screenshot holds the charts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Db, record};

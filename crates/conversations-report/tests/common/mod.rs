@@ -1,7 +1,7 @@
 //! What the report's tests share: databases of their own (a SQLite file, or a fresh schema
 //! in the test PostgreSQL), filled by a real sync, and the reference figures computed from
 //! a plain `SELECT raw` of the stored records.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
