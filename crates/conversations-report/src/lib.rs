@@ -7,7 +7,7 @@
 //!
 //! - [`Database`] opens what `conversations sync --to` wrote (through `conversations-sync`:
 //!   the same `sqlite:PATH` and PostgreSQL strings) and runs each view's **one aggregate
-//!   query** there ([`sql`](crate::sql) holds them), so a report over a million rows takes
+//!   query** there (`src/sql.rs` holds them), so a report over a million rows takes
 //!   about as long as that query.
 //! - Money is exact: each record's `total_cost` as it was received (a JSON number's text, or
 //!   a numeric string) is summed as a decimal (PostgreSQL's `numeric`, [`rust_decimal`] in
