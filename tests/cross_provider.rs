@@ -8,9 +8,10 @@ use std::sync::Arc;
 use asapp_gen::AsappClient;
 use autocalls_api::{AutocallsClient, AutocallsSource};
 use conversations_core::{
-    ConversationQuery, ConversationSource, Error, Federation, Filter, RetryPolicy,
+    ConversationQuery, ConversationSource, ConversationSourceExt, Error, Federation, Filter,
 };
 use conversations_sandbox::{Fault, Provider, Sandbox, SandboxConfig};
+use conversations_transport::RetryPolicy;
 use futures::{StreamExt, TryStreamExt};
 
 fn fast_retries() -> RetryPolicy {

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use asapp_gen::AsappClient;
 use autocalls_api::{AutocallsClient, AutocallsSource, ListConversationsRequest};
-use conversations_core::{ConversationQuery, ConversationSource, Error, RetryPolicy};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Error};
 use conversations_transport::ClientOptions;
+use conversations_transport::RetryPolicy;
 use httpmock::prelude::*;
 
 const ASAPP_PATH: &str = "/conversation/v1/conversations";

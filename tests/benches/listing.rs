@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use autocalls_api::{AutocallsClient, AutocallsSource};
-use conversations_core::{ConversationQuery, ConversationSource, Cursor};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Cursor};
 use conversations_sandbox::{Fault, Provider, Sandbox, SandboxConfig};
 use futures::{StreamExt, TryStreamExt};
 

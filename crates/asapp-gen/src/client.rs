@@ -9,9 +9,8 @@
 
 use std::fmt;
 
-use conversations_core::endpoint::BaseUrl;
-use conversations_core::{EncodedConversation, Error, RetryPolicy};
-use conversations_transport::{ClientOptions, Credentials, Transport};
+use conversations_core::{EncodedConversation, Error};
+use conversations_transport::{BaseUrl, ClientOptions, Credentials, RetryPolicy, Transport};
 use secrecy::SecretString;
 
 use crate::normalize::to_conversation;
@@ -50,7 +49,7 @@ pub enum BuildError {
 /// ```
 /// use std::time::Duration;
 /// use asapp_gen::AsappClient;
-/// use conversations_core::RetryPolicy;
+/// use conversations_transport::RetryPolicy;
 /// use conversations_transport::ClientOptions;
 ///
 /// let client = AsappClient::builder()
@@ -133,7 +132,7 @@ impl AsappClientBuilder {
     /// The HTTP options shared by every provider (default [`ClientOptions::new`]).
     ///
     /// ```
-    /// use conversations_core::RetryPolicy;
+    /// use conversations_transport::RetryPolicy;
     /// use conversations_transport::ClientOptions;
     /// let builder = asapp_gen::AsappClient::builder().options(ClientOptions::new().retry_policy(RetryPolicy::none()));
     /// # let _ = builder;

@@ -44,7 +44,7 @@
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
-//! use conversations_core::{ConversationQuery, ConversationSource};
+//! use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = asapp_gen::AsappClient::builder()

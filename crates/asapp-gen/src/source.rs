@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, EncodedConversation,
-    Page, Result, RetryPolicy,
+    Page, Result,
 };
 
 use crate::client::AsappClient;
@@ -21,7 +21,7 @@ use crate::types::AsappConversation;
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
-/// use conversations_core::{ConversationQuery, ConversationSource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let source = asapp_gen::AsappClient::builder()
@@ -48,7 +48,7 @@ impl AsappSource {
     /// A source over `client`.
     ///
     /// ```
-    /// use conversations_core::{ConversationSource, Filter};
+    /// use conversations_core::{ConversationSource, ConversationSourceExt, Filter};
     /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
     /// let source = asapp_gen::AsappSource::new(client);
     /// assert!(source.capabilities().is_required(Filter::ExternalId));
@@ -77,12 +77,6 @@ impl ConversationSource for AsappSource {
 
     fn capabilities(&self) -> Capabilities {
         request::capabilities()
-    }
-
-    /// [`RetryPolicy::none`]: every request already runs under the client's policy in the
-    /// shared transport, so the provided methods must not retry it again.
-    fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::none()
     }
 
     async fn list_page(
@@ -116,7 +110,7 @@ impl AsappClient {
     /// This client as a normalized [`ConversationSource`](conversations_core::ConversationSource).
     ///
     /// ```
-    /// use conversations_core::ConversationSource;
+    /// use conversations_core::{ConversationSource, ConversationSourceExt};
     /// let client = asapp_gen::AsappClient::builder().api_id("id").api_secret("s").build().unwrap();
     /// assert_eq!(client.into_source().provider(), "asapp");
     /// ```

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use asapp_gen::{AsappClient, AsappSource, BuildError, normalize};
 use common::{API_ID, API_SECRET, client, error_examples, fast_retries, item_example};
-use conversations_core::{ConversationQuery, ConversationSource, Error};
+use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, Error};
 use futures::TryStreamExt;
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
@@ -172,7 +172,7 @@ async fn each_documented_status_maps_to_its_error_with_code_and_request_id() {
             .base_url(server.base_url())
             .options(
                 conversations_transport::ClientOptions::new()
-                    .retry_policy(conversations_core::RetryPolicy::none()),
+                    .retry_policy(conversations_transport::RetryPolicy::none()),
             )
             .build()
             .expect("builds");

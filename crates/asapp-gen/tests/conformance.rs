@@ -5,7 +5,7 @@ mod common;
 
 use asapp_gen::{AsappClient, AsappConversation};
 use conversations_core::testkit::Conformance;
-use conversations_core::{Conversation, ConversationQuery, ConversationSource, Filter};
+use conversations_core::{Conversation, ConversationQuery, ConversationSourceExt, Filter};
 use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
 use futures::TryStreamExt;
 

@@ -6,7 +6,9 @@ mod common;
 
 use common::{client, item_example};
 use conversations_core::testkit::drift::{ALL_TYPES, FieldSpec, Record};
-use conversations_core::{Conversation, ConversationQuery, ConversationSource, Error, JsonType};
+use conversations_core::{
+    Conversation, ConversationQuery, ConversationSource, ConversationSourceExt, Error, JsonType,
+};
 use futures::StreamExt;
 use httpmock::prelude::*;
 use proptest::prelude::*;

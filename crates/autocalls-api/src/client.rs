@@ -10,11 +10,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use conversations_core::endpoint::BaseUrl;
 use conversations_core::{
-    Conversation, Cursor, Direction, EncodedConversation, Error, Page, Pages, RetryPolicy,
+    Conversation, Cursor, Direction, EncodedConversation, Error, Page, Pages,
 };
-use conversations_transport::{ClientOptions, Credentials, Response, Transport};
+use conversations_transport::{
+    BaseUrl, ClientOptions, Credentials, Response, RetryPolicy, Transport,
+};
 use reqwest::Url;
 use secrecy::SecretString;
 
@@ -298,7 +299,7 @@ pub enum BuildError {
 /// ```
 /// use std::time::Duration;
 /// use autocalls_api::AutocallsClient;
-/// use conversations_core::RetryPolicy;
+/// use conversations_transport::RetryPolicy;
 /// use conversations_transport::ClientOptions;
 ///
 /// let builder = AutocallsClient::builder()
@@ -373,7 +374,7 @@ impl AutocallsClientBuilder {
     /// user agent, proxy (default [`ClientOptions::new`]).
     ///
     /// ```
-    /// use conversations_core::RetryPolicy;
+    /// use conversations_transport::RetryPolicy;
     /// use conversations_transport::ClientOptions;
     /// let builder = autocalls_api::AutocallsClient::builder()
     ///     .options(ClientOptions::new().retry_policy(RetryPolicy::none()));

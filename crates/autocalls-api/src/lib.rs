@@ -41,7 +41,7 @@
 //! ```no_run
 //! use futures::TryStreamExt;
 //! use autocalls_api::{AutocallsClient, AutocallsSource, ListConversationsRequest};
-//! use conversations_core::{Channel, ConversationQuery, ConversationSource};
+//! use conversations_core::{Channel, ConversationQuery, ConversationSource, ConversationSourceExt};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AutocallsClient::builder()

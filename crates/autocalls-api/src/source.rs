@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, EncodedConversation,
-    Error, Filter, Page, PageSizeBounds, RetryPolicy,
+    Error, Filter, Page, PageSizeBounds,
 };
 
 use crate::client::AutocallsClient;
@@ -40,7 +40,7 @@ use crate::types::ConversationType;
 /// ```no_run
 /// use futures::TryStreamExt;
 /// use autocalls_api::{AutocallsClient, AutocallsSource};
-/// use conversations_core::{Channel, ConversationQuery, ConversationSource};
+/// use conversations_core::{Channel, ConversationQuery, ConversationSource, ConversationSourceExt};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = AutocallsClient::builder().api_key("YOUR_API_KEY").build()?;
@@ -60,7 +60,7 @@ impl AutocallsSource {
     /// A source over `client`.
     ///
     /// ```
-    /// use conversations_core::ConversationSource;
+    /// use conversations_core::{ConversationSource, ConversationSourceExt};
     /// let client = autocalls_api::AutocallsClient::builder().api_key("k").build().unwrap();
     /// assert_eq!(autocalls_api::AutocallsSource::new(client).provider(), "autocalls");
     /// ```
@@ -169,12 +169,6 @@ impl ConversationSource for AutocallsSource {
 
     fn capabilities(&self) -> Capabilities {
         capabilities()
-    }
-
-    /// [`RetryPolicy::none`]: every request already runs under the client's policy in the
-    /// shared transport, so the provided methods must not retry it again.
-    fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::none()
     }
 
     async fn list_page(

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use autocalls_api::{AutocallsClient, AutocallsSource, BuildError, ListConversationsRequest};
 use common::{KEY, page_body};
-use conversations_core::endpoint::BaseUrlError;
-use conversations_core::{ConversationQuery, ConversationSource, RetryPolicy};
+use conversations_core::{ConversationQuery, ConversationSourceExt};
+use conversations_transport::BaseUrlError;
+use conversations_transport::RetryPolicy;
 use conversations_transport::{BuildError as HttpBuildError, ClientOptions, CredentialError};
 use httpmock::prelude::*;
 

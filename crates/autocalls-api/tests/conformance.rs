@@ -8,7 +8,9 @@ use autocalls_api::{
 };
 use common::fast_retries;
 use conversations_core::testkit::Conformance;
-use conversations_core::{Conversation, ConversationQuery, ConversationSource, Error, Filter};
+use conversations_core::{
+    Conversation, ConversationQuery, ConversationSource, ConversationSourceExt, Error, Filter,
+};
 use conversations_sandbox::{Fault, Provider, RetryAfter, Sandbox, SandboxConfig};
 use futures::TryStreamExt;
 

@@ -8,8 +8,9 @@ use autocalls_api::AutocallsSource;
 use common::{client, docs_example, record};
 use conversations_core::testkit::drift::{ALL_TYPES, FieldSpec, Record};
 use conversations_core::{
-    Conversation, ConversationQuery, ConversationSource, Error, JsonType, RetryPolicy,
+    Conversation, ConversationQuery, ConversationSource, ConversationSourceExt, Error, JsonType,
 };
+use conversations_transport::RetryPolicy;
 use futures::StreamExt;
 use httpmock::prelude::*;
 use proptest::prelude::*;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use autocalls_api::{AutocallsSource, ListConversationsRequest};
 use chrono::Utc;
 use common::{KEY, client, fast_retries, page_body, record};
-use conversations_core::{ConversationQuery, ConversationSource, Error, RetryPolicy};
+use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, Error};
+use conversations_transport::RetryPolicy;
 use httpmock::prelude::*;
 use serde_json::json;
 

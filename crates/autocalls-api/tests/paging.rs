@@ -5,9 +5,8 @@ mod common;
 
 use autocalls_api::{AutocallsConversation, AutocallsSource, ListConversationsRequest};
 use common::{client, page_body, record};
-use conversations_core::{
-    ConversationQuery, ConversationSource, Cursor, Direction, Error, RetryPolicy,
-};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Cursor, Direction, Error};
+use conversations_transport::RetryPolicy;
 use futures::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
 use serde_json::Value;

@@ -5,7 +5,10 @@ mod common;
 
 use autocalls_api::{AutocallsSource, ConversationType, ListConversationsRequest};
 use common::{KEY, client, fast_retries, page_body, record};
-use conversations_core::{Channel, ConversationQuery, ConversationSource, Error, RetryPolicy};
+use conversations_core::{
+    Channel, ConversationQuery, ConversationSource, ConversationSourceExt, Error,
+};
+use conversations_transport::RetryPolicy;
 use futures::StreamExt;
 use httpmock::prelude::*;
 

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use conversations_core::{ConversationQuery, Error};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Error};
 
 use crate::cli::CheckArgs;
 use crate::config::{self, Accounts, process_env};

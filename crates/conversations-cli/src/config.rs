@@ -271,7 +271,7 @@ impl Accounts {
             .iter()
             .find(|a| a.name == name)
             .ok_or_else(|| ConfigError::UnknownAccount {
-                name: conversations_core::error::quote(name),
+                name: conversations_core::quote(name),
                 known: if self.accounts.is_empty() {
                     "none".to_owned()
                 } else {

@@ -15,8 +15,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use conversations_core::error::quote;
-use conversations_core::lookup::DEDUP_WINDOW;
+use conversations_core::DEDUP_WINDOW;
+use conversations_core::quote;
 use conversations_core::{ConversationQuery, Lookup};
 use futures::StreamExt;
 

@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use conversations_core::error::quote;
+use conversations_core::quote;
 use conversations_core::{ConversationQuery, Federation};
 
 use crate::filters::WithFilters;
@@ -246,7 +246,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => {
                 // The parser's message quotes parts of the spec: shown for a spec of a
                 // sensible length only, so no error line grows with the input.
-                let why = if spec.chars().count() > conversations_core::error::QUOTE_CHARS {
+                let why = if spec.chars().count() > conversations_core::QUOTE_CHARS {
                     "longer than any fault spec".to_owned()
                 } else {
                     e.to_string()

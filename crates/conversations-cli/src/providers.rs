@@ -59,7 +59,7 @@ fn refused(
     error: &dyn std::fmt::Display,
 ) -> SetupError {
     let message = match url {
-        Some(url) if conversations_core::endpoint::BaseUrl::parse(url).is_err() => {
+        Some(url) if conversations_transport::BaseUrl::parse(url).is_err() => {
             let from_env = std::env::var_os(variable).is_some_and(|v| v == url);
             if from_env {
                 format!("{variable}: {error}")

@@ -655,7 +655,7 @@ impl Error {
 /// most [`QUOTE_CHARS`] characters, then `…`, on one line (control characters escaped).
 ///
 /// ```
-/// use conversations_core::error::{QUOTE_CHARS, quote};
+/// use conversations_core::{QUOTE_CHARS, quote};
 /// assert_eq!(quote("a\nb"), "a\\nb");
 /// let long = quote(&"x".repeat(10_000_000));
 /// assert_eq!(long.chars().count(), QUOTE_CHARS + 1);

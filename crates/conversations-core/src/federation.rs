@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::paginate::Position;
 use crate::query::ConversationQuery;
-use crate::source::ConversationSource;
+use crate::source::{ConversationSource, ConversationSourceExt};
 
 /// One item of a federated listing: a conversation or an error, tagged with its source's name.
 #[derive(Debug)]
@@ -47,8 +47,8 @@ struct Member {
 /// use conversations_core::{ConversationQuery, Federation, MemorySource};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let a = MemorySource::new("memory", conversations_core::memory::demo_conversations("memory", 3));
-/// let b = MemorySource::new("memory", conversations_core::memory::demo_conversations("memory", 2));
+/// let a = MemorySource::new("memory", conversations_core::demo_conversations("memory", 3));
+/// let b = MemorySource::new("memory", conversations_core::demo_conversations("memory", 2));
 /// let federation = Federation::new()
 ///     .named_source("acme", Arc::new(a), ConversationQuery::new())
 ///     .named_source("globex", Arc::new(b), ConversationQuery::new());
@@ -206,10 +206,10 @@ impl Federation {
     /// ```
     /// use std::sync::Arc;
     /// use futures::StreamExt;
-    /// use conversations_core::{ApiErrorDetails, ConversationQuery, Error, Federation, MemorySource, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, ConversationQuery, Error, Federation, MemorySource};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-    /// let broken = MemorySource::new("broken", vec![]).with_retry_policy(RetryPolicy::none());
+    /// let broken = MemorySource::new("broken", vec![]);
     /// broken.fail_next(Error::from_status("broken", ApiErrorDetails::new(401), None));
     /// let items: Vec<_> = Federation::new()
     ///     .source(Arc::new(broken), ConversationQuery::new())

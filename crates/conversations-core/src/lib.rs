@@ -3,8 +3,10 @@
 //! The contract every conversations-rs provider keeps: a normalized [`Conversation`] model,
 //! a [`ConversationQuery`] checked against each source's [`Capabilities`], [`Page`]s with
 //! opaque serializable [`Cursor`]s, one [`Error`] type, and the object-safe
-//! [`ConversationSource`] trait whose provided methods auto-paginate ([`pages`](ConversationSource::pages),
-//! [`list`](ConversationSource::list)), retry under a [`RetryPolicy`] and stop on cursor loops.
+//! [`ConversationSource`] trait (what a provider implements: its name, its capabilities, one
+//! page) with [`ConversationSourceExt`] (what every caller gets: validated, auto-paginated,
+//! resumable listings that stop on cursor loops — [`pages`](ConversationSourceExt::pages),
+//! [`list`](ConversationSourceExt::list), [`listing`](ConversationSourceExt::listing)).
 //! [`Federation`] lists several sources at once. [`MemorySource`] is an in-memory source for
 //! tests, and the `testkit` feature adds `testkit`, the conformance suite.
 //!
@@ -16,7 +18,7 @@
 //! ```
 //! use futures::TryStreamExt;
 //! use conversations_core::{
-//!     Channel, ConversationQuery, ConversationSource, Error, MemorySource,
+//!     Channel, ConversationQuery, ConversationSource, ConversationSourceExt, Error, MemorySource,
 //! };
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
@@ -39,50 +41,56 @@
 //! # }).unwrap();
 //! ```
 //!
+//! Core knows no provider and no HTTP: retries, timeouts, base URLs and rate limits are
+//! `conversations-transport`'s. Provider authors also use [`decode`] (tolerant, lossless
+//! decoding) and, with the `testkit` feature, the conformance kit.
+//!
 //! ## Choices
 //!
-//! - Backoff delays come from [`backon`](https://docs.rs/backon): well kept, small, with
-//!   jitter and bounded attempts; the retry loop around it (which errors, `Retry-After`,
-//!   total budget) lives in [`retry`].
-//! - `Retry-After` HTTP dates are parsed with `httpdate`; timestamps are `chrono` UTC.
+//! - Timestamps are `chrono` UTC; JSON is `serde_json`, records kept as received
+//!   ([`RawJson`]).
 
-pub mod capabilities;
+// The user's contract, each module private behind the flat re-exports below.
+mod capabilities;
+mod error;
+mod federation;
+mod lookup;
+mod memory;
+mod model;
+mod note;
+mod page;
+mod paginate;
+mod query;
+mod raw;
+mod source;
+mod timestamp;
+
+// For provider authors: the decode toolkit and the conformance kit.
 pub mod decode;
-pub mod encoded;
-pub mod endpoint;
-pub mod error;
-pub mod federation;
-pub mod lookup;
-pub mod memory;
-pub mod model;
-pub mod note;
-pub mod page;
-pub mod paginate;
-pub mod query;
-pub mod raw;
-pub mod retry;
-pub mod source;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-pub mod timestamp;
 
 pub use async_trait::async_trait;
 
 pub use capabilities::{Capabilities, MAX_FILTER_LEN, PageSizeBounds};
-pub use encoded::{
-    ConversationItems, ConversationPages, DecodeFn, ENCODED_BODY_MIN, EncodedConversation,
+pub use decode::{DecodeFn, ENCODED_BODY_MIN, EncodedConversation};
+pub use error::{
+    ApiErrorDetails, BoxError, Error, QUOTE_CHARS, QUOTE_FIELDS, Result, SNIPPET_CHARS, quote,
 };
-pub use error::{ApiErrorDetails, BoxError, Error, Result};
 pub use federation::{FederatedItem, Federation};
-pub use lookup::{DEFAULT_LOOKUP_CONCURRENCY, Lookup, LookupResult};
-pub use memory::MemorySource;
+pub use lookup::{
+    DEDUP_WINDOW, DEFAULT_LOOKUP_CONCURRENCY, IdLines, IdsError, Lookup, LookupResult,
+    MAX_ID_BYTES, ReadIdsError, SeenIds, parse_ids,
+};
+pub use memory::{MEMORY_DEFAULT_PAGE_SIZE, MemorySource, demo_conversations};
 pub use model::{Channel, Conversation, Participant, ParticipantRole};
 pub use note::{DecodeNote, Documented, Found, JsonType, NoteAction};
 pub use page::{Cursor, Direction, Page};
-pub use paginate::{ItemCheck, Items, PageFetcher, Pages, Position};
+pub use paginate::{
+    ItemCheck, ItemKey, Items, MAX_CURSOR_BYTES, PageFetcher, Pages, Position, REMEMBERED_KEYS,
+    STALE_PAGES_LIMIT, WalkGuard,
+};
 pub use query::{ConversationQuery, Filter};
 pub use raw::RawJson;
-pub use retry::{
-    DEFAULT_RETRY_QUOTA, RETRY_COST, RetryPolicy, RetryQuota, TIMEOUT_RETRY_COST, parse_retry_after,
-};
-pub use source::ConversationSource;
+pub use source::{ConversationItems, ConversationPages, ConversationSource, ConversationSourceExt};
+pub use timestamp::format as format_timestamp;

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::paginate::Position;
 use crate::query::{ConversationQuery, Filter};
-use crate::source::ConversationSource;
+use crate::source::{ConversationSource, ConversationSourceExt};
 
 pub use ids::{IdLines, IdsError, MAX_ID_BYTES, ReadIdsError, parse_ids};
 pub use seen::{DEDUP_WINDOW, SeenIds};

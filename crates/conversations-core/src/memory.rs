@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::model::{Channel, Conversation, Participant, ParticipantRole};
 use crate::page::{Cursor, Page};
 use crate::query::{ConversationQuery, Filter};
-use crate::retry::RetryPolicy;
 use crate::source::ConversationSource;
 
 /// An in-memory [`ConversationSource`] over a `Vec<Conversation>`.
@@ -24,7 +23,7 @@ use crate::source::ConversationSource;
 ///
 /// ```
 /// use futures::TryStreamExt;
-/// use conversations_core::{Channel, ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{Channel, ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let source = MemorySource::demo(10);
@@ -41,7 +40,6 @@ pub struct MemorySource {
     provider: String,
     items: Arc<Vec<Conversation>>,
     capabilities: Capabilities,
-    retry: RetryPolicy,
     failures: Arc<Mutex<VecDeque<Error>>>,
     requests: Arc<AtomicU64>,
     served: Arc<AtomicU64>,
@@ -72,7 +70,6 @@ impl MemorySource {
             provider: provider.into(),
             items: Arc::new(items),
             capabilities,
-            retry: RetryPolicy::default(),
             failures: Arc::default(),
             requests: Arc::default(),
             served: Arc::default(),
@@ -93,7 +90,7 @@ impl MemorySource {
     /// Capabilities without paging make the source serve every match in one page.
     ///
     /// ```
-    /// use conversations_core::{Capabilities, ConversationQuery, ConversationSource, Filter, MemorySource};
+    /// use conversations_core::{Capabilities, ConversationQuery, ConversationSource, ConversationSourceExt, Filter, MemorySource};
     /// let source = MemorySource::demo(3).with_capabilities(Capabilities::new().requires(Filter::ExternalId));
     /// let refused = source.capabilities().validate("memory", &ConversationQuery::new()).unwrap_err();
     /// assert!(refused.to_string().contains("external_id"), "{refused}");
@@ -104,26 +101,13 @@ impl MemorySource {
         self
     }
 
-    /// Replaces the retry policy.
-    ///
-    /// ```
-    /// use conversations_core::{ConversationSource, MemorySource, RetryPolicy};
-    /// assert_eq!(MemorySource::demo(3).retry_policy(), RetryPolicy::default());
-    /// let source = MemorySource::demo(3).with_retry_policy(RetryPolicy::none());
-    /// assert_eq!(source.retry_policy().attempts(), 1);
-    /// ```
-    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
     /// Makes the next call to [`list_page`](ConversationSource::list_page) fail with `error`
     /// (queued: several calls queue several failures).
     ///
     /// ```
-    /// use conversations_core::{ApiErrorDetails, ConversationQuery, ConversationSource, Error, MemorySource, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, ConversationQuery, ConversationSource, ConversationSourceExt, Error, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-    /// let source = MemorySource::demo(3).with_retry_policy(RetryPolicy::none());
+    /// let source = MemorySource::demo(3);
     /// source.fail_next(Error::from_status("memory", ApiErrorDetails::new(401), None));
     /// assert!(source.fetch_page(&ConversationQuery::new(), None).await.is_err());
     /// assert!(source.fetch_page(&ConversationQuery::new(), None).await.is_ok());
@@ -151,7 +135,7 @@ impl MemorySource {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(100);
     /// let one: Vec<_> = source.list(ConversationQuery::new().page_size(100).limit(1)).try_collect().await.unwrap();
@@ -212,10 +196,6 @@ impl ConversationSource for MemorySource {
         self.capabilities.clone()
     }
 
-    fn retry_policy(&self) -> RetryPolicy {
-        self.retry.clone()
-    }
-
     async fn list_page(
         &self,
         query: &ConversationQuery,
@@ -258,7 +238,7 @@ impl ConversationSource for MemorySource {
 /// each filter several matches: the data behind [`MemorySource::demo`].
 ///
 /// ```
-/// let items = conversations_core::memory::demo_conversations("memory", 8);
+/// let items = conversations_core::demo_conversations("memory", 8);
 /// assert_eq!(items.len(), 8);
 /// assert_eq!(items[0].id.as_deref(), Some("conv-0000"));
 /// ```

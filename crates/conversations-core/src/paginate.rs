@@ -101,7 +101,7 @@ pub const MAX_CURSOR_BYTES: usize = 64 * 1024;
 /// [`Pages`] runs one for every walk; a walk of its own (a sync's, say) runs one too.
 ///
 /// ```
-/// use conversations_core::{Cursor, paginate::WalkGuard};
+/// use conversations_core::{Cursor, WalkGuard};
 /// let mut guard = WalkGuard::new("demo", None);
 /// // Three records, then the same three again and again with new cursors.
 /// assert!(guard.page(["a", "b", "c"], Some(&Cursor::new("1"))).unwrap());
@@ -130,7 +130,7 @@ impl WalkGuard {
     /// A guard for a walk of `provider`'s starting at `start` (which counts as followed).
     ///
     /// ```
-    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// use conversations_core::{Cursor, WalkGuard};
     /// let mut guard = WalkGuard::new("demo", Some(&Cursor::new("c1")));
     /// let err = guard.page(["x"], Some(&Cursor::new("c1"))).unwrap_err();
     /// assert!(err.to_string().contains("page 1 leads to a cursor already followed (2 bytes)"));
@@ -159,7 +159,7 @@ impl WalkGuard {
     /// were all delivered already); an error when the walk must stop here.
     ///
     /// ```
-    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// use conversations_core::{Cursor, WalkGuard};
     /// let mut guard = WalkGuard::new("demo", None);
     /// assert!(!guard.page(Vec::<&str>::new(), Some(&Cursor::new("1"))).unwrap());
     /// let long = Cursor::new("x".repeat(70_000));
@@ -192,7 +192,7 @@ impl WalkGuard {
     /// bringing something new whenever it is not empty.
     ///
     /// ```
-    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// use conversations_core::{Cursor, WalkGuard};
     /// let mut guard = WalkGuard::new("demo", None);
     /// assert!(guard.page_of(2, Some(&Cursor::new("1"))).unwrap());
     /// assert!(!guard.page_of(0, Some(&Cursor::new("2"))).unwrap());
@@ -206,7 +206,7 @@ impl WalkGuard {
     /// ended the walk with an error).
     ///
     /// ```
-    /// use conversations_core::{Cursor, paginate::WalkGuard};
+    /// use conversations_core::{Cursor, WalkGuard};
     /// let mut guard = WalkGuard::new("demo", Some(&Cursor::new("c")));
     /// assert!(guard.page(["new"], Some(&Cursor::new("c"))).is_err());
     /// assert!(guard.last_was_new());
@@ -745,7 +745,7 @@ impl<T, W> Items<'_, T, W> {
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource, Position};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource, Position};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
     /// let query = ConversationQuery::new().page_size(2);

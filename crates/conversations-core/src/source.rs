@@ -1,27 +1,39 @@
-//! The [`ConversationSource`] trait: what a provider implements, and the paging, retrying and
-//! validating every caller gets for free.
+//! The [`ConversationSource`] trait (what a provider says: its name, its capabilities, one
+//! page) and [`ConversationSourceExt`] (the validating, paginating walks every caller gets
+//! for free, implemented once for every source).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::capabilities::Capabilities;
-use crate::encoded::{ConversationItems, ConversationPages, EncodedConversation};
+use crate::decode::EncodedConversation;
 use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::page::{Cursor, Direction, Page};
-use crate::paginate::{Pages, Position};
+use crate::paginate::{Items, Pages, Position};
 use crate::query::ConversationQuery;
-use crate::retry::RetryPolicy;
+
+/// The pages of a [`ConversationSource`] walk: records are fetched encoded and decoded as
+/// each page is handed out.
+pub type ConversationPages<'a> = Pages<'a, Conversation, EncodedConversation>;
+
+/// The conversations of a [`ConversationSource`] walk, each decoded only when it is handed
+/// out.
+pub type ConversationItems<'a> = Items<'a, Conversation, EncodedConversation>;
 
 /// A provider of conversations.
 ///
 /// Implementors write three methods: [`provider`](Self::provider),
 /// [`capabilities`](Self::capabilities) and [`list_page`](Self::list_page) (one attempt at
-/// one page). Callers use the provided methods, which validate the query against the
-/// capabilities before any request, retry under [`retry_policy`](Self::retry_policy), and
-/// auto-paginate: [`fetch_page`](Self::fetch_page), [`pages`](Self::pages),
-/// [`list`](Self::list) and [`pages_from`](Self::pages_from).
+/// one page). Callers use [`ConversationSourceExt`], implemented for every source, which
+/// validates the query against the capabilities before any request and auto-paginates:
+/// [`fetch_page`](ConversationSourceExt::fetch_page), [`pages`](ConversationSourceExt::pages),
+/// [`list`](ConversationSourceExt::list), [`list_from`](ConversationSourceExt::list_from)
+/// and [`listing`](ConversationSourceExt::listing).
+///
+/// Nothing here retries: a source built on `conversations-transport` has every request
+/// retried there, and `conversations_transport::Retrying` retries any other source's pages.
 ///
 /// A source that can point into its response body may also implement
 /// [`list_page_encoded`](Self::list_page_encoded): listings then decode each record only
@@ -33,7 +45,7 @@ use crate::retry::RetryPolicy;
 /// ```
 /// use async_trait::async_trait;
 /// use conversations_core::{
-///     Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor, Page, Result,
+///     Capabilities, Conversation, ConversationQuery, ConversationSource, ConversationSourceExt, Cursor, Page, Result,
 /// };
 ///
 /// /// A provider with exactly one conversation.
@@ -73,8 +85,8 @@ pub trait ConversationSource: Send + Sync {
     /// One attempt at one page: the first page for `cursor = None`, else the page at `cursor`.
     ///
     /// Implementations should return [`Error::InvalidQuery`] for a query their capabilities
-    /// refuse (callers going through the provided methods are checked already) and should not
-    /// retry: the provided methods do, under [`retry_policy`](Self::retry_policy).
+    /// refuse (callers going through [`ConversationSourceExt`] are checked already). One
+    /// call is one attempt: retries are the transport's.
     async fn list_page(
         &self,
         query: &ConversationQuery,
@@ -108,16 +120,35 @@ pub trait ConversationSource: Send + Sync {
             .await?
             .map(EncodedConversation::decoded))
     }
+}
 
-    /// How failed page fetches are retried; [`RetryPolicy::default`] unless overridden.
-    fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::default()
-    }
-
-    /// One page, after checking `query` against the capabilities, retried under the policy.
+/// What every [`ConversationSource`] can do, written once: validate a query against the
+/// source's capabilities before any request, auto-paginate, follow cursors, resume from a
+/// [`Position`], check strict listings, and stop on cursor loops.
+///
+/// Implemented for every source (and `Box`, `Arc` or `&` of one, sized or `dyn`); it cannot be
+/// implemented by hand, so no source can change what a listing means. Bring it into scope to
+/// call its methods:
+///
+/// ```
+/// use futures::TryStreamExt;
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let source: Box<dyn ConversationSource> = Box::new(MemorySource::demo(7));
+/// let all: Vec<_> = source.list(ConversationQuery::new().page_size(3)).try_collect().await.unwrap();
+/// assert_eq!(all.len(), 7);
+/// # });
+/// ```
+///
+/// Retries are not here: they are the transport's, which every request of our providers
+/// goes through (`conversations_transport::Retrying` adds them to any other source).
+#[async_trait]
+pub trait ConversationSourceExt: ConversationSource {
+    /// One page, after checking `query` against the capabilities; strict queries fail on
+    /// the first record off its documented types.
     ///
     /// ```
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::new("memory", vec![]);
     /// let page = source.fetch_page(&ConversationQuery::new(), None).await.unwrap();
@@ -130,10 +161,7 @@ pub trait ConversationSource: Send + Sync {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>> {
         self.capabilities().validate(self.provider(), query)?;
-        let page = self
-            .retry_policy()
-            .retry(|| self.list_page(query, cursor))
-            .await?;
+        let page = self.list_page(query, cursor).await?;
         if query.strict {
             let mut check = strict_check(self.provider());
             for (i, item) in page.items.iter().enumerate() {
@@ -149,7 +177,7 @@ pub trait ConversationSource: Send + Sync {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
     /// let pages: Vec<_> = source.pages(ConversationQuery::new().page_size(2)).try_collect().await.unwrap();
@@ -164,7 +192,7 @@ pub trait ConversationSource: Send + Sync {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
     /// let all: Vec<_> = source.list(ConversationQuery::new().limit(3)).try_collect().await.unwrap();
@@ -180,7 +208,7 @@ pub trait ConversationSource: Send + Sync {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, Cursor, Direction, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, Cursor, Direction, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
     /// let query = ConversationQuery::new().page_size(2);
@@ -207,7 +235,7 @@ pub trait ConversationSource: Send + Sync {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source = MemorySource::demo(5);
     /// let query = ConversationQuery::new().page_size(2);
@@ -230,7 +258,7 @@ pub trait ConversationSource: Send + Sync {
     /// ```
     /// use std::sync::Arc;
     /// use futures::TryStreamExt;
-    /// use conversations_core::{ConversationQuery, ConversationSource, MemorySource, Position};
+    /// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource, Position};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let source: Arc<dyn ConversationSource> = Arc::new(MemorySource::demo(5));
     /// let listing = source.listing(ConversationQuery::new(), Position::start());
@@ -252,8 +280,10 @@ pub trait ConversationSource: Send + Sync {
     }
 }
 
+impl<S: ConversationSource + ?Sized> ConversationSourceExt for S {}
+
 /// The paginated walk every provided method runs: validate, then pages from `start`, each
-/// fetch retried under the source's policy, asking no more than the walk still wants (within
+/// fetch asking no more than the walk still wants (within
 /// the source's page sizes), and strict listings checked record by record. `handle` is the
 /// source borrowed (`&S`) or owned (`Arc<S>`), which sets the walk's lifetime.
 fn walk<'a, S, H>(
@@ -283,7 +313,6 @@ where
         .page_size()
         .filter(|_| capabilities.pages_resizable());
     let query = Arc::new(query);
-    let policy = handle.retry_policy();
     let fetcher = handle.clone();
     let pages = Pages::finishing(
         provider.clone(),
@@ -292,7 +321,6 @@ where
         limit,
         Box::new(move |cursor: Option<Cursor>, wanted: Option<u64>| {
             let source = fetcher.clone();
-            let policy = policy.clone();
             let query = match (wanted, bounds) {
                 (Some(wanted), Some(bounds))
                     if wanted < u64::from(query.page_size.unwrap_or(bounds.default)) =>
@@ -304,11 +332,7 @@ where
                 }
                 _ => Arc::clone(&query),
             };
-            Box::pin(async move {
-                policy
-                    .retry(|| source.list_page_encoded(&query, cursor.as_ref()))
-                    .await
-            })
+            Box::pin(async move { source.list_page_encoded(&query, cursor.as_ref()).await })
         }),
         Box::new(EncodedConversation::decode),
     );
@@ -356,9 +380,6 @@ macro_rules! delegate_source {
                 cursor: Option<&Cursor>,
             ) -> Result<Page<EncodedConversation>> {
                 (**self).list_page_encoded(query, cursor).await
-            }
-            fn retry_policy(&self) -> RetryPolicy {
-                (**self).retry_policy()
             }
         }
     };

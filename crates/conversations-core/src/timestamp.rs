@@ -11,9 +11,9 @@ use serde::Serializer;
 /// use chrono::TimeZone;
 /// let t = chrono::Utc.with_ymd_and_hms(2025, 1, 25, 14, 30, 0).unwrap();
 /// let mut buf = [0u8; 40];
-/// assert_eq!(conversations_core::timestamp::format(&t, &mut buf), "2025-01-25T14:30:00Z");
+/// assert_eq!(conversations_core::format_timestamp(&t, &mut buf), "2025-01-25T14:30:00Z");
 /// let t = t + chrono::Duration::milliseconds(250);
-/// assert_eq!(conversations_core::timestamp::format(&t, &mut buf), "2025-01-25T14:30:00.250Z");
+/// assert_eq!(conversations_core::format_timestamp(&t, &mut buf), "2025-01-25T14:30:00.250Z");
 /// ```
 pub fn format<'b>(t: &DateTime<Utc>, buf: &'b mut [u8; 40]) -> &'b str {
     let year = t.year();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use conversations_core::{
     ApiErrorDetails, Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor,
-    Error, Lookup, MemorySource, Page, Result, RetryPolicy,
+    Error, Lookup, MemorySource, Page, Result,
 };
 use futures::StreamExt;
 use proptest::prelude::*;
@@ -31,9 +31,6 @@ impl ConversationSource for Slow {
     }
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
-    }
-    fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::none()
     }
     async fn list_page(
         &self,
@@ -77,7 +74,7 @@ proptest! {
         let ids: Vec<String> = picks.iter().map(|&n| id(n)).collect();
         let failing: HashSet<String> = failing.iter().map(|&n| id(n)).collect();
         runtime().block_on(async {
-            let inner = MemorySource::demo(50).with_retry_policy(RetryPolicy::none());
+            let inner = MemorySource::demo(50);
             let expected = |asked: &str| -> Vec<Conversation> {
                 inner.items().iter().filter(|c| c.external_id.as_deref() == Some(asked)).cloned().collect()
             };
@@ -125,8 +122,7 @@ proptest! {
 #[test]
 fn a_hundred_thousand_ids_are_pulled_only_as_lookups_finish() {
     runtime().block_on(async {
-        let source =
-            Arc::new(MemorySource::new("memory", vec![]).with_retry_policy(RetryPolicy::none()));
+        let source = Arc::new(MemorySource::new("memory", vec![]));
         let pulled = Arc::new(AtomicUsize::new(0));
         let counter = pulled.clone();
         let ids = futures::stream::iter(0..100_000).map(move |i| {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use conversations_core::testkit::{Conformance, Outcome};
 use conversations_core::{
-    ApiErrorDetails, Capabilities, Channel, ConversationQuery, ConversationSource, Cursor, Error,
-    Federation, Filter, MemorySource, PageSizeBounds, RetryPolicy,
+    ApiErrorDetails, Capabilities, Channel, ConversationQuery, ConversationSource,
+    ConversationSourceExt, Cursor, Error, Federation, Filter, MemorySource, PageSizeBounds,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -135,16 +135,13 @@ async fn conformance_kit_catches_a_broken_source() {
 
 #[tokio::test]
 async fn federation_tags_items_and_errors_and_can_fail_fast() {
-    let broken = MemorySource::new("broken", vec![]).with_retry_policy(RetryPolicy::none());
+    let broken = MemorySource::new("broken", vec![]);
     broken.fail_next(Error::from_status(
         "broken",
         ApiErrorDetails::new(403).request_id("r-1"),
         None,
     ));
-    let good = MemorySource::new(
-        "good",
-        conversations_core::memory::demo_conversations("good", 30),
-    );
+    let good = MemorySource::new("good", conversations_core::demo_conversations("good", 30));
     let federation = Federation::new()
         .source(Arc::new(broken.clone()), ConversationQuery::new())
         .source(

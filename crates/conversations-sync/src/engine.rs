@@ -49,9 +49,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use conversations_core::{
-    Capabilities, Conversation, ConversationQuery, ConversationSource, Cursor,
-    DEFAULT_LOOKUP_CONCURRENCY, DecodeNote, Documented, Error as SourceError, Found, Lookup,
-    NoteAction, Page, Position, paginate::WalkGuard,
+    Capabilities, Conversation, ConversationQuery, ConversationSource, ConversationSourceExt,
+    Cursor, DEFAULT_LOOKUP_CONCURRENCY, DecodeNote, Documented, Error as SourceError, Found,
+    Lookup, NoteAction, Page, Position, WalkGuard,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -554,7 +554,7 @@ async fn interrupted(interrupt: &mut Interrupt) {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{Outcome, Quiet, Store, SyncOptions, Target, sync_listing};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();
@@ -810,7 +810,7 @@ async fn walk(
 /// ```
 pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
     // One parser for every id list, in core: list and sync read ids the same way.
-    conversations_core::lookup::parse_ids(text).map_err(|e| SyncError::BadIds {
+    conversations_core::parse_ids(text).map_err(|e| SyncError::BadIds {
         line: e.line,
         reason: e.reason,
     })
@@ -821,7 +821,7 @@ pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{Quiet, Store, SyncOptions, Target, sync_lookup};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();
@@ -861,7 +861,7 @@ pub async fn sync_lookup(
 /// ids start over). Memory stays bounded whatever the number of ids: they are read twice,
 /// once to count and hash them (to know whether a saved position applies), once for the
 /// lookups (see [`IdsInput`]); repeats are skipped within core's
-/// [`DEDUP_WINDOW`](conversations_core::lookup::DEDUP_WINDOW). With no position saved (or
+/// [`DEDUP_WINDOW`](conversations_core::DEDUP_WINDOW). With no position saved (or
 /// [`SyncOptions::full_refresh`]) the lookups start at once, beside the first reading, and
 /// the first commit waits for it; with one, they start once it ended.
 ///
@@ -876,7 +876,7 @@ pub async fn sync_lookup(
 /// ```
 /// use std::io::Write;
 /// use std::sync::Arc;
-/// use conversations_core::{ConversationQuery, ConversationSource, MemorySource};
+/// use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, MemorySource};
 /// use conversations_sync::{IdsInput, Quiet, Store, SyncOptions, Target, sync_lookup_ids};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let dir = tempfile::tempdir().unwrap();

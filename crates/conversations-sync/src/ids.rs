@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use conversations_core::lookup::{IdLines, ReadIdsError, SeenIds};
+use conversations_core::{IdLines, ReadIdsError, SeenIds};
 use sha2::{Digest, Sha256};
 
 use crate::error::SyncError;

@@ -214,9 +214,6 @@ impl ConversationSource for Flaky {
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
     }
-    fn retry_policy(&self) -> conversations_core::RetryPolicy {
-        conversations_core::RetryPolicy::none()
-    }
     async fn list_page(
         &self,
         _: &ConversationQuery,
@@ -304,9 +301,6 @@ impl ConversationSource for Lookups {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities::new().supports(conversations_core::Filter::ExternalId)
-    }
-    fn retry_policy(&self) -> conversations_core::RetryPolicy {
-        conversations_core::RetryPolicy::none()
     }
     async fn list_page(
         &self,

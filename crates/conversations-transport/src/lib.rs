@@ -20,9 +20,10 @@
 //!   attempt (attempt, status, request id, latency, bytes) — never a secret, a phone number or
 //!   any query value.
 //!
-//! Core stays free of `reqwest`: the retry algorithm itself
-//! ([`RetryPolicy`](conversations_core::RetryPolicy), [`RetryQuota`](conversations_core::RetryQuota))
-//! lives there, and this crate runs every request under it.
+//! - Retries, in one home ([`RetryPolicy`], [`RetryQuota`], `Retry-After`): every request a
+//!   [`Transport`] makes runs under them. A source that does not use the transport gets the
+//!   same retries from the [`Retrying`] adapter; `conversations-core`'s trait retries nothing.
+//! - [`BaseUrl`]: `https` everywhere, plain `http` only on loopback.
 //!
 //! ## Example: a provider's client in a few lines
 //!
@@ -55,23 +56,29 @@
 //! ```
 
 mod credentials;
+mod endpoint;
 mod options;
 mod rate;
 mod redact;
+mod retry;
+mod retrying;
 mod transport;
 mod transport_error;
 
 pub use credentials::{CredentialError, Credentials};
+pub use endpoint::{BaseUrl, BaseUrlError};
 pub use options::{
     ClientOptions, ConfigureHttp, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
 };
 pub use rate::RateLimit;
 pub use redact::{MIN_RUN, REDACTED, Redactor};
+pub use retry::{
+    DEFAULT_RETRY_QUOTA, RETRY_COST, RetryPolicy, RetryQuota, TIMEOUT_RETRY_COST, parse_retry_after,
+};
+pub use retrying::Retrying;
 pub use transport::{MAX_ERROR_BODY, Protocol, Response, Transport};
 pub use transport_error::TransportError;
-
-use conversations_core::endpoint::BaseUrlError;
 
 /// Why a client could not be built. Never holds a credential's value.
 ///

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use conversations_core::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// The connect timeout unless [`ClientOptions::connect_timeout`] says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,7 +34,7 @@ pub type ConfigureHttp =
 ///
 /// ```
 /// use std::time::Duration;
-/// use conversations_core::RetryPolicy;
+/// use conversations_transport::RetryPolicy;
 /// use conversations_transport::ClientOptions;
 ///
 /// let options = ClientOptions::new()
@@ -68,7 +68,7 @@ impl Default for ClientOptions {
             timeout: DEFAULT_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
             retry: RetryPolicy::default(),
-            retry_quota: conversations_core::DEFAULT_RETRY_QUOTA,
+            retry_quota: crate::retry::DEFAULT_RETRY_QUOTA,
             user_agent: None,
             proxy: None,
             name: None,
@@ -101,7 +101,7 @@ impl fmt::Debug for ClientOptions {
 impl ClientOptions {
     /// The defaults: 10 s connect timeout, 30 s per attempt, 90 s per page (retries
     /// included), [`RetryPolicy::default`] retries drawing on a quota of
-    /// [`DEFAULT_RETRY_QUOTA`](conversations_core::DEFAULT_RETRY_QUOTA) tokens per client.
+    /// [`DEFAULT_RETRY_QUOTA`](crate::DEFAULT_RETRY_QUOTA) tokens per client.
     ///
     /// ```
     /// let o = conversations_transport::ClientOptions::new();
@@ -187,7 +187,7 @@ impl ClientOptions {
     /// ([`retry_quota`](Self::retry_quota)).
     ///
     /// ```
-    /// use conversations_core::RetryPolicy;
+    /// use conversations_transport::RetryPolicy;
     /// let o = conversations_transport::ClientOptions::new().retry_policy(RetryPolicy::none());
     /// assert_eq!(o.retry().attempts(), 1);
     /// ```

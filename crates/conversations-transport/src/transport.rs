@@ -8,16 +8,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use conversations_core::endpoint::BaseUrl;
-use conversations_core::{ApiErrorDetails, Error, RetryPolicy, RetryQuota, parse_retry_after};
+use conversations_core::{ApiErrorDetails, Error};
 use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use tracing::Instrument;
 
 use crate::BuildError;
 use crate::credentials::Credentials;
+use crate::endpoint::BaseUrl;
 use crate::options::ClientOptions;
 use crate::rate::{Limiter, RateLimit};
 use crate::redact::Redactor;
+use crate::retry::{RetryPolicy, RetryQuota, parse_retry_after};
 use crate::transport_error::TransportError;
 
 /// The most of an error body read; the rest is not needed to report the error.

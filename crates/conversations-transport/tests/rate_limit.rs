@@ -12,7 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use conversations_core::{ApiErrorDetails, RetryPolicy};
+use conversations_core::ApiErrorDetails;
+use conversations_transport::RetryPolicy;
 use conversations_transport::{ClientOptions, Credentials, Protocol, RateLimit, Transport};
 use tokio::time::Instant;
 

@@ -1,8 +1,12 @@
-//! The Parley provider against a local mock of its API, through the core conformance kit.
+//! The Parley provider against a local mock of its API: the core conformance kit, then what
+//! it inherits from the transport without a line of its own (retries, redaction, body limits,
+//! timeouts).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -10,7 +14,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use conversations_core::testkit::Conformance;
-use conversations_core::{ConversationQuery, ConversationSource, Error};
+use conversations_core::{ConversationQuery, ConversationSourceExt, Error, RawJson};
+use conversations_transport::{ClientOptions, RetryPolicy};
 use futures::TryStreamExt;
 use parley_provider::{ParleySource, normalize};
 use serde_json::{Value, json};
@@ -68,8 +73,11 @@ fn dataset() -> Vec<Value> {
 async fn parley_passes_the_conformance_kit() {
     let data = dataset();
     let base = mock(data.clone()).await;
-    let source = ParleySource::new(&base, "key").unwrap();
-    let expected = data.iter().map(normalize).collect();
+    let source = ParleySource::new(&base, "key", &ClientOptions::new()).unwrap();
+    let expected = data
+        .iter()
+        .map(|chat| normalize(RawJson::from(chat).as_raw_value()))
+        .collect();
     Conformance::new(&source, expected)
         .run()
         .await
@@ -79,11 +87,121 @@ async fn parley_passes_the_conformance_kit() {
 #[tokio::test]
 async fn wrong_key_is_unauthorized() {
     let base = mock(dataset()).await;
-    let source = ParleySource::new(&base, "nope").unwrap();
+    let source = ParleySource::new(&base, "nope", &ClientOptions::new()).unwrap();
     let err = source
         .list(ConversationQuery::new())
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+}
+
+/// A server that answers each request with the next of `answers` (status, body), then 200s.
+async fn scripted(answers: Vec<(StatusCode, String)>) -> (String, Arc<AtomicU32>) {
+    let calls = Arc::new(AtomicU32::new(0));
+    let seen = Arc::clone(&calls);
+    let answers = Arc::new(answers);
+    let app = Router::new().route(
+        "/v2/chats",
+        get(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst) as usize;
+            let answers = Arc::clone(&answers);
+            async move {
+                match answers.get(n) {
+                    Some((status, body)) => (*status, body.clone()),
+                    None => (
+                        StatusCode::OK,
+                        json!({"chats": dataset(), "page": 1, "pages": 1}).to_string(),
+                    ),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), calls)
+}
+
+fn fast_retries() -> ClientOptions {
+    ClientOptions::new().retry_policy(
+        RetryPolicy::default()
+            .initial_delay(Duration::ZERO)
+            .jitter(false),
+    )
+}
+
+#[tokio::test]
+async fn inherits_retries_from_the_transport() {
+    let busy = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        r#"{"error": "busy"}"#.to_owned(),
+    );
+    let (base, calls) = scripted(vec![busy.clone(), busy]).await;
+    let source = ParleySource::new(&base, "key", &fast_retries()).unwrap();
+    let all: Vec<_> = source
+        .list(ConversationQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 45);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "two 503s retried, once each, by the transport alone"
+    );
+}
+
+#[tokio::test]
+async fn inherits_redaction_from_the_transport() {
+    let key = "parley-key-never-shown";
+    let echo = (
+        StatusCode::BAD_REQUEST,
+        json!({"error": format!("bad key {key}")}).to_string(),
+    );
+    let (base, _) = scripted(vec![echo]).await;
+    let source = ParleySource::new(&base, key, &ClientOptions::new()).unwrap();
+    let err = source
+        .list(ConversationQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains(key), "{err:?}");
+}
+
+#[tokio::test]
+async fn inherits_body_limits_from_the_transport() {
+    let (base, calls) = scripted(vec![]).await;
+    let options = ClientOptions::new().max_body_size(64);
+    let source = ParleySource::new(&base, "key", &options).unwrap();
+    let err = source
+        .list(ConversationQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "not retried");
+}
+
+#[tokio::test]
+async fn inherits_timeouts_from_the_transport() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // Accepts connections and never answers.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let options = ClientOptions::new()
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::none());
+    let source = ParleySource::new(&base, "key", &options).unwrap();
+    let err = source
+        .list(ConversationQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
 }

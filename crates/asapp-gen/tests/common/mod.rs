@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use asapp_gen::AsappClient;
-use conversations_core::RetryPolicy;
+use conversations_transport::RetryPolicy;
 use serde_json::Value;
 
 /// The OpenAPI document as checked in (extracted from the vendor page).

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use autocalls_api::AutocallsClient;
-use conversations_core::RetryPolicy;
+use conversations_transport::RetryPolicy;
 use serde_json::{Value, json};
 
 /// The API key every test uses; it must never show up in any output.

@@ -6,7 +6,7 @@
 //! the next line would need another read, so an id typed on stdin goes at once): one id at a
 //! time, the two threads would wake each other for every id.
 //!
-//! The file is read by `conversations_core::lookup::IdLines` (the parser `sync` uses too): a
+//! The file is read by `conversations_core::IdLines` (the parser `sync` uses too): a
 //! leading byte-order mark ignored, a bad line ending the reading with an error naming it
 //! ([`IdFeed::error`]), after the ids before it were looked up.
 
@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use conversations_core::lookup::{IdLines, ReadIdsError};
+use conversations_core::{IdLines, ReadIdsError};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;

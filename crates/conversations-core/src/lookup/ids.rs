@@ -15,7 +15,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Why a list of ids was refused: the line (from 1) and what is wrong with it, never the id.
 ///
 /// ```
-/// let err = conversations_core::lookup::parse_ids("a\nb\u{7}\n").unwrap_err();
+/// let err = conversations_core::parse_ids("a\nb\u{7}\n").unwrap_err();
 /// assert_eq!(err.to_string(), "line 2: a control character in the id");
 /// assert_eq!(err.line, 2);
 /// ```
@@ -32,7 +32,7 @@ pub struct IdsError {
 /// Why a stream of ids stopped: a line refused, or the stream could not be read.
 ///
 /// ```
-/// use conversations_core::lookup::{IdLines, ReadIdsError};
+/// use conversations_core::{IdLines, ReadIdsError};
 /// let mut lines = IdLines::new(&b"ok\n\xFF\n"[..]);
 /// assert_eq!(lines.next().unwrap().unwrap(), "ok");
 /// let err = lines.next().unwrap().unwrap_err();
@@ -63,7 +63,7 @@ pub enum ReadIdsError {
 /// [`Lookup`]: super::Lookup
 ///
 /// ```
-/// let ids = conversations_core::lookup::parse_ids("\u{feff}  crm-1 \n\ncrm-2\r\n").unwrap();
+/// let ids = conversations_core::parse_ids("\u{feff}  crm-1 \n\ncrm-2\r\n").unwrap();
 /// assert_eq!(ids, ["crm-1", "crm-2"]);
 /// ```
 pub fn parse_ids(text: &str) -> Result<Vec<String>, IdsError> {
@@ -86,7 +86,7 @@ pub fn parse_ids(text: &str) -> Result<Vec<String>, IdsError> {
 /// its line is. The rules are [`parse_ids`]'s; the first error ends the iteration.
 ///
 /// ```
-/// use conversations_core::lookup::IdLines;
+/// use conversations_core::IdLines;
 /// let file = std::io::Cursor::new("\u{feff}crm-1\n\n  crm-2  \ncrm-1\n");
 /// let ids: Vec<String> = IdLines::new(file).collect::<Result<_, _>>().unwrap();
 /// assert_eq!(ids, ["crm-1", "crm-2", "crm-1"]);
@@ -106,7 +106,7 @@ impl<R: BufRead> IdLines<R> {
     /// Ids from `reader` (buffer it: `std::io::BufReader::new(file)`).
     ///
     /// ```
-    /// let lines = conversations_core::lookup::IdLines::new(std::io::empty());
+    /// let lines = conversations_core::IdLines::new(std::io::empty());
     /// assert_eq!(lines.count(), 0);
     /// ```
     pub fn new(reader: R) -> Self {
@@ -122,7 +122,7 @@ impl<R: BufRead> IdLines<R> {
     /// The reader, to look at (e.g. how much a `BufReader` holds).
     ///
     /// ```
-    /// let lines = conversations_core::lookup::IdLines::new(std::io::BufReader::new(&b"a\n"[..]));
+    /// let lines = conversations_core::IdLines::new(std::io::BufReader::new(&b"a\n"[..]));
     /// assert!(lines.get_ref().buffer().is_empty());
     /// ```
     pub fn get_ref(&self) -> &R {
@@ -132,7 +132,7 @@ impl<R: BufRead> IdLines<R> {
     /// The lines read so far (blank ones included).
     ///
     /// ```
-    /// let mut lines = conversations_core::lookup::IdLines::new(&b"a\n\nb\n"[..]);
+    /// let mut lines = conversations_core::IdLines::new(&b"a\n\nb\n"[..]);
     /// lines.next();
     /// assert_eq!(lines.lines(), 1);
     /// ```
@@ -143,7 +143,7 @@ impl<R: BufRead> IdLines<R> {
     /// The bytes read so far.
     ///
     /// ```
-    /// let mut lines = conversations_core::lookup::IdLines::new(&b"ab\ncd\n"[..]);
+    /// let mut lines = conversations_core::IdLines::new(&b"ab\ncd\n"[..]);
     /// lines.next();
     /// assert_eq!(lines.bytes_read(), 3);
     /// ```

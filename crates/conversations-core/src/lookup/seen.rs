@@ -19,7 +19,7 @@ pub const DEDUP_WINDOW: usize = 1 << 20;
 /// [`Lookup`](super::Lookup) skips.
 ///
 /// ```
-/// let mut seen = conversations_core::lookup::SeenIds::default();
+/// let mut seen = conversations_core::SeenIds::default();
 /// assert!(seen.insert("crm-1"));
 /// assert!(!seen.insert("crm-1"));
 /// ```

@@ -30,8 +30,7 @@ use crate::error::{Error, Result};
 use crate::model::Conversation;
 use crate::page::{Cursor, Direction, Page};
 use crate::query::{ConversationQuery, Filter};
-use crate::retry::RetryPolicy;
-use crate::source::ConversationSource;
+use crate::source::{ConversationSource, ConversationSourceExt};
 
 /// How one check ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -625,9 +624,6 @@ impl<S: ConversationSource + ?Sized> ConversationSource for Looping<'_, S> {
     }
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
-    }
-    fn retry_policy(&self) -> RetryPolicy {
-        self.inner.retry_policy()
     }
     async fn list_page(
         &self,

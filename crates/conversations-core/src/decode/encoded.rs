@@ -5,7 +5,7 @@
 //! being walked, not its body plus a million decoded records: a source that can point into
 //! its response body (see [`ConversationSource::list_page_encoded`]) keeps each record of a
 //! large body (from [`ENCODED_BODY_MIN`] bytes) as a shared slice of that body ([`Bytes`]),
-//! and [`Items`] decodes one record at a time. Records of smaller bodies are
+//! and [`Items`](crate::Items) decodes one record at a time. Records of smaller bodies are
 //! decoded at once, as a whole page would be: they cost little memory, and decoding them in
 //! one go saves the second look at each record a deferred decode takes.
 //!
@@ -16,9 +16,8 @@ use std::fmt;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
-use crate::decode::Fields;
+use super::Fields;
 use crate::model::Conversation;
-use crate::paginate::{Items, Pages};
 use crate::raw::RawJson;
 
 /// The body size (bytes) from which [`EncodedConversation::in_body`] keeps records encoded;
@@ -27,14 +26,6 @@ pub const ENCODED_BODY_MIN: usize = 256 * 1024;
 
 /// Makes a [`Conversation`] from one record as received: a provider's tolerant decoder.
 pub type DecodeFn = fn(RawJson) -> Conversation;
-
-/// The pages of a [`ConversationSource`](crate::ConversationSource) walk: records are fetched
-/// encoded and decoded as each page is handed out.
-pub type ConversationPages<'a> = Pages<'a, Conversation, EncodedConversation>;
-
-/// The conversations of a [`ConversationSource`](crate::ConversationSource) walk, each
-/// decoded only when it is handed out.
-pub type ConversationItems<'a> = Items<'a, Conversation, EncodedConversation>;
 
 /// One conversation, either still encoded (a slice of the page body it came in and the
 /// provider's decoder) or already decoded.
@@ -269,7 +260,10 @@ mod tests {
     use async_trait::async_trait;
     use futures::StreamExt;
 
-    use crate::{Capabilities, ConversationQuery, ConversationSource, Cursor, Page, Result};
+    use crate::{
+        Capabilities, ConversationQuery, ConversationSource, ConversationSourceExt, Cursor, Page,
+        Result,
+    };
 
     static DECODED: AtomicUsize = AtomicUsize::new(0);
 

@@ -12,7 +12,7 @@ use url::{Host, Url};
 /// Why a base URL was refused. Never echoes user info (which may hold a secret).
 ///
 /// ```
-/// use conversations_core::endpoint::{BaseUrl, BaseUrlError};
+/// use conversations_transport::{BaseUrl, BaseUrlError};
 /// let err = BaseUrl::parse("http://api.example.com").unwrap_err();
 /// assert!(matches!(err, BaseUrlError::InsecureHttp { .. }));
 /// assert_eq!(
@@ -54,7 +54,7 @@ pub enum BaseUrlError {
 /// A checked base URL, without a trailing slash.
 ///
 /// ```
-/// use conversations_core::endpoint::BaseUrl;
+/// use conversations_transport::BaseUrl;
 ///
 /// let base = BaseUrl::parse("https://app.autocalls.ai/api/").unwrap();
 /// assert_eq!(base.as_str(), "https://app.autocalls.ai/api");
@@ -70,7 +70,7 @@ impl BaseUrl {
     /// Parses and checks a base URL.
     ///
     /// ```
-    /// use conversations_core::endpoint::BaseUrl;
+    /// use conversations_transport::BaseUrl;
     /// assert!(BaseUrl::parse("ftp://example.com").is_err());
     /// assert!(BaseUrl::parse("https://user:pw@example.com").is_err());
     /// assert!(BaseUrl::parse("https://example.com/?a=b").is_err());
@@ -111,7 +111,7 @@ impl BaseUrl {
     /// The URL of `path` under this base (`path` starts with `/`).
     ///
     /// ```
-    /// use conversations_core::endpoint::BaseUrl;
+    /// use conversations_transport::BaseUrl;
     /// let base = BaseUrl::parse("https://api.sandbox.asapp.com").unwrap();
     /// assert_eq!(
     ///     base.join("/conversation/v1/conversations").as_str(),
@@ -128,7 +128,7 @@ impl BaseUrl {
     /// The base URL as a string, without a trailing slash.
     ///
     /// ```
-    /// use conversations_core::endpoint::BaseUrl;
+    /// use conversations_transport::BaseUrl;
     /// assert_eq!(BaseUrl::parse("https://x.example/").unwrap().as_str(), "https://x.example");
     /// ```
     pub fn as_str(&self) -> &str {
@@ -138,7 +138,7 @@ impl BaseUrl {
     /// The parsed URL.
     ///
     /// ```
-    /// use conversations_core::endpoint::BaseUrl;
+    /// use conversations_transport::BaseUrl;
     /// assert_eq!(BaseUrl::parse("https://x.example").unwrap().url().host_str(), Some("x.example"));
     /// ```
     pub fn url(&self) -> &Url {

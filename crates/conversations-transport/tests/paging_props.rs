@@ -1,13 +1,14 @@
 //! Property tests: whatever the dataset size, page size, limit and injected retryable
-//! failures, `list` returns every matching conversation exactly once, in order.
+//! failures, `list` over a [`Retrying`] source returns every matching conversation exactly
+//! once, in order, and resumes exactly where it stopped.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
 use conversations_core::{
-    ApiErrorDetails, ConversationQuery, ConversationSource, Direction, Error, MemorySource,
-    RetryPolicy,
+    ApiErrorDetails, ConversationQuery, ConversationSourceExt, Direction, Error, MemorySource,
 };
+use conversations_transport::{RetryPolicy, Retrying};
 use futures::TryStreamExt;
 use proptest::prelude::*;
 
@@ -43,20 +44,22 @@ proptest! {
     ) {
         runtime().block_on(async {
             // Failures never exceed what one page's retries absorb (attempts = 4).
-            let source = MemorySource::demo(size)
-                .with_retry_policy(RetryPolicy::default().max_attempts(8).initial_delay(Duration::from_millis(5)));
+            let source = Retrying::new(
+                MemorySource::demo(size),
+                RetryPolicy::default().max_attempts(8).initial_delay(Duration::from_millis(5)),
+            );
             for kind in &failures {
-                source.fail_next(retryable(*kind));
+                source.inner().fail_next(retryable(*kind));
             }
             let mut query = ConversationQuery::new().page_size(page_size);
             query.limit = limit;
             let got: Vec<_> = source.list(query).try_collect().await.unwrap();
             let want = limit.map_or(size, |l| size.min(l as usize));
             prop_assert_eq!(got.len(), want);
-            prop_assert_eq!(&got[..], &source.items()[..want]);
+            prop_assert_eq!(&got[..], &source.inner().items()[..want]);
             // Pages past the limit are never fetched.
             let pages_needed = want.div_ceil(page_size as usize).max(1) as u64;
-            prop_assert!(source.requests() <= pages_needed + failures.len() as u64);
+            prop_assert!(source.inner().requests() <= pages_needed + failures.len() as u64);
             Ok(())
         })?;
     }
@@ -105,13 +108,14 @@ fn a_non_retryable_failure_surfaces_once_and_ends_the_listing() {
 #[test]
 fn exhausted_retries_return_the_last_error() {
     runtime().block_on(async {
-        let source = MemorySource::demo(10).with_retry_policy(
+        let source = Retrying::new(
+            MemorySource::demo(10),
             RetryPolicy::default()
                 .max_attempts(2)
                 .initial_delay(Duration::ZERO),
         );
         for _ in 0..3 {
-            source.fail_next(Error::from_status(
+            source.inner().fail_next(Error::from_status(
                 "memory",
                 ApiErrorDetails::new(503),
                 None,
@@ -123,7 +127,7 @@ fn exhausted_retries_return_the_last_error() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Unavailable { .. }));
-        assert_eq!(source.requests(), 2);
+        assert_eq!(source.inner().requests(), 2);
     });
 }
 
@@ -153,11 +157,11 @@ proptest! {
     ) {
         runtime().block_on(async {
             let policy = RetryPolicy::default().max_attempts(8).initial_delay(Duration::from_millis(5));
-            let source = MemorySource::demo(size).with_retry_policy(policy);
-            let full = source.items().to_vec();
+            let source = Retrying::new(MemorySource::demo(size), policy);
+            let full = source.inner().items().to_vec();
             let k = k.min(size);
             for kind in &failures {
-                source.fail_next(retryable(*kind));
+                source.inner().fail_next(retryable(*kind));
             }
             let query = ConversationQuery::new().page_size(page_size);
             let mut first = Vec::new();
@@ -183,7 +187,7 @@ proptest! {
                     while first.len() < k {
                         first.push(items.try_next().await.unwrap().unwrap());
                     }
-                    source.fail_next(Error::from_status("memory", ApiErrorDetails::new(400), None));
+                    source.inner().fail_next(Error::from_status("memory", ApiErrorDetails::new(400), None));
                     while let Ok(Some(c)) = items.try_next().await {
                         first.push(c);
                     }

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 
-use crate::error::{Error, Result};
+use conversations_core::{Error, Result};
 
 /// How failed requests are retried: exponential backoff with jitter, bounded in attempts and
 /// in total time, honoring `Retry-After`, and drawing on a [`RetryQuota`] shared by every
@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 ///
 /// ```
 /// use std::time::Duration;
-/// use conversations_core::RetryPolicy;
+/// use conversations_transport::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(5)
@@ -87,7 +87,7 @@ impl Default for RetryPolicy {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use conversations_core::RetryQuota;
+/// use conversations_transport::RetryQuota;
 /// let quota = Arc::new(RetryQuota::new(10));
 /// assert!(quota.try_take(5) && quota.try_take(5));
 /// assert!(!quota.try_take(5), "empty: no more retries");
@@ -143,7 +143,7 @@ impl RetryPolicy {
     /// A policy that never retries.
     ///
     /// ```
-    /// assert_eq!(conversations_core::RetryPolicy::none().attempts(), 1);
+    /// assert_eq!(conversations_transport::RetryPolicy::none().attempts(), 1);
     /// ```
     pub fn none() -> Self {
         Self::default().max_attempts(1)
@@ -152,7 +152,7 @@ impl RetryPolicy {
     /// Attempts in all, the first included (at least 1).
     ///
     /// ```
-    /// assert_eq!(conversations_core::RetryPolicy::default().max_attempts(0).attempts(), 1);
+    /// assert_eq!(conversations_transport::RetryPolicy::default().max_attempts(0).attempts(), 1);
     /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
@@ -163,7 +163,8 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let policy = RetryPolicy::default().initial_delay(Duration::from_secs(1)).jitter(false);
     /// let started = tokio::time::Instant::now();
@@ -182,7 +183,8 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let policy = RetryPolicy::default()
     ///     .initial_delay(Duration::from_secs(1))
@@ -205,7 +207,8 @@ impl RetryPolicy {
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering};
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let policy = RetryPolicy::default()
     ///     .initial_delay(Duration::from_secs(1))
@@ -230,7 +233,8 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let policy = RetryPolicy::default().max_attempts(2).jitter(false);
     /// let started = tokio::time::Instant::now();
@@ -249,7 +253,8 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let slow_down = || async {
     ///     Err::<(), _>(Error::from_status("p", ApiErrorDetails::new(429), Some(Duration::from_secs(20))))
@@ -274,7 +279,8 @@ impl RetryPolicy {
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering};
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let calls = AtomicU32::new(0);
     /// let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
@@ -297,7 +303,7 @@ impl RetryPolicy {
     /// The longest `Retry-After` waited for (see [`max_retry_after`](Self::max_retry_after)).
     ///
     /// ```
-    /// assert_eq!(conversations_core::RetryPolicy::default().retry_after_ceiling().as_secs(), 30);
+    /// assert_eq!(conversations_transport::RetryPolicy::default().retry_after_ceiling().as_secs(), 30);
     /// ```
     pub fn retry_after_ceiling(&self) -> Duration {
         self.max_retry_after
@@ -307,7 +313,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use conversations_core::{RetryPolicy, RetryQuota};
+    /// use conversations_transport::{RetryPolicy, RetryQuota};
     /// let p = RetryPolicy::default().quota(Arc::new(RetryQuota::new(500)));
     /// assert!(p.retry_quota().is_some());
     /// ```
@@ -319,7 +325,7 @@ impl RetryPolicy {
     /// The quota retries draw from, if any.
     ///
     /// ```
-    /// assert!(conversations_core::RetryPolicy::default().retry_quota().is_none());
+    /// assert!(conversations_transport::RetryPolicy::default().retry_quota().is_none());
     /// ```
     pub fn retry_quota(&self) -> Option<&Arc<RetryQuota>> {
         self.quota.as_ref()
@@ -328,7 +334,7 @@ impl RetryPolicy {
     /// The total time budget (see [`max_total_delay`](Self::max_total_delay)).
     ///
     /// ```
-    /// assert_eq!(conversations_core::RetryPolicy::default().budget().as_secs(), 30);
+    /// assert_eq!(conversations_transport::RetryPolicy::default().budget().as_secs(), 30);
     /// ```
     pub fn budget(&self) -> Duration {
         self.max_total_delay
@@ -337,7 +343,7 @@ impl RetryPolicy {
     /// Attempts in all, the first included.
     ///
     /// ```
-    /// assert_eq!(conversations_core::RetryPolicy::default().attempts(), 4);
+    /// assert_eq!(conversations_transport::RetryPolicy::default().attempts(), 4);
     /// ```
     pub fn attempts(&self) -> u32 {
         self.max_attempts
@@ -362,7 +368,8 @@ impl RetryPolicy {
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering};
     /// use std::time::Duration;
-    /// use conversations_core::{ApiErrorDetails, Error, RetryPolicy};
+    /// use conversations_core::{ApiErrorDetails, Error};
+    /// use conversations_transport::RetryPolicy;
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let calls = AtomicU32::new(0);
@@ -445,7 +452,7 @@ impl RetryPolicy {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use conversations_core::parse_retry_after;
+/// use conversations_transport::parse_retry_after;
 ///
 /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
 /// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
@@ -466,7 +473,7 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::*;
-    use crate::error::ApiErrorDetails;
+    use conversations_core::ApiErrorDetails;
 
     fn status(code: u16, retry_after: Option<Duration>) -> Error {
         Error::from_status("p", ApiErrorDetails::new(code), retry_after)

@@ -1,4 +1,6 @@
-//! Tolerant, lossless record decoding, shared by every provider.
+//! The toolkit for provider authors: tolerant, lossless record decoding, shared by every
+//! provider, and [`EncodedConversation`], a record kept as the bytes received until a
+//! listing hands it out. Users of a source never need this module.
 //!
 //! A provider's page decoder splits the page's list into `&RawValue`s (one pass, borrowing
 //! the body), then reads each record with a [`RecordReader`]: the record's fields are
@@ -37,6 +39,10 @@ use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
 use crate::note::{DecodeNote, Documented, Found, JsonType, NoteAction};
+
+mod encoded;
+
+pub use encoded::{DecodeFn, ENCODED_BODY_MIN, EncodedConversation};
 
 /// Whether a documented field must be present, and whether `null` is one of its values.
 ///
