@@ -62,7 +62,7 @@ for _ in $(seq "$RUNS"); do
     read -r t m < <(measure "$BIN" report cost --per day --by assistant --from "$PG_TO"); r_pg+=("$t"); m_r_pg+=("$m")
 done
 row() { # name query-times report-times query-rss report-rss
-    printf '%s | %s s | %s s | **%.2f** | %s MiB | %s MiB\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)" "$(( $4 / 1024 ))" "$(( $5 / 1024 ))"
+    printf '| %s | %s s | %s s | **%.2f** | %s MiB | %s MiB |\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)" "$(( $4 / 1024 ))" "$(( $5 / 1024 ))"
 }
 echo "| database | query alone | report | report ÷ query | query max RSS | report max RSS |"
 echo "| --- | --- | --- | --- | --- | --- |"

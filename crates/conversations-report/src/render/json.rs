@@ -20,7 +20,10 @@ pub(super) fn json(reports: &[Report]) -> Result<Vec<u8>, ReportError> {
 fn figures(report: &Report, amounts: &[Amount]) -> Value {
     let mut m = Map::new();
     for (name, a) in report.measures.iter().zip(amounts) {
-        m.insert((*name).to_owned(), serde_json::to_value(a).unwrap_or(Value::Null));
+        m.insert(
+            (*name).to_owned(),
+            serde_json::to_value(a).unwrap_or(Value::Null),
+        );
     }
     Value::Object(m)
 }
