@@ -120,6 +120,30 @@ pub const DERIVED: &[Derived] = &[
         render: man::render_check,
     },
     Derived {
+        path: "crates/conversations-cli/man/conversations-tap.1",
+        render: man::render_tap,
+    },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-airbyte.1",
+        render: man::render_airbyte,
+    },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-airbyte-spec.1",
+        render: man::render_airbyte_spec,
+    },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-airbyte-check.1",
+        render: man::render_airbyte_check,
+    },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-airbyte-discover.1",
+        render: man::render_airbyte_discover,
+    },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-airbyte-read.1",
+        render: man::render_airbyte_read,
+    },
+    Derived {
         path: "crates/conversations-cli/man/conversations-report.1",
         render: man::render_report,
     },

@@ -2,7 +2,7 @@
 
 use conversations_core::{ConversationQuery, Filter};
 
-use crate::cli::FilterArgs;
+use crate::args::FilterArgs;
 
 /// Adds the filter flags to a query.
 pub(crate) trait WithFilters {

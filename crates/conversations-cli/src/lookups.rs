@@ -20,10 +20,9 @@ use conversations_core::quote;
 use conversations_core::{ConversationQuery, Lookup};
 use futures::StreamExt;
 
-use crate::cli::ListArgs;
-use crate::config::NamedSource;
 use crate::exit;
-use crate::output::{Feed, Sink};
+use crate::output::{self, Feed, Sink};
+use crate::providers::NamedSource;
 use id_feed::IdFeed;
 
 /// Failed ids named in the final line on stderr; the others are counted.
@@ -65,17 +64,31 @@ impl Failed {
     }
 }
 
+/// What `list --external-ids-from` was asked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options<'a> {
+    /// The file of ids (`-`: stdin).
+    pub(crate) ids: &'a Path,
+    /// `--failed-ids FILE`: where the ids that failed go.
+    pub(crate) failed_ids: Option<&'a Path>,
+    /// `--concurrency`: lookups in flight per source (default: the SDK's).
+    pub(crate) concurrency: Option<u32>,
+    /// `--limit`: the most records written.
+    pub(crate) limit: Option<u64>,
+    /// The output.
+    pub(crate) output: output::Options<'a>,
+}
+
 /// Runs the lookups and prints what they find; exit 0 only when every id was answered by
 /// every source that can look ids up. With `named` accounts, records and errors say which.
 pub(crate) async fn run(
-    args: &ListArgs,
-    path: &Path,
+    options: &Options<'_>,
     base: &ConversationQuery,
     sources: Vec<NamedSource>,
     named: bool,
 ) -> ExitCode {
-    let concurrency = args
-        .pace
+    let path = options.ids;
+    let concurrency = options
         .concurrency
         .map_or(conversations_core::DEFAULT_LOOKUP_CONCURRENCY, |n| {
             n as usize
@@ -105,10 +118,10 @@ pub(crate) async fn run(
     if lookups.is_empty() {
         return ExitCode::from(exit::USAGE);
     }
-    let mut failed = match Failed::new(args.failed_ids.as_deref()) {
+    let mut failed = match Failed::new(options.failed_ids) {
         Ok(failed) => failed,
         Err(e) => {
-            let file = args.failed_ids.as_deref().unwrap_or(path);
+            let file = options.failed_ids.unwrap_or(path);
             eprintln!("error: cannot write {}: {e}", file.display());
             return ExitCode::from(exit::USAGE);
         }
@@ -126,7 +139,7 @@ pub(crate) async fn run(
         .map(|((name, lookup), ids)| lookup.run(ids).map(move |r| (Arc::clone(&name), r)).boxed())
         .collect();
 
-    let mut sink = match Sink::open(args, named) {
+    let mut sink = match Sink::open(&options.output, named) {
         Ok(sink) => sink,
         Err(code) => return code,
     };
@@ -147,7 +160,7 @@ pub(crate) async fn run(
                         return code;
                     }
                     // `--limit` bounds the records, as in a listing.
-                    if args.limit.is_some_and(|limit| sink.written() >= limit) {
+                    if options.limit.is_some_and(|limit| sink.written() >= limit) {
                         break 'lookups;
                     }
                 }
@@ -163,7 +176,7 @@ pub(crate) async fn run(
                     exit::code_for(&error),
                 );
                 if let Err(e) = failed.add(&result.id) {
-                    let file = args.failed_ids.as_deref().unwrap_or(path);
+                    let file = options.failed_ids.unwrap_or(path);
                     sink.fail(
                         &format!("could not write {}: {e}", file.display()),
                         exit::FAILURE,

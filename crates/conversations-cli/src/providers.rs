@@ -1,15 +1,23 @@
-//! Turns credentials (flags, environment, or the sandbox) into `ConversationSource`s, using
-//! only the provider crates' public builders.
+//! The one place `ConversationSource`s are built, with the provider crates' public builders
+//! only: from credentials given as flags or environment variables ([`sources_with`]), from
+//! the config file's named accounts ([`from_account`], [`sources_for`]), or pointing at the
+//! built-in sandbox; [`select`] picks among them for a `list` or `sync` run.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use asapp_gen::AsappClient;
-use autocalls_api::AutocallsClient;
+use autocalls_api::{AutocallsClient, AutocallsSource};
 use conversations_core::ConversationSource;
 use conversations_sandbox::Sandbox;
 use conversations_transport::ClientOptions;
 
-use crate::cli::{CredentialArgs, ProviderChoice};
+use crate::args::{AccountArgs, CredentialArgs, HttpArgs, PaceArgs, ProviderChoice};
+use crate::config::{Account, AccountError, Accounts, EnvLookup, Provider, process_env};
+use crate::exit;
+
+/// A source with the name it is listed under.
+pub(crate) type NamedSource = (Arc<str>, Arc<dyn ConversationSource>);
 
 /// Why a provider could not be set up: what to set, or what was wrong.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +135,7 @@ fn autocalls(
             &e,
         )
     })?;
-    Ok(Arc::new(autocalls_api::AutocallsSource::new(client)))
+    Ok(Arc::new(AutocallsSource::new(client)))
 }
 
 /// Credentials pointing at a running sandbox.
@@ -200,7 +208,7 @@ async fn setup(
             Ok(sandbox) => Some(sandbox),
             Err(e) => {
                 eprintln!("error: could not start the sandbox: {e}");
-                return Err(std::process::ExitCode::from(crate::exit::FAILURE));
+                return Err(std::process::ExitCode::from(exit::FAILURE));
             }
         }
     } else {
@@ -219,11 +227,7 @@ async fn setup(
             let all_missing = errors
                 .iter()
                 .all(|e| matches!(e, SetupError::Missing { .. }));
-            let code = if all_missing {
-                crate::exit::AUTH
-            } else {
-                crate::exit::USAGE
-            };
+            let code = if all_missing { exit::AUTH } else { exit::USAGE };
             Err(std::process::ExitCode::from(code))
         }
     }
@@ -231,7 +235,7 @@ async fn setup(
 
 /// The client options of `--timeout` and `--max-body-size` (the page deadline grows with a
 /// longer timeout, so one attempt always fits in it).
-pub(crate) fn client_options(http: &crate::cli::HttpArgs) -> ClientOptions {
+pub(crate) fn client_options(http: &HttpArgs) -> ClientOptions {
     let deadline = conversations_transport::DEFAULT_DEADLINE.max(http.timeout * 3);
     ClientOptions::new()
         .timeout(http.timeout)
@@ -246,7 +250,7 @@ pub(crate) struct Selection {
     pub(crate) sandbox: Option<Sandbox>,
     /// Each source with the name its records and errors go under: the account's name, or the
     /// provider's.
-    pub(crate) sources: Vec<crate::config::NamedSource>,
+    pub(crate) sources: Vec<NamedSource>,
     /// Whether the sources are named accounts (records then say which account).
     pub(crate) named: bool,
 }
@@ -257,9 +261,9 @@ pub(crate) struct Selection {
 pub(crate) async fn select(
     provider: Option<ProviderChoice>,
     default: Option<ProviderChoice>,
-    accounts: &crate::cli::AccountArgs,
-    pace: &crate::cli::PaceArgs,
-    http: &crate::cli::HttpArgs,
+    accounts: &AccountArgs,
+    pace: &PaceArgs,
+    http: &HttpArgs,
     use_sandbox: bool,
     credentials: &CredentialArgs,
 ) -> Result<Selection, std::process::ExitCode> {
@@ -268,8 +272,11 @@ pub(crate) async fn select(
         options = options.rate_limit(conversations_transport::RateLimit::per_second(rate));
     }
     if !accounts.accounts.is_empty() {
-        let sources =
-            crate::config::sources_for(&accounts.accounts, accounts.config.as_deref(), &options)?;
+        let sources = sources_for(
+            &accounts.accounts,
+            accounts.file.config.as_deref(),
+            &options,
+        )?;
         return Ok(Selection {
             sandbox: None,
             sources,
@@ -278,7 +285,7 @@ pub(crate) async fn select(
     }
     let Some(choice) = provider.or(default) else {
         eprintln!("error: --provider or --account is required");
-        return Err(std::process::ExitCode::from(crate::exit::USAGE));
+        return Err(std::process::ExitCode::from(exit::USAGE));
     };
     let (sandbox, sources) = setup(use_sandbox, choice, credentials, &options).await?;
     Ok(Selection {
@@ -289,4 +296,99 @@ pub(crate) async fn select(
             .collect(),
         named: false,
     })
+}
+
+/// The source of `account`, its secret read now (from `env` or its command) and its client
+/// built with `options`.
+pub(crate) fn from_account(
+    account: &Account,
+    env: EnvLookup<'_>,
+    options: &ClientOptions,
+) -> Result<Arc<dyn ConversationSource>, AccountError> {
+    let account = account.resolve(env)?;
+    let name = account.name;
+    let refused = |e: &dyn std::fmt::Display| AccountError::Build {
+        account: name.clone(),
+        message: e.to_string(),
+    };
+    match account.provider {
+        Provider::Asapp => {
+            let mut builder = AsappClient::builder()
+                .api_id(account.api_id.unwrap_or_default())
+                .api_secret(account.secret)
+                .options(options.clone());
+            if let Some(url) = account.base_url {
+                builder = builder.base_url(url);
+            }
+            let client = builder.build().map_err(|e| refused(&e))?;
+            Ok(Arc::new(client.into_source()))
+        }
+        Provider::Autocalls => {
+            let mut builder = AutocallsClient::builder()
+                .api_key(account.secret)
+                .options(options.clone());
+            if let Some(url) = account.base_url {
+                builder = builder.base_url(url);
+            }
+            let client = builder.build().map_err(|e| refused(&e))?;
+            Ok(Arc::new(AutocallsSource::new(client)))
+        }
+    }
+}
+
+/// The sources of the accounts `names`, each named after its account and built with
+/// `options`, from the config file at `explicit` (or `CONVERSATIONS_CONFIG`, or the default
+/// path) and the environment; an error is printed and its exit code returned.
+pub(crate) fn sources_for(
+    names: &[String],
+    explicit: Option<&Path>,
+    options: &ClientOptions,
+) -> Result<Vec<NamedSource>, std::process::ExitCode> {
+    let accounts = Accounts::load(explicit, &process_env).map_err(|e| {
+        eprintln!("error: {e}");
+        std::process::ExitCode::from(exit::USAGE)
+    })?;
+    let mut sources = Vec::new();
+    for name in names {
+        let account = accounts.find(name).map_err(|e| {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(exit::USAGE)
+        })?;
+        let source = from_account(account, &process_env, options).map_err(|e| {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(e.exit_code())
+        })?;
+        sources.push((Arc::from(name.as_str()), source));
+    }
+    Ok(sources)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::config::tests::{SECRET, env, one};
+
+    #[test]
+    fn a_resolved_account_builds_its_providers_source() {
+        let vars = env(&[("K", SECRET)]);
+        let autocalls = one("[accounts.a]\nprovider = \"autocalls\"\napi_key_env = \"K\"\n");
+        let source = from_account(&autocalls, &vars, &ClientOptions::new()).unwrap();
+        assert!(source.capabilities().page_size().is_some());
+
+        let asapp =
+            one("[accounts.b]\nprovider = \"asapp\"\napi_id = \"i\"\napi_secret_env = \"K\"\n");
+        from_account(&asapp, &vars, &ClientOptions::new()).unwrap();
+
+        let insecure = one(
+            "[accounts.c]\nprovider = \"autocalls\"\nbase_url = \"http://example.com\"\napi_key_env = \"K\"\n",
+        );
+        let err = from_account(&insecure, &vars, &ClientOptions::new())
+            .err()
+            .unwrap();
+        assert!(err.to_string().starts_with("account `c`: "), "{err}");
+        assert_eq!(err.exit_code(), exit::USAGE);
+        assert!(!err.to_string().contains(SECRET));
+    }
 }

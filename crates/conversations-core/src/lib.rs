@@ -65,6 +65,11 @@ mod raw;
 mod source;
 mod timestamp;
 
+// Column and rule types named by their module: a conversation's flat view (CSV, tables,
+// database rows) and the "stop below the floor" rule of incremental walks.
+pub mod flat;
+pub mod floor;
+
 // For provider authors: the decode toolkit and the conformance kit.
 pub mod decode;
 #[cfg(feature = "testkit")]

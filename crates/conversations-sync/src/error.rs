@@ -1,5 +1,6 @@
 //! [`SyncError`]: every way a sync can fail, typed, naming what was wrong — never a record's
-//! contents, never a password.
+//! contents, never a password, never a command-line flag (a CLI adds those from the variant:
+//! [`SyncError::BadIds`] came from the ids it was given, say).
 
 use conversations_core::Error as SourceError;
 
@@ -7,8 +8,8 @@ use conversations_core::Error as SourceError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
-    /// `--to` was not a database this tool writes to.
-    #[error("invalid --to: {reason}")]
+    /// The target was not a database this tool writes to (the CLI's `--to`).
+    #[error("invalid target: {reason}")]
     BadTarget {
         /// What was wrong with it.
         reason: String,
@@ -58,8 +59,12 @@ pub enum SyncError {
         /// When the holder took the lock (RFC 3339).
         since: String,
     },
-    /// The list of ids to look up was unusable.
-    #[error("--external-ids-from: line {line}: {reason}")]
+    /// A schema was asked for in a SQLite database, which has none (the CLI's `--schema`
+    /// with a `sqlite:` target).
+    #[error("invalid target: a schema is for PostgreSQL; a SQLite database has none")]
+    SchemaOnSqlite,
+    /// The list of ids to look up was unusable (the CLI's `--external-ids-from`).
+    #[error("the ids, line {line}: {reason}")]
     BadIds {
         /// The 1-based line number.
         line: usize,
@@ -69,7 +74,7 @@ pub enum SyncError {
     /// The ids could not be read again as they were read first (a lookup sync reads them
     /// twice): the file was changed during the run, or its reading stopped; what was
     /// fetched before is committed.
-    #[error("--external-ids-from: {reason}")]
+    #[error("the ids: {reason}")]
     IdsChanged {
         /// What happened.
         reason: &'static str,
@@ -112,10 +117,12 @@ pub enum SyncError {
         /// The newest version this build knows ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
         known: i64,
     },
-    /// The saved state of a stream could not be read.
+    /// The saved state of a stream could not be read; a full refresh
+    /// ([`SyncOptions::full_refresh`](crate::SyncOptions::full_refresh), the CLI's
+    /// `--full-refresh`) discards it.
     #[error(
         "{target}: the saved position of {stream} is unreadable ({message}); \
-         rerun with --full-refresh to discard it and start the stream over"
+         a full refresh discards it and starts the stream over"
     )]
     BadState {
         /// The target, password redacted.
@@ -139,6 +146,7 @@ impl SyncError {
         matches!(
             self,
             SyncError::BadTarget { .. }
+                | SyncError::SchemaOnSqlite
                 | SyncError::BadIds { .. }
                 | SyncError::Source(SourceError::InvalidQuery { .. })
         )

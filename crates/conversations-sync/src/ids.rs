@@ -255,6 +255,23 @@ impl Digester {
     }
 }
 
+/// Reads a list of ids (the CLI's `--external-ids-from`): one a line, surrounding spaces and blank lines
+/// ignored; a control character is refused, naming the line.
+///
+/// ```
+/// let ids = conversations_sync::read_ids(" a-1 \n\nb-2\r\n").unwrap();
+/// assert_eq!(ids, vec!["a-1", "b-2"]);
+/// let err = conversations_sync::read_ids("ok\nbad\u{7}id\n").unwrap_err();
+/// assert_eq!(err.to_string(), "the ids, line 2: a control character in the id");
+/// ```
+pub fn read_ids(text: &str) -> Result<Vec<String>, SyncError> {
+    // One parser for every id list, in core: list and sync read ids the same way.
+    conversations_core::parse_ids(text).map_err(|e| SyncError::BadIds {
+        line: e.line,
+        reason: e.reason,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -325,7 +342,7 @@ mod tests {
         let err = input.scan(&Arc::new(AtomicBool::new(false))).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "--external-ids-from: line 2: a control character in the id"
+            "the ids, line 2: a control character in the id"
         );
         assert!(input.distinct().is_err());
     }

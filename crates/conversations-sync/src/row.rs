@@ -3,7 +3,8 @@
 //! decode notes as JSON text.
 
 use chrono::{DateTime, Utc};
-use conversations_core::{Conversation, DecodeNote, Participant};
+use conversations_core::flat::{Column, FlatConversation};
+use conversations_core::{Conversation, DecodeNote};
 use sha2::{Digest, Sha256};
 
 /// The key of a record without a provider id: `sha256:` and the hex digest of its raw bytes.
@@ -56,7 +57,7 @@ fn hex(digest: &[u8]) -> String {
 
 /// The `conversations` table's columns, in the order [`Row`] binds them (the seen times are
 /// bound separately).
-pub(crate) const COLUMNS: [&str; 25] = [
+pub(crate) const COLUMNS: [&str; 27] = [
     "source",
     "key",
     "provider",
@@ -73,6 +74,8 @@ pub(crate) const COLUMNS: [&str; 25] = [
     "customer_phone",
     "business_id",
     "business_phone",
+    "business_external_id",
+    "business_name",
     "message_count",
     "total_cost",
     "ai_enabled",
@@ -87,8 +90,11 @@ pub(crate) const COLUMNS: [&str; 25] = [
 /// A conversation ready to write: the record itself (moved in, not copied) and what the row
 /// adds to it — the name it is filed under, the key of a record without an id, the metadata
 /// and notes as JSON text, and the hash of the raw bytes.
+///
+/// A [`Destination`](crate::Destination) gets a batch of these: the record
+/// ([`conversation`](Self::conversation)), the name it is filed under and its key.
 #[derive(Debug)]
-pub(crate) struct Row {
+pub struct Row {
     source: std::sync::Arc<str>,
     conversation: Conversation,
     /// `sha256:…` for a record without a provider id (or the id with U+FFFD for each U+0000).
@@ -127,7 +133,7 @@ pub(crate) struct Values<'a> {
 /// The columns of one participant.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Person<'a> {
-    pub(crate) role: Option<&'static str>,
+    pub(crate) role: Option<&'a str>,
     pub(crate) id: Option<&'a str>,
     pub(crate) external_id: Option<&'a str>,
     pub(crate) name: Option<&'a str>,
@@ -135,16 +141,16 @@ pub(crate) struct Person<'a> {
 }
 
 impl<'a> Person<'a> {
-    fn of(participant: Option<&'a Participant>) -> Self {
-        let Some(p) = participant else {
-            return Self::default();
-        };
+    /// The flat view's columns of a participant: its role (the agent's only; the customer
+    /// and business have theirs in their name), id, external id, name and phone.
+    fn of(flat: &FlatConversation<'a>, columns: [Option<Column>; 5]) -> Self {
+        let get = |column: Option<Column>| column.and_then(|c| flat.text(c));
         Self {
-            role: Some(p.role.as_str()),
-            id: p.id.as_deref(),
-            external_id: p.external_id.as_deref(),
-            name: p.name.as_deref(),
-            phone: p.phone.as_deref(),
+            role: get(columns[0]),
+            id: get(columns[1]),
+            external_id: get(columns[2]),
+            name: get(columns[3]),
+            phone: get(columns[4]),
         }
     }
 }
@@ -189,13 +195,32 @@ impl Row {
         self.fingerprint
     }
 
-    /// The name the row is filed under.
-    pub(crate) fn source(&self) -> &str {
+    /// The name the row is filed under: the `source` column (the provider's name, or an
+    /// account's).
+    pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The row's key: the provider's id, or `sha256:…` of the raw bytes.
-    pub(crate) fn key(&self) -> &str {
+    /// The record itself (with the notes the sync added, e.g. a key shared with another
+    /// record of the run).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
+
+    /// The record, moved out.
+    pub fn into_conversation(self) -> Conversation {
+        self.conversation
+    }
+
+    /// The hex SHA-256 of the raw bytes: two copies of one key with equal hashes are the
+    /// same record.
+    pub fn raw_hash(&self) -> &str {
+        &self.raw_hash
+    }
+
+    /// The row's key: the provider's id (U+0000 as U+FFFD), or `sha256:…` of the raw bytes
+    /// for a record without one (see [`row_key`]).
+    pub fn key(&self) -> &str {
         match &self.derived_key {
             Some(key) => key,
             None => self.conversation.id.as_deref().unwrap_or_default(),
@@ -205,16 +230,46 @@ impl Row {
     /// The column values.
     pub(crate) fn values(&self) -> Values<'_> {
         let c = &self.conversation;
+        // The columns of the flat view every output shares (CSV, tables, these rows).
+        let flat = FlatConversation::new(c);
+        let text = |column| flat.text(column);
         Values {
             source: &self.source,
             key: self.key(),
             provider: &c.provider,
-            id: c.id.as_deref(),
-            external_id: c.external_id.as_deref(),
-            channel: c.channel.as_ref().map(|ch| ch.as_str()),
-            agent: Person::of(c.agent.as_ref()),
-            customer: Person::of(c.customer.as_ref()),
-            business: Person::of(c.business.as_ref()),
+            id: text(Column::Id),
+            external_id: text(Column::ExternalId),
+            channel: text(Column::Channel),
+            agent: Person::of(
+                &flat,
+                [
+                    Some(Column::AgentRole),
+                    Some(Column::AgentId),
+                    Some(Column::AgentExternalId),
+                    Some(Column::AgentName),
+                    None,
+                ],
+            ),
+            customer: Person::of(
+                &flat,
+                [
+                    None,
+                    Some(Column::CustomerId),
+                    Some(Column::CustomerExternalId),
+                    Some(Column::CustomerName),
+                    Some(Column::CustomerPhone),
+                ],
+            ),
+            business: Person::of(
+                &flat,
+                [
+                    None,
+                    Some(Column::BusinessId),
+                    Some(Column::BusinessExternalId),
+                    Some(Column::BusinessName),
+                    Some(Column::BusinessPhone),
+                ],
+            ),
             message_count: c
                 .message_count
                 .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
@@ -239,9 +294,7 @@ fn notes_json(notes: &[DecodeNote]) -> Option<String> {
 }
 
 /// A timestamp as the text SQLite stores and compares: RFC 3339 in UTC.
-pub(crate) fn time_text(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
+pub(crate) use crate::state::time_text;
 
 /// Keeps the last row of each key: a batch never writes one key twice (PostgreSQL refuses
 /// that in one `INSERT … ON CONFLICT`), and a later copy is the newer one.

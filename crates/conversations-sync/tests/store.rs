@@ -453,6 +453,24 @@ impl Sql {
         }
     }
 
+    /// The business columns of `key`'s row: its name and external id.
+    async fn business(&self, key: &str) -> (Option<String>, Option<String>) {
+        let query = "SELECT business_name, business_external_id FROM conversations WHERE key = ";
+        match self {
+            Sql::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(&format!("{query}?1"), [key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap(),
+            Sql::Postgres(client) => {
+                let r = client
+                    .query_one(&format!("{query}$1"), &[&key])
+                    .await
+                    .unwrap();
+                (r.get(0), r.get(1))
+            }
+        }
+    }
+
     async fn keys(&self) -> Vec<String> {
         let query = "SELECT key FROM conversations ORDER BY key";
         match self {
@@ -836,6 +854,24 @@ async fn batches_start_small_and_the_last_rows_commit_beside_the_others(db: Db) 
     );
 }
 
+/// The business's name and external id have columns of their own, as in CSV (the flat view
+/// of core both take their columns from).
+async fn the_business_columns_are_written(db: Db) {
+    let store = db.open().await;
+    let sql = Sql::of(&db).await;
+    let mut with = record(Some("b-1"), r#"{"id":"b-1"}"#);
+    let mut business = Participant::new(ParticipantRole::Business).with_name("Acme Ltd");
+    business.external_id = Some("acme-7".to_owned());
+    with.business = Some(business);
+    let without = record(Some("b-2"), r#"{"id":"b-2"}"#);
+    sync(&store, vec![with, without]).await;
+    assert_eq!(
+        sql.business("b-1").await,
+        (Some("Acme Ltd".to_owned()), Some("acme-7".to_owned()))
+    );
+    assert_eq!(sql.business("b-2").await, (None, None));
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -868,6 +904,7 @@ both!(
     records_sharing_a_key_are_reported,
     a_record_listed_in_two_batches,
     batches_start_small_and_the_last_rows_commit_beside_the_others,
+    the_business_columns_are_written,
 );
 
 /// Many small batches into PostgreSQL on a runtime with threads, every fourth meeting a key of

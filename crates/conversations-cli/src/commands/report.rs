@@ -1,17 +1,123 @@
 //! `conversations report`: cost, volume and data-quality views over a synced database, as a
-//! table, CSV, JSON, SVG, PNG or one HTML page, through `conversations-report`. Its
-//! arguments are [`ReportArgs`], in `cli.rs` with the others (the man pages are built from
-//! them alone).
+//! table, CSV, JSON, SVG, PNG or one HTML page, through `conversations-report`.
 
+#[cfg(feature = "run")]
 use std::io::Write;
+#[cfg(feature = "run")]
 use std::process::ExitCode;
 
-use conversations_report::{By, Database, Format, Options, Per, ReportError, View, render};
-use conversations_sync::{SyncError, Target};
+use clap::{Args, ValueEnum};
+#[cfg(feature = "run")]
+use {
+    conversations_report::{By, Database, Format, Options, Per, ReportError, View, render},
+    conversations_sync::{SyncError, Target},
+};
 
-use crate::cli::{ByArg, FormatArg, PerArg, ReportArgs, ViewArg};
+/// `conversations report`'s arguments.
+#[derive(Debug, Args)]
+#[command(after_long_help = REPORT_HELP)]
+pub(crate) struct ReportArgs {
+    /// The view: cost, volume or notes. Left out with --format html: every view.
+    #[arg(value_enum)]
+    pub(crate) view: Option<ViewArg>,
+    /// The database a sync wrote: sqlite:PATH, or PostgreSQL as libpq takes it (as sync --to).
+    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
+    pub(crate) from: String,
+    /// PostgreSQL: the schema the sync's tables are in (as sync --schema).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) schema: Option<String>,
+    /// The groups of cost and volume (notes: per provider and field).
+    #[arg(long, value_enum, default_value = "assistant")]
+    pub(crate) by: ByArg,
+    /// The periods: local days, ISO weeks (2025-W01) or calendar months (2025-01).
+    #[arg(long, value_enum, default_value = "day")]
+    pub(crate) per: PerArg,
+    /// Conversations created from WHEN (included): 2025-01-31, 2025-01-31T12:00[:00][Z], or a
+    /// duration back from now (30d, 12h).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Conversations created before WHEN (left out); as --since.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+    /// The IANA time zone days, weeks and months are counted in (Europe/Paris).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub(crate) tz: String,
+    /// Keep the N groups with the largest totals over the report; sum the rest as "other".
+    #[arg(long, value_name = "N")]
+    pub(crate) top: Option<usize>,
+    /// table, csv, json, svg, png (one view's chart) or html (charts and tables, one file).
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: FormatArg,
+    /// Write here instead of standard output (svg, png and html want a file on a terminal).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+const REPORT_HELP: &str = "\
+Examples:
+  conversations sync --sandbox --provider autocalls
+  conversations report --format html --output report.html
+  conversations report cost --per week --by channel --since 90d --tz Europe/Paris
+  conversations report volume --top 5 --format csv > volume.csv
+
+Costs are the exact sums of the amounts the providers sent (never float noise), shown with
+the decimals they sent; CSV and JSON carry the exact decimal. Rows without a creation time
+(ASAPP's) are in no period: they are counted per provider in a footer (JSON: \"undated\").";
+
+/// A view, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ViewArg {
+    /// Total cost per group per period.
+    Cost,
+    /// Conversations and messages per group per period.
+    Volume,
+    /// Fields off their documented types, per provider, field and period.
+    Notes,
+}
+
+/// A grouping, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ByArg {
+    /// The AI assistant or agent.
+    Assistant,
+    /// The channel.
+    Channel,
+    /// The provider.
+    Provider,
+    /// The provider or account rows are filed under.
+    Source,
+}
+
+/// A period length, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PerArg {
+    /// Local days.
+    Day,
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// An output format, as clap takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Aligned columns.
+    Table,
+    /// CSV, exact decimals.
+    Csv,
+    /// JSON, exact decimals as strings.
+    Json,
+    /// One view's chart as SVG.
+    Svg,
+    /// One view's chart as PNG.
+    Png,
+    /// Every chosen view's chart and table in one self-contained page.
+    Html,
+}
 
 /// Runs `conversations report`.
+#[cfg(feature = "run")]
 pub(crate) async fn run(args: ReportArgs) -> ExitCode {
     match report(args).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,6 +134,7 @@ pub(crate) async fn run(args: ReportArgs) -> ExitCode {
     }
 }
 
+#[cfg(feature = "run")]
 async fn report(args: ReportArgs) -> Result<(), ReportError> {
     let format = match args.format {
         FormatArg::Table => Format::Table,

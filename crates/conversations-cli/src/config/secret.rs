@@ -1,9 +1,9 @@
-//! Reading an account's secret, only when the account is used, and turning the account into
-//! a `ConversationSource` with the provider crate's public builder.
+//! Reading an account's secret, only when the account is used ([`Account::resolve`]), into a
+//! [`ResolvedAccount`]: what `crate::providers` builds the account's source from.
 //!
 //! A secret comes from an environment variable or from what a command prints on stdout (the
 //! command runs without a shell, in a process group of its own, for at most its timeout; its
-//! stdin and stderr are the terminal's, so a password manager can prompt: see [`command`]).
+//! stdin and stderr are the terminal's, so a password manager can prompt: see [`secret_command`]).
 //! It is held in a [`SecretString`] from then on. Errors name the
 //! account, the variable or the command and its exit status, never a secret and never the
 //! command's output.
@@ -11,16 +11,12 @@
 use std::ffi::OsString;
 use std::io;
 use std::process::ExitStatus;
-use std::sync::Arc;
 
-use asapp_gen::AsappClient;
-use autocalls_api::{AutocallsClient, AutocallsSource};
-use conversations_core::ConversationSource;
-use conversations_transport::ClientOptions;
 use secrecy::SecretString;
 
-use super::command::{self, CommandError};
-use super::{Account, EnvLookup, Provider, SecretSource, shell_words};
+use super::account::{Account, Provider, SecretSource, shell_words};
+use super::accounts::EnvLookup;
+use super::secret_command::{self, CommandError};
 use crate::exit;
 
 /// An account with its secret read: what the provider builders need.
@@ -192,8 +188,10 @@ impl Account {
         let (program, args) = argv
             .split_first()
             .ok_or_else(|| output_problem("is empty"))?;
-        let timeout = self.secret_timeout.unwrap_or(command::DEFAULT_TIMEOUT);
-        let mut stdout = match command::run(program, args, timeout) {
+        let timeout = self
+            .secret_timeout
+            .unwrap_or(secret_command::DEFAULT_TIMEOUT);
+        let mut stdout = match secret_command::run(program, args, timeout) {
             Ok(stdout) => stdout,
             Err(CommandError::Spawn(source)) => {
                 return Err(AccountError::Spawn {
@@ -240,43 +238,5 @@ impl Account {
         let text = String::from_utf8(stdout)
             .map_err(|_| output_problem("printed something that is not UTF-8"))?;
         Ok(SecretString::from(text))
-    }
-}
-
-impl ResolvedAccount {
-    /// The account's `ConversationSource`, built with its provider crate's public builder and
-    /// `options` (a `--rate`, say).
-    pub(crate) fn into_source(
-        self,
-        options: &ClientOptions,
-    ) -> Result<Arc<dyn ConversationSource>, AccountError> {
-        let name = self.name;
-        let refused = |e: &dyn std::fmt::Display| AccountError::Build {
-            account: name.clone(),
-            message: e.to_string(),
-        };
-        match self.provider {
-            Provider::Asapp => {
-                let mut builder = AsappClient::builder()
-                    .api_id(self.api_id.unwrap_or_default())
-                    .api_secret(self.secret)
-                    .options(options.clone());
-                if let Some(url) = self.base_url {
-                    builder = builder.base_url(url);
-                }
-                let client = builder.build().map_err(|e| refused(&e))?;
-                Ok(Arc::new(client.into_source()))
-            }
-            Provider::Autocalls => {
-                let mut builder = AutocallsClient::builder()
-                    .api_key(self.secret)
-                    .options(options.clone());
-                if let Some(url) = self.base_url {
-                    builder = builder.base_url(url);
-                }
-                let client = builder.build().map_err(|e| refused(&e))?;
-                Ok(Arc::new(AutocallsSource::new(client)))
-            }
-        }
     }
 }

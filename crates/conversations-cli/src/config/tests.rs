@@ -1,5 +1,6 @@
 //! The config file's parsing, validation and errors, secret resolution, and that no secret
-//! reaches a Debug output, an error or the accounts listing.
+//! reaches a Debug output or an error; the fixtures here serve the tests of the accounts
+//! listing (`commands::accounts`) and of building an account's source (`providers`) too.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
@@ -8,9 +9,15 @@ use std::path::Path;
 
 use secrecy::ExposeSecret;
 
+use super::account::shell_words;
+use super::accounts::environment_accounts;
+use super::error::ConfigError;
+use super::file::{parse, redact_values};
 use super::*;
 
-const GOOD: &str = r#"# My accounts.
+/// A config file with an Autocalls account (its key in `ACME_AUTOCALLS_KEY`) and an ASAPP one
+/// (its secret printed by a command).
+pub(crate) const GOOD: &str = r#"# My accounts.
 [accounts.acme-autocalls]
 provider = "autocalls"
 base_url = "https://app.autocalls.ai/api"
@@ -22,9 +29,11 @@ api_id = "my-api-id"
 api_secret_command = ["pass", "show", "asapp/main"]
 "#;
 
-const SECRET: &str = "sk-live-do-not-print-4242";
+/// A secret that must never be printed.
+pub(crate) const SECRET: &str = "sk-live-do-not-print-4242";
 
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+/// An environment of these variables only.
+pub(crate) fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
     let map: HashMap<String, OsString> = vars
         .iter()
         .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
@@ -36,7 +45,8 @@ fn parse_err(text: &str) -> String {
     parse(text, Path::new("cfg.toml")).unwrap_err().to_string()
 }
 
-fn one(text: &str) -> Account {
+/// The one account of the config file `text`.
+pub(crate) fn one(text: &str) -> Account {
     let mut accounts = parse(text, Path::new("cfg.toml")).unwrap();
     assert_eq!(accounts.len(), 1);
     accounts.remove(0)
@@ -311,7 +321,7 @@ fn a_failing_command_is_named_with_its_status_never_its_output() {
 }
 
 #[test]
-fn no_secret_in_debug_errors_or_the_listing() {
+fn no_secret_in_debug_or_errors() {
     let vars = env(&[
         ("ACME_AUTOCALLS_KEY", SECRET),
         ("ASAPP_API_ID", "id"),
@@ -332,57 +342,6 @@ fn no_secret_in_debug_errors_or_the_listing() {
     let debug = format!("{resolved:?}");
     assert!(!debug.contains(SECRET), "{debug}");
     assert!(debug.contains("REDACTED"), "{debug}");
-
-    let all: Vec<&Account> = accounts.accounts.iter().collect();
-    let table = listing::render(&all, &vars, Some(&[true, false, true, true]));
-    assert!(!table.contains(SECRET), "{table}");
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 5, "{table}");
-    assert!(lines[0].starts_with("NAME"), "{table}");
-    assert!(lines[1].contains("env ACME_AUTOCALLS_KEY"), "{table}");
-    assert!(lines[2].contains("command pass show asapp/main"), "{table}");
-    assert!(lines[2].contains(asapp_gen::DEFAULT_BASE_URL), "{table}");
-    assert!(lines[3].starts_with("asapp (env)"), "{table}");
-    assert!(lines[4].starts_with("autocalls (env)"), "{table}");
-    assert!(lines[2].ends_with("failed"), "{table}");
-
-    let unset = listing::render(&all[..1], &env(&[]), None);
-    assert!(
-        unset.contains("env ACME_AUTOCALLS_KEY (not set)"),
-        "{unset}"
-    );
-}
-
-#[test]
-fn a_resolved_account_builds_its_providers_source() {
-    let vars = env(&[("K", SECRET)]);
-    let autocalls = one("[accounts.a]\nprovider = \"autocalls\"\napi_key_env = \"K\"\n");
-    let source = autocalls
-        .resolve(&vars)
-        .unwrap()
-        .into_source(&conversations_transport::ClientOptions::new())
-        .unwrap();
-    assert!(source.capabilities().page_size().is_some());
-
-    let asapp = one("[accounts.b]\nprovider = \"asapp\"\napi_id = \"i\"\napi_secret_env = \"K\"\n");
-    asapp
-        .resolve(&vars)
-        .unwrap()
-        .into_source(&conversations_transport::ClientOptions::new())
-        .unwrap();
-
-    let insecure = one(
-        "[accounts.c]\nprovider = \"autocalls\"\nbase_url = \"http://example.com\"\napi_key_env = \"K\"\n",
-    );
-    let err = insecure
-        .resolve(&vars)
-        .unwrap()
-        .into_source(&conversations_transport::ClientOptions::new())
-        .err()
-        .unwrap();
-    assert!(err.to_string().starts_with("account `c`: "), "{err}");
-    assert_eq!(err.exit_code(), crate::exit::USAGE);
-    assert!(!err.to_string().contains(SECRET));
 }
 
 #[test]

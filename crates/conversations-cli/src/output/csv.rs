@@ -8,40 +8,51 @@
 //! are ([`FormulaGuard::Off`]). Numbers this writer formats itself (`message_count`,
 //! `total_cost`) are left alone: a number is not a formula, and a quote would make it text.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use conversations_core::{Conversation, Participant};
+use conversations_core::Conversation;
+use conversations_core::flat::{Column, FlatConversation};
 
 use super::RecordWriter;
 
-/// The header row.
-pub(super) const HEADER: [&str; 22] = [
-    "provider",
-    "id",
-    "external_id",
-    "channel",
-    "agent_role",
-    "agent_id",
-    "agent_external_id",
-    "agent_name",
-    "customer_id",
-    "customer_external_id",
-    "customer_name",
-    "customer_phone",
-    "business_name",
-    "business_phone",
-    "message_count",
-    "total_cost",
-    "ai_enabled",
-    "created_at",
-    "updated_at",
-    "metadata",
-    "business_id",
-    "business_external_id",
+/// The columns, in the order of the header row (`business_id` and `business_external_id`
+/// came last, after the others had been read by spreadsheets for a while).
+const ORDER: [Column; 22] = [
+    Column::Provider,
+    Column::Id,
+    Column::ExternalId,
+    Column::Channel,
+    Column::AgentRole,
+    Column::AgentId,
+    Column::AgentExternalId,
+    Column::AgentName,
+    Column::CustomerId,
+    Column::CustomerExternalId,
+    Column::CustomerName,
+    Column::CustomerPhone,
+    Column::BusinessName,
+    Column::BusinessPhone,
+    Column::MessageCount,
+    Column::TotalCost,
+    Column::AiEnabled,
+    Column::CreatedAt,
+    Column::UpdatedAt,
+    Column::Metadata,
+    Column::BusinessId,
+    Column::BusinessExternalId,
 ];
 
-/// Columns holding numbers this writer formats itself; never guarded.
-const NUMERIC: [&str; 2] = ["message_count", "total_cost"];
+/// The header row: [`ORDER`]'s names.
+pub(super) const HEADER: [&str; 22] = {
+    let mut out = [""; 22];
+    let mut i = 0;
+    while i < ORDER.len() {
+        out[i] = ORDER[i].name();
+        i += 1;
+    }
+    out
+};
 
 /// The first characters that make a spreadsheet read a cell as a formula (OWASP).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -96,78 +107,31 @@ impl<'a> CsvWriter<'a> {
     }
 }
 
-fn field<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn part<'p>(
-    p: Option<&'p Participant>,
-    f: impl Fn(&'p Participant) -> Option<&'p String>,
-) -> String {
-    p.and_then(f).cloned().unwrap_or_default()
-}
-
 impl RecordWriter for CsvWriter<'_> {
     fn write_with(&mut self, c: &Conversation, extra: &[(&str, &str)]) -> io::Result<()> {
         self.header()?;
-        let (agent, customer, business) =
-            (c.agent.as_ref(), c.customer.as_ref(), c.business.as_ref());
-        let metadata = if c.metadata.is_empty() {
-            String::new()
-        } else {
-            serde_json::to_string(&c.metadata)?
-        };
-        let role = agent
-            .map(|a| {
-                serde_json::to_value(a.role)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-            })
-            .unwrap_or_default()
-            .unwrap_or_default();
-        let row = [
-            c.provider.to_string(),
-            field(c.id.as_ref()),
-            field(c.external_id.as_ref()),
-            field(c.channel.as_ref()),
-            role,
-            part(agent, |p| p.id.as_ref()),
-            part(agent, |p| p.external_id.as_ref()),
-            part(agent, |p| p.name.as_ref()),
-            part(customer, |p| p.id.as_ref()),
-            part(customer, |p| p.external_id.as_ref()),
-            part(customer, |p| p.name.as_ref()),
-            part(customer, |p| p.phone.as_ref()),
-            part(business, |p| p.name.as_ref()),
-            part(business, |p| p.phone.as_ref()),
-            field(c.message_count),
-            field(c.total_cost),
-            field(c.ai_enabled),
-            field(c.created_at.map(|t| t.to_rfc3339())),
-            field(c.updated_at.map(|t| t.to_rfc3339())),
-            metadata,
-            part(business, |p| p.id.as_ref()),
-            part(business, |p| p.external_id.as_ref()),
-        ];
+        // Numbers this writer formats itself (a number is not a formula) are never guarded.
+        let flat = FlatConversation::new(c);
+        let row = ORDER.map(|column| {
+            let value = flat.get(column);
+            let cell = value.text().map(Cow::into_owned).unwrap_or_default();
+            (cell, column.is_numeric())
+        });
         let extra = self.extra.iter().map(|column| {
             let value = extra.iter().find(|(key, _)| key == column);
             (
                 value.map(|(_, v)| (*v).to_owned()).unwrap_or_default(),
-                *column,
+                false,
             )
         });
         let guard = self.guard;
-        let row = row
-            .into_iter()
-            .zip(HEADER)
-            .chain(extra)
-            .map(|(cell, column)| {
-                if guard == FormulaGuard::On && !NUMERIC.contains(&column) {
-                    neutralise(cell)
-                } else {
-                    cell
-                }
-            });
+        let row = row.into_iter().chain(extra).map(|(cell, numeric)| {
+            if guard == FormulaGuard::On && !numeric {
+                neutralise(cell)
+            } else {
+                cell
+            }
+        });
         self.out.write_record(row)?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use conversations_core::Conversation;
 
 use destination::Destination;
 pub(crate) use feed::Feed;
-pub(crate) use sink::Sink;
+pub(crate) use sink::{Options, Sink};
 
 mod csv;
 mod destination;
@@ -16,7 +16,7 @@ mod json;
 mod sink;
 mod table;
 
-pub(crate) use crate::cli::Format;
+pub(crate) use crate::args::Format;
 use csv::FormulaGuard;
 
 /// Writes records as they come.

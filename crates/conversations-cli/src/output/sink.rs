@@ -5,16 +5,28 @@
 //! succeed, and the exit code (128 + the signal when one stopped it).
 
 use std::io::{self, IsTerminal};
+use std::path::Path;
 use std::process::ExitCode;
 
 use conversations_core::Conversation;
 
-use super::{Destination, FormulaGuard, RecordWriter};
-use crate::cli::ListArgs;
+use super::{Destination, Format, FormulaGuard, RecordWriter};
 use crate::ending::{self, Interrupt, Signal};
 use crate::exit;
 use crate::offspec::Tally;
 use crate::progress::Progress;
+
+/// What a listing's records are written as, and where (`list`'s `--format`, `--output`,
+/// `--csv-raw`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options<'a> {
+    /// The format.
+    pub(crate) format: Format,
+    /// `--output`: a path, `-` or none for stdout.
+    pub(crate) path: Option<&'a Path>,
+    /// CSV cells written exactly as received, formulas and all.
+    pub(crate) csv_raw: bool,
+}
 
 /// The output of one `list` run.
 pub(crate) struct Sink {
@@ -30,20 +42,20 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    /// Opens the output `args` ask for. With `named` accounts, every record says which (a
+    /// Opens the output `options` ask for. With `named` accounts, every record says which (a
     /// field in JSON, a column in tables and CSV). A destination that cannot be written is
     /// reported and the usage exit code returned. From here on signals are the listing's to
     /// handle (see [`Interrupt`]).
-    pub(crate) fn open(args: &ListArgs, named: bool) -> Result<Self, ExitCode> {
-        let width = match table_width(args) {
+    pub(crate) fn open(options: &Options<'_>, named: bool) -> Result<Self, ExitCode> {
+        let width = match table_width(options) {
             Ok(width) => width,
-            Err(e) if args.format == crate::cli::Format::Table => {
+            Err(e) if options.format == Format::Table => {
                 ending::note(&format!("error: {e}"));
                 return Err(ExitCode::from(exit::USAGE));
             }
             Err(_) => None,
         };
-        let (destination, out) = match Destination::open(args.output.as_deref(), || {
+        let (destination, out) = match Destination::open(options.path, || {
             Interrupt::take();
         }) {
             Ok(opened) => opened,
@@ -55,13 +67,13 @@ impl Sink {
         // Taken here too when no temporary file was made: a signal from now on closes the
         // format rather than ending the process mid-record.
         Interrupt::take();
-        let guard = if args.csv_raw {
+        let guard = if options.csv_raw {
             FormulaGuard::Off
         } else {
             FormulaGuard::On
         };
         let writer = super::writer(
-            args.format,
+            options.format,
             guard,
             // A large buffer: a few hundred write calls for a hundred thousand records.
             Box::new(io::BufWriter::with_capacity(256 * 1024, out)),
@@ -185,7 +197,7 @@ impl Sink {
 
 /// A table's width: `COLUMNS` when set (empty counts as unset), else the terminal's when the
 /// records go to one, else none: into a file or a pipe, whole values.
-fn table_width(args: &ListArgs) -> Result<Option<usize>, String> {
+fn table_width(options: &Options<'_>) -> Result<Option<usize>, String> {
     if let Some(columns) = std::env::var_os("COLUMNS").filter(|v| !v.is_empty()) {
         return columns
             .to_str()
@@ -197,10 +209,7 @@ fn table_width(args: &ListArgs) -> Result<Option<usize>, String> {
                     .to_owned()
             });
     }
-    let to_stdout = args
-        .output
-        .as_deref()
-        .is_none_or(|path| path.as_os_str() == "-");
+    let to_stdout = options.path.is_none_or(|path| path.as_os_str() == "-");
     Ok(terminal_size::terminal_size()
         .map(|(w, _)| usize::from(w.0))
         .filter(|_| to_stdout && io::stdout().is_terminal()))

@@ -6,9 +6,11 @@
 //! the columns are sized by the first rows (up to [`SIZING_ROWS`], or those there are when
 //! the listing waits for more) and widen for a longer value after them.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use conversations_core::Conversation;
+use conversations_core::flat::{Column, FlatConversation, FlatValue};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::RecordWriter;
@@ -184,20 +186,26 @@ impl RecordWriter for TableWriter<'_> {
                 .map(|(_, value)| (*value).to_owned())
                 .unwrap_or_default()
         });
+        // The flat view's columns, a participant shown by who it is, the time to the second.
+        let flat = FlatConversation::new(c);
+        let cell = |column| {
+            flat.get(column)
+                .text()
+                .map(Cow::into_owned)
+                .unwrap_or_default()
+        };
         let fixed = [
-            c.provider.to_string(),
-            c.id.clone().unwrap_or_default(),
-            c.external_id.clone().unwrap_or_default(),
-            c.channel
-                .as_ref()
-                .map(|ch| ch.to_string())
-                .unwrap_or_default(),
+            cell(Column::Provider),
+            cell(Column::Id),
+            cell(Column::ExternalId),
+            cell(Column::Channel),
             who(c.agent.as_ref()),
             who(c.customer.as_ref()),
-            c.message_count.map(|n| n.to_string()).unwrap_or_default(),
-            c.created_at
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_default(),
+            cell(Column::MessageCount),
+            match flat.get(Column::CreatedAt) {
+                FlatValue::Time(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                _ => String::new(),
+            },
         ];
         let cells: Vec<String> = extra.chain(fixed).collect();
         self.row(cells)

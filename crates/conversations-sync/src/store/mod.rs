@@ -2,154 +2,20 @@
 //! batched upserts that commit rows and the stream's state in one transaction, per-stream
 //! locks, and the state `--status` prints. Two backends, one interface: [`Store`].
 
+mod migrations;
 mod postgres;
 mod sqlite;
 mod turns;
 
 use std::fmt;
 
-use conversations_core::ConversationQuery;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::SyncError;
 use crate::row::Row;
+pub use crate::state::{FailedId, RunCounts, StreamKey, StreamState};
+use crate::state::{Resume, StreamStatus, time_from, time_text};
 use crate::target::Target;
-
-/// One sync stream: a source and the query it is synced with. Its state (resume position,
-/// high-water mark, last run) is one row of `sync_streams`, and two syncs of one stream
-/// never run at once.
-///
-/// ```
-/// use conversations_core::ConversationQuery;
-/// use conversations_sync::StreamKey;
-/// let key = StreamKey::listing("autocalls", &ConversationQuery::new().channel("whatsapp").page_size(50));
-/// assert_eq!(key.query, "channel=whatsapp");
-/// assert_eq!(key.to_string(), "autocalls (channel=whatsapp)");
-/// assert_eq!(StreamKey::listing("autocalls", &ConversationQuery::new()).to_string(), "autocalls (all)");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct StreamKey {
-    /// The provider's name, e.g. `autocalls`.
-    pub source: String,
-    /// The canonical query: the filters as `name=value` sorted by name and joined by `&`
-    /// (page size and limit are not part of it); a lookup stream starts with `lookup`.
-    pub query: String,
-}
-
-impl StreamKey {
-    /// The stream of a listing of `source` with `query`'s filters.
-    pub fn listing(source: &str, query: &ConversationQuery) -> Self {
-        Self {
-            source: source.to_owned(),
-            query: canonical(query),
-        }
-    }
-
-    /// The stream of lookups by external id on `source` (ids from a file), with `query`'s
-    /// other filters.
-    ///
-    /// ```
-    /// use conversations_sync::StreamKey;
-    /// let key = StreamKey::lookup("asapp", &conversations_core::ConversationQuery::new());
-    /// assert_eq!(key.query, "lookup");
-    /// ```
-    pub fn lookup(source: &str, query: &ConversationQuery) -> Self {
-        let filters = canonical(query);
-        Self {
-            source: source.to_owned(),
-            query: if filters.is_empty() {
-                "lookup".to_owned()
-            } else {
-                format!("lookup&{filters}")
-            },
-        }
-    }
-
-    /// A 64-bit number naming the stream, for PostgreSQL's advisory locks.
-    pub(crate) fn lock_id(&self) -> i64 {
-        let digest = Sha256::digest(format!(
-            "conversations-sync\0{}\0{}",
-            self.source, self.query
-        ));
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&digest[..8]);
-        i64::from_be_bytes(bytes)
-    }
-}
-
-impl fmt::Display for StreamKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let query = if self.query.is_empty() {
-            "all"
-        } else {
-            &self.query
-        };
-        write!(f, "{} ({query})", self.source)
-    }
-}
-
-fn canonical(query: &ConversationQuery) -> String {
-    let mut filters: Vec<(&str, &str)> = query.filters().map(|(f, v)| (f.name(), v)).collect();
-    filters.sort();
-    filters
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// What a run did, so far or in all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunCounts {
-    /// Records fetched.
-    pub records: u64,
-    /// Pages (or lookups) fetched.
-    pub pages: u64,
-    /// Rows new to the table.
-    pub inserted: u64,
-    /// Rows whose record changed.
-    pub updated: u64,
-    /// Rows seen again unchanged.
-    pub unchanged: u64,
-    /// Records with decode notes (fields off their documented types).
-    pub with_notes: u64,
-    /// Records that had the key of an earlier record of the run, with other bytes (an id
-    /// sent once as a number and once as a string, a record changed between pages): the
-    /// later one replaced the earlier in the row, and its notes say so
-    /// ([`Found::DuplicateKey`](conversations_core::Found::DuplicateKey)).
-    pub collisions: u64,
-    /// Ids the provider refused for good in this run (a lookup answered with a 4xx that
-    /// trying again would not change): recorded in [`StreamState::failed`], and the run went
-    /// on with the other ids.
-    pub failed: u64,
-}
-
-/// An id the provider refused for good (a lookup answered with a 4xx other than 401, 403,
-/// 408 and 429), kept in the stream's state: later runs skip it until asked to try it again,
-/// and a lookup of it that succeeds takes it off.
-///
-/// ```
-/// let failed = conversations_sync::FailedId {
-///     id: "crm-7".into(),
-///     error: "asapp: request failed (HTTP 400)".into(),
-///     at: "2026-01-02T03:04:05Z".into(),
-/// };
-/// // As `sync_streams.failed_ids` holds it (a JSON list of these).
-/// assert_eq!(
-///     serde_json::to_string(&failed).unwrap(),
-///     r#"{"id":"crm-7","error":"asapp: request failed (HTTP 400)","at":"2026-01-02T03:04:05Z"}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedId {
-    /// The id, as read from the ids file.
-    pub id: String,
-    /// The provider's refusal (status, code, request id: never a record's contents).
-    pub error: String,
-    /// When it was last refused (RFC 3339).
-    pub at: String,
-}
 
 /// What one batch did to the table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,51 +28,65 @@ pub struct Written {
     pub unchanged: u64,
 }
 
-/// One stream's saved state: a row of `sync_streams`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StreamState {
-    /// The stream.
-    pub key: StreamKey,
-    /// Where an unfinished run resumes (JSON); `None` when the last run finished.
-    pub resume: Option<String>,
-    /// The newest `created_at` of a finished walk (RFC 3339).
-    pub high_water: Option<String>,
-    /// `running`, `complete`, `interrupted` or `failed`.
-    pub status: String,
-    /// When the last run started (RFC 3339).
-    pub started_at: Option<String>,
-    /// When the last run ended (RFC 3339), if it did.
-    pub finished_at: Option<String>,
-    /// The last run's counts (so far, for a run that did not end).
-    pub counts: RunCounts,
-    /// What the last run had to say: an error, a broken order.
-    pub message: Option<String>,
-    /// The ids the provider refused for good, in the order they were first refused (lookup
-    /// streams; see [`FailedId`]).
-    pub failed: Vec<FailedId>,
-    /// Who runs the stream now — `host …, pid …, since …` — when a live process holds its
-    /// lock ([`Store::status`] only; `None` otherwise).
-    pub running: Option<String>,
+/// One stream's state as a row of `sync_streams` holds it (times and the position as text):
+/// what the backends read and write. [`StreamState`] is its typed form.
+#[derive(Debug, Clone)]
+pub(crate) struct SavedState {
+    pub(crate) key: StreamKey,
+    pub(crate) resume: Option<String>,
+    pub(crate) high_water: Option<String>,
+    pub(crate) status: String,
+    pub(crate) started_at: Option<String>,
+    pub(crate) finished_at: Option<String>,
+    pub(crate) counts: RunCounts,
+    pub(crate) message: Option<String>,
+    pub(crate) failed: Vec<FailedId>,
 }
 
-impl StreamState {
-    /// The state of a stream never synced.
-    pub(crate) fn new(key: StreamKey) -> Self {
-        Self {
-            key,
-            resume: None,
-            high_water: None,
-            status: "new".to_owned(),
-            started_at: None,
-            finished_at: None,
-            counts: RunCounts::default(),
-            message: None,
-            failed: Vec::new(),
-            running: None,
-        }
+impl SavedState {
+    /// The state typed: an unreadable position is [`Resume::Unreadable`], an unreadable time
+    /// none, an unknown status `failed`.
+    pub(crate) fn typed(self) -> StreamState {
+        let mut state = StreamState::new(self.key);
+        state.resume = self.resume.as_deref().map(Resume::read);
+        state.high_water = self.high_water.as_deref().and_then(time_from);
+        state.status = self.status.parse().unwrap_or(StreamStatus::Failed);
+        state.started_at = self.started_at.as_deref().and_then(time_from);
+        state.finished_at = self.finished_at.as_deref().and_then(time_from);
+        state.counts = self.counts;
+        state.message = self.message;
+        state.failed = self.failed;
+        state
+    }
+
+    /// `state` as saved. A position that cannot be written is [`SyncError::BadState`].
+    pub(crate) fn of(state: &StreamState, target: &str) -> Result<Self, SyncError> {
+        let resume = match &state.resume {
+            None => None,
+            Some(Resume::Unreadable { text, .. }) => Some(text.clone()),
+            Some(resume) => {
+                Some(
+                    serde_json::to_string(resume).map_err(|e| SyncError::BadState {
+                        target: target.to_owned(),
+                        stream: state.key.to_string(),
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+        };
+        Ok(Self {
+            key: state.key.clone(),
+            resume,
+            high_water: state.high_water.as_ref().map(time_text),
+            status: state.status.as_str().to_owned(),
+            started_at: state.started_at.as_ref().map(time_text),
+            finished_at: state.finished_at.as_ref().map(time_text),
+            counts: state.counts,
+            message: state.message.clone(),
+            failed: state.failed.clone(),
+        })
     }
 }
-
 /// Who holds a stream's lock: written where the next contender reads it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Holder {
@@ -282,7 +162,7 @@ enum Backend {
 }
 
 /// The schema version this build migrates to.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// A stream's lock, held until dropped (or the process dies: the OS or the server releases it).
 pub struct StreamLock {
@@ -342,7 +222,7 @@ impl Store {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let target: Target = "sqlite:c.db".parse().unwrap();
     /// let err = Store::open_in_schema(&target, "crm_sync").await.err().unwrap();
-    /// assert!(matches!(err, SyncError::BadTarget { .. }), "{err}");
+    /// assert!(matches!(err, SyncError::SchemaOnSqlite), "{err}");
     /// # });
     /// ```
     pub async fn open_in_schema(target: &Target, schema: &str) -> Result<Self, SyncError> {
@@ -380,11 +260,7 @@ impl Store {
         create: bool,
     ) -> Result<Self, SyncError> {
         let inner = match target {
-            Target::Sqlite(_) if schema.is_some() => {
-                return Err(SyncError::BadTarget {
-                    reason: "--schema is for PostgreSQL; a SQLite database has none".to_owned(),
-                });
-            }
+            Target::Sqlite(_) if schema.is_some() => return Err(SyncError::SchemaOnSqlite),
             Target::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path, create).await?),
             Target::Postgres(url) => Backend::Postgres(Box::new(
                 postgres::PgStore::open_in(url, schema, create).await?,
@@ -462,10 +338,10 @@ impl Store {
         let mut streams = self.saved().await?;
         for state in &mut streams {
             if let Some(holder) = self.held(&state.key).await? {
-                state.status = "running".to_owned();
+                state.status = StreamStatus::Running;
                 state.running = Some(holder.to_string());
-            } else if state.status == "running" {
-                state.status = "interrupted".to_owned();
+            } else if state.status == StreamStatus::Running {
+                state.status = StreamStatus::Interrupted;
                 if state.message.is_none() {
                     state.message = Some(
                         "the last run stopped without ending (killed, or its machine went \
@@ -480,10 +356,11 @@ impl Store {
 
     /// Every stream's state as saved.
     async fn saved(&self) -> Result<Vec<StreamState>, SyncError> {
-        match &self.inner {
+        let saved = match &self.inner {
             Backend::Sqlite(s) => s.status().await,
             Backend::Postgres(s) => s.status().await,
-        }
+        }?;
+        Ok(saved.into_iter().map(SavedState::typed).collect())
     }
 
     /// Who holds `key`'s lock, if a live process does.
@@ -514,9 +391,13 @@ impl Store {
     /// before it, in the same store, does not hold it back).
     pub(crate) fn spawn_commit(&self, rows: Vec<Row>, state: &StreamState, first: bool) -> Commit {
         let rows = crate::row::dedupe(rows);
+        let state = match SavedState::of(state, &self.target) {
+            Ok(state) => state,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
         match &self.inner {
-            Backend::Sqlite(s) => s.spawn_commit(rows, state.clone(), first),
-            Backend::Postgres(s) => s.spawn_commit(rows, state.clone(), first),
+            Backend::Sqlite(s) => s.spawn_commit(rows, state, first),
+            Backend::Postgres(s) => s.spawn_commit(rows, state, first),
         }
     }
 }

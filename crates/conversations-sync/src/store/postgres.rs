@@ -9,7 +9,7 @@ use std::sync::Arc;
 use conversations_transport::Redactor;
 use tokio_postgres::Client;
 
-use super::{Holder, RunCounts, StreamKey, StreamState};
+use super::{Holder, RunCounts, SavedState, StreamKey};
 use crate::error::SyncError;
 use crate::row::Row;
 use crate::target::PostgresUrl;
@@ -18,115 +18,6 @@ mod batch;
 pub(crate) mod connect;
 mod payload;
 mod repair;
-
-/// The migrations, in order: `(version, what, SQL)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "conversations, sync_streams, sync_locks",
-        "CREATE TABLE conversations (
-        source text NOT NULL,
-        key text NOT NULL,
-        id text,
-        external_id text,
-        channel text,
-        agent_role text,
-        agent_id text,
-        agent_external_id text,
-        agent_name text,
-        customer_id text,
-        customer_external_id text,
-        customer_name text,
-        customer_phone text,
-        business_id text,
-        business_phone text,
-        message_count bigint,
-        total_cost double precision,
-        ai_enabled boolean,
-        created_at timestamptz,
-        updated_at timestamptz,
-        metadata jsonb NOT NULL,
-        raw jsonb NOT NULL,
-        notes jsonb,
-        raw_hash text NOT NULL,
-        first_seen timestamptz NOT NULL,
-        last_seen timestamptz NOT NULL,
-        PRIMARY KEY (source, key)
-    );
-    CREATE INDEX conversations_created_at ON conversations (created_at);
-    CREATE TABLE sync_streams (
-        source text NOT NULL,
-        query text NOT NULL,
-        resume text,
-        high_water text,
-        last_status text NOT NULL,
-        last_started_at text,
-        last_finished_at text,
-        last_records bigint NOT NULL DEFAULT 0,
-        last_pages bigint NOT NULL DEFAULT 0,
-        last_inserted bigint NOT NULL DEFAULT 0,
-        last_updated bigint NOT NULL DEFAULT 0,
-        last_unchanged bigint NOT NULL DEFAULT 0,
-        last_with_notes bigint NOT NULL DEFAULT 0,
-        last_message text,
-        PRIMARY KEY (source, query)
-    );
-    CREATE TABLE sync_locks (
-        source text NOT NULL,
-        query text NOT NULL,
-        host text NOT NULL,
-        pid bigint NOT NULL,
-        since text NOT NULL,
-        PRIMARY KEY (source, query)
-    );",
-    ),
-    (
-        2,
-        "conversations.provider: rows filed under an account's name say their provider",
-        "ALTER TABLE conversations ADD COLUMN provider text;
-         UPDATE conversations SET provider = source;",
-    ),
-    (
-        3,
-        "conversations (source, key) compared byte by byte (COLLATE \"C\")",
-        // The key is an id, not language: byte order finds it as surely as the database's
-        // collation does, without its cost on every comparison of every index insert and
-        // probe (the index is rebuilt once, here).
-        "ALTER TABLE conversations
-             ALTER COLUMN source TYPE text COLLATE \"C\",
-             ALTER COLUMN key TYPE text COLLATE \"C\";",
-    ),
-    (
-        4,
-        "conversations.created_at: a BRIN index",
-        // Rows arrive newest first, so their order on disk follows created_at: a block-range
-        // index answers date ranges (the reports' \"last 30 days\") at a fraction of a
-        // B-tree's cost to keep up on every insert, a tenth of a sync's server time.
-        "DROP INDEX conversations_created_at;
-         CREATE INDEX conversations_created_at ON conversations USING brin (created_at);",
-    ),
-    (
-        5,
-        "conversations.raw_text: the record's text as received, where jsonb could not hold it",
-        // jsonb refuses `\u0000` and lone surrogate escapes (`\ud800`), which JSON allows:
-        // such a record's `raw` gets `\ufffd` in their place, and this column the text as
-        // received (NULL for every other row: `coalesce(raw_text, raw::text)`).
-        "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS raw_text text;",
-    ),
-    (
-        6,
-        "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
-        "ALTER TABLE sync_streams
-             ADD COLUMN IF NOT EXISTS last_collisions bigint NOT NULL DEFAULT 0;",
-    ),
-    (
-        7,
-        "sync_streams.last_failed and failed_ids: ids the provider refused for good",
-        "ALTER TABLE sync_streams
-             ADD COLUMN IF NOT EXISTS last_failed bigint NOT NULL DEFAULT 0,
-             ADD COLUMN IF NOT EXISTS failed_ids text;",
-    ),
-];
 
 /// The advisory lock every migration runs under, so two machines migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x636f_6e76_7379_6e63; // "convsync"
@@ -413,7 +304,7 @@ impl PgStore {
         Ok(PgLock { client, id })
     }
 
-    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+    pub(super) async fn status(&self) -> Result<Vec<SavedState>, SyncError> {
         let client = self.writers.reader().await;
         let rows = client
             .query(super::STATUS_SQL, &[])
@@ -428,7 +319,7 @@ impl PgStore {
                     query: r.get(1),
                 };
                 let failed = super::failed_from(r.get::<_, Option<&str>>(16), &target, &key)?;
-                Ok(StreamState {
+                Ok(SavedState {
                     key,
                     resume: r.get(2),
                     high_water: r.get(3),
@@ -447,7 +338,6 @@ impl PgStore {
                     },
                     message: r.get(13),
                     failed,
-                    running: None,
                 })
             })
             .collect()
@@ -456,7 +346,7 @@ impl PgStore {
     pub(super) fn spawn_commit(
         &self,
         rows: Vec<Row>,
-        state: StreamState,
+        state: SavedState,
         first: bool,
     ) -> super::Commit {
         self.writers.spawn(rows, state, first)
@@ -561,11 +451,14 @@ async fn migrate(client: &mut Client, url: &PostgresUrl, up_to: i64) -> Result<(
     )
     .await
     .map_err(&err)?;
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= up_to) {
-        tx.batch_execute(sql).await.map_err(&err)?;
+    for m in super::migrations::postgres()
+        .into_iter()
+        .filter(|m| m.version > current && m.version <= up_to)
+    {
+        tx.batch_execute(m.sql).await.map_err(&err)?;
         tx.execute(
             "INSERT INTO sync_migrations (version, description) VALUES ($1, $2)",
-            &[version, description],
+            &[&m.version, &m.description],
         )
         .await
         .map_err(&err)?;
@@ -582,7 +475,9 @@ mod tests {
     #[test]
     fn the_last_migration_is_the_schema_version() {
         assert_eq!(
-            MIGRATIONS.last().map(|m| m.0),
+            super::super::migrations::postgres()
+                .last()
+                .map(|m| m.version),
             Some(super::super::SCHEMA_VERSION)
         );
     }
@@ -628,6 +523,53 @@ mod tests {
             .unwrap();
         assert_eq!(row.get::<_, String>(0), "autocalls");
         assert_eq!(row.get::<_, i64>(1), super::super::SCHEMA_VERSION);
+        client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
+        drop(client_in);
+    }
+
+    #[tokio::test]
+    async fn a_version_7_database_gets_its_business_names_from_raw() {
+        let url = test_url();
+        let schema = format!("unit_migrate_v7_{}", std::process::id());
+        let link = connect::Link::new(&url).unwrap();
+        let client = connect(&link, None).await.unwrap();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .unwrap();
+        let mut client_in = connect(&link, Some(&schema)).await.unwrap();
+        migrate(&mut client_in, &url, 7).await.unwrap();
+        client_in
+            .batch_execute(
+                r#"INSERT INTO conversations (source, key, provider, metadata, raw, raw_hash, first_seen, last_seen) VALUES
+                   ('acme', 'c-1', 'autocalls', '{}', '{"whatsapp_sender":{"name":"Acme Ltd","phone":"+1"}}', 'h', now(), now()),
+                   ('autocalls', 'c-2', 'autocalls', '{}', '{"whatsapp_sender":{"name":7}}', 'h', now(), now()),
+                   ('asapp', 'c-3', 'asapp', '{}', '{"whatsapp_sender":{"name":"x"}}', 'h', now(), now())"#,
+            )
+            .await
+            .unwrap();
+        migrate(&mut client_in, &url, 8).await.unwrap();
+        let names: Vec<(String, Option<String>, Option<String>)> = client_in
+            .query(
+                "SELECT key, business_name, business_external_id FROM conversations ORDER BY key",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("c-1".to_owned(), Some("Acme Ltd".to_owned()), None),
+                ("c-2".to_owned(), None, None),
+                ("c-3".to_owned(), None, None),
+            ]
+        );
         client
             .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
             .await

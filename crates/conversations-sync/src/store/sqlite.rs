@@ -9,96 +9,13 @@ use std::sync::{Arc, Mutex};
 use fs4::fs_std::FileExt;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Holder, RunCounts, StreamKey, StreamState, Written, plus};
+use super::{Holder, RunCounts, SavedState, StreamKey, Written, plus};
 use crate::error::SyncError;
 use crate::row::{COLUMNS, Row, time_text};
 
 mod checkpoint;
 
 use checkpoint::Checkpointer;
-
-/// The migrations, in order: `(version, what, SQL)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "conversations, sync_streams, sync_locks",
-        "CREATE TABLE conversations (
-        source TEXT NOT NULL,
-        key TEXT NOT NULL,
-        id TEXT,
-        external_id TEXT,
-        channel TEXT,
-        agent_role TEXT,
-        agent_id TEXT,
-        agent_external_id TEXT,
-        agent_name TEXT,
-        customer_id TEXT,
-        customer_external_id TEXT,
-        customer_name TEXT,
-        customer_phone TEXT,
-        business_id TEXT,
-        business_phone TEXT,
-        message_count INTEGER,
-        total_cost REAL,
-        ai_enabled INTEGER,
-        created_at TEXT,
-        updated_at TEXT,
-        metadata TEXT NOT NULL,
-        raw TEXT NOT NULL,
-        notes TEXT,
-        raw_hash TEXT NOT NULL,
-        first_seen TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        PRIMARY KEY (source, key)
-    );
-    CREATE INDEX conversations_created_at ON conversations (created_at);
-    CREATE TABLE sync_streams (
-        source TEXT NOT NULL,
-        query TEXT NOT NULL,
-        resume TEXT,
-        high_water TEXT,
-        last_status TEXT NOT NULL,
-        last_started_at TEXT,
-        last_finished_at TEXT,
-        last_records INTEGER NOT NULL DEFAULT 0,
-        last_pages INTEGER NOT NULL DEFAULT 0,
-        last_inserted INTEGER NOT NULL DEFAULT 0,
-        last_updated INTEGER NOT NULL DEFAULT 0,
-        last_unchanged INTEGER NOT NULL DEFAULT 0,
-        last_with_notes INTEGER NOT NULL DEFAULT 0,
-        last_message TEXT,
-        PRIMARY KEY (source, query)
-    );",
-    ),
-    (
-        2,
-        "conversations.provider: rows filed under an account's name say their provider",
-        "ALTER TABLE conversations ADD COLUMN provider TEXT;
-         UPDATE conversations SET provider = source;",
-    ),
-    (
-        3,
-        "(PostgreSQL only: byte-order keys; SQLite compares text bytewise already)",
-        "",
-    ),
-    (4, "(PostgreSQL only: a BRIN index on created_at)", ""),
-    (
-        5,
-        "(PostgreSQL only: conversations.raw_text; SQLite keeps the text as received in raw)",
-        "",
-    ),
-    (
-        6,
-        "sync_streams.last_collisions: records of the last run that replaced another of their key with other bytes",
-        "ALTER TABLE sync_streams ADD COLUMN last_collisions INTEGER NOT NULL DEFAULT 0;",
-    ),
-    (
-        7,
-        "sync_streams.last_failed and failed_ids: ids the provider refused for good",
-        "ALTER TABLE sync_streams ADD COLUMN last_failed INTEGER NOT NULL DEFAULT 0;
-         ALTER TABLE sync_streams ADD COLUMN failed_ids TEXT;",
-    ),
-];
 
 pub(super) struct SqliteStore {
     /// Declared first: dropped (its thread ended) before the writer's connection closes.
@@ -341,7 +258,7 @@ impl SqliteStore {
         Ok(file)
     }
 
-    pub(super) async fn status(&self) -> Result<Vec<StreamState>, SyncError> {
+    pub(super) async fn status(&self) -> Result<Vec<SavedState>, SyncError> {
         self.with("reading the sync state", |conn, path| {
             let err = db_error(path, "reading the sync state");
             let target = format!("sqlite:{}", path.display());
@@ -354,7 +271,7 @@ impl SqliteStore {
                         query: r.get(1)?,
                     };
                     let failed: Option<String> = r.get(16)?;
-                    let state = StreamState {
+                    let state = SavedState {
                         key,
                         resume: r.get(2)?,
                         high_water: r.get(3)?,
@@ -373,7 +290,6 @@ impl SqliteStore {
                         },
                         message: r.get(13)?,
                         failed: Vec::new(),
-                        running: None,
                     };
                     Ok((state, failed))
                 })
@@ -400,7 +316,7 @@ impl SqliteStore {
     pub(super) fn spawn_commit(
         &self,
         rows: Vec<Row>,
-        state: StreamState,
+        state: SavedState,
         first: bool,
     ) -> super::Commit {
         let conn = Arc::clone(&self.conn);
@@ -541,11 +457,14 @@ fn migrate(conn: &mut Connection, path: &Path, up_to: i64) -> Result<(), SyncErr
         )",
     )
     .map_err(&err)?;
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current && m.0 <= up_to) {
-        tx.execute_batch(sql).map_err(&err)?;
+    for m in super::migrations::sqlite()
+        .into_iter()
+        .filter(|m| m.version > current && m.version <= up_to)
+    {
+        tx.execute_batch(m.sql).map_err(&err)?;
         tx.execute(
             "INSERT INTO sync_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)",
-            params![version, description, time_text(&chrono::Utc::now())],
+            params![m.version, m.description, time_text(&chrono::Utc::now())],
         )
         .map_err(&err)?;
     }
@@ -585,7 +504,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
         let r = row.values();
         let created = r.created_at.as_ref().map(time_text);
         let updated = r.updated_at.as_ref().map(time_text);
-        let values: [&dyn rusqlite::ToSql; 26] = [
+        let values: [&dyn rusqlite::ToSql; 28] = [
             &r.source,
             &r.key,
             &r.provider,
@@ -602,6 +521,8 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
             &r.customer.phone,
             &r.business.id,
             &r.business.phone,
+            &r.business.external_id,
+            &r.business.name,
             &r.message_count,
             &r.total_cost,
             &r.ai_enabled,
@@ -627,7 +548,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row], now: &str) -> rusqlite::
 
 fn save_state(
     tx: &rusqlite::Transaction<'_>,
-    state: &StreamState,
+    state: &SavedState,
     counts: RunCounts,
 ) -> rusqlite::Result<()> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -662,7 +583,7 @@ mod tests {
     #[test]
     fn the_last_migration_is_the_schema_version() {
         assert_eq!(
-            MIGRATIONS.last().map(|m| m.0),
+            super::super::migrations::sqlite().last().map(|m| m.version),
             Some(super::super::SCHEMA_VERSION)
         );
     }
@@ -709,6 +630,39 @@ mod tests {
             .query_row("SELECT count(*) FROM sync_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(versions, super::super::SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_7_database_gets_its_business_names_from_raw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, 7).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO conversations (source, key, provider, metadata, raw, raw_hash, first_seen, last_seen) VALUES
+               ('acme', 'c-1', 'autocalls', '{}', '{"whatsapp_sender":{"name":"Acme Ltd","phone":"+1"}}', 'h', 't', 't'),
+               ('autocalls', 'c-2', 'autocalls', '{}', '{"whatsapp_sender":{"name":7}}', 'h', 't', 't'),
+               ('asapp', 'c-3', 'asapp', '{}', '{"whatsapp_sender":{"name":"not asapp"}}', 'h', 't', 't')"#,
+        )
+        .unwrap();
+        migrate(&mut conn, &path, 8).unwrap();
+        let names: Vec<(String, Option<String>, Option<String>)> = conn
+            .prepare(
+                "SELECT key, business_name, business_external_id FROM conversations ORDER BY key",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                ("c-1".to_owned(), Some("Acme Ltd".to_owned()), None),
+                ("c-2".to_owned(), None, None),
+                ("c-3".to_owned(), None, None),
+            ]
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, oneshot};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Statement, Transaction};
 
-use super::super::{RunCounts, StreamState, Written, plus};
+use super::super::{RunCounts, SavedState, Written, plus};
 use super::db_error;
 use super::payload::{self, COLUMNS, EncodeError, Shape, TYPES};
 use crate::error::SyncError;
@@ -176,7 +176,7 @@ impl Writers {
     pub(super) fn spawn(
         &self,
         rows: Vec<Row>,
-        state: StreamState,
+        state: SavedState,
         first: bool,
     ) -> super::super::Commit {
         let n = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
@@ -330,7 +330,7 @@ async fn commit(
     client: &mut Client,
     merge: &Statement,
     rows: &[Row],
-    state: &StreamState,
+    state: &SavedState,
     route: Route,
     payload: Bytes,
     turn: Option<oneshot::Receiver<bool>>,
@@ -456,7 +456,7 @@ async fn merge_known(
 /// Saves `state` with `counts`.
 async fn save_state(
     tx: &Transaction<'_>,
-    state: &StreamState,
+    state: &SavedState,
     counts: RunCounts,
 ) -> Result<(), tokio_postgres::Error> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);

@@ -24,19 +24,21 @@ use crate::row::{Row, Values};
 
 /// The columns a batch is copied as: the row's [`COLUMNS`](crate::row::COLUMNS), then
 /// `raw_text` (the record's text as received, where `raw` could not hold it; migration 5).
-pub(super) const COLUMNS: [&str; 26] = {
-    let mut out = [""; 26];
+pub(super) const COLUMNS: [&str; 28] = {
+    let mut out = [""; 28];
     let mut i = 0;
     while i < crate::row::COLUMNS.len() {
         out[i] = crate::row::COLUMNS[i];
         i += 1;
     }
-    out[25] = "raw_text";
+    out[27] = "raw_text";
     out
 };
 
 /// The column types of [`COLUMNS`], the JSON columns as `jsonb`.
-pub(super) const TYPES: [Type; 26] = [
+pub(super) const TYPES: [Type; 28] = [
+    Type::TEXT,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -83,7 +85,7 @@ pub(super) fn encode(rows: &[Row], shape: Shape) -> Result<Bytes, EncodeError> {
         Shape::Table(now) => Some(micros(&now)?),
         Shape::Staging => None,
     };
-    let fields: i16 = if seen.is_some() { 28 } else { 26 };
+    let fields: i16 = if seen.is_some() { 30 } else { 28 };
     for row in rows {
         let v = row.values();
         out.buf.extend_from_slice(&fields.to_be_bytes());
@@ -132,6 +134,8 @@ impl CopyData {
             v.customer.phone,
             v.business.id,
             v.business.phone,
+            v.business.external_id,
+            v.business.name,
         ];
         let mut changed = Changed::default();
         for (i, text) in texts.into_iter().enumerate() {
@@ -301,7 +305,7 @@ mod tests {
             let (metadata, raw, notes) = (Jsonb(v.metadata), Jsonb(v.raw), v.notes.map(Jsonb));
             // Received text that jsonb holds as it is: no `raw_text`.
             let raw_text: Option<&str> = None;
-            let values: [&(dyn ToSql + Sync); 26] = [
+            let values: [&(dyn ToSql + Sync); 28] = [
                 &v.source,
                 &v.key,
                 &v.provider,
@@ -318,6 +322,8 @@ mod tests {
                 &v.customer.phone,
                 &v.business.id,
                 &v.business.phone,
+                &v.business.external_id,
+                &v.business.name,
                 &v.message_count,
                 &v.total_cost,
                 &v.ai_enabled,
@@ -329,7 +335,7 @@ mod tests {
                 &v.raw_hash,
                 &raw_text,
             ];
-            buf.put_i16(if now.is_some() { 28 } else { 26 });
+            buf.put_i16(if now.is_some() { 30 } else { 28 });
             for (value, ty) in values.iter().zip(&TYPES) {
                 field(&mut buf, *value, ty);
             }

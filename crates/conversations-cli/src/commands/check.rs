@@ -2,17 +2,35 @@
 //! authenticated or not, latency, and the provider's request id when it sends one — so a
 //! user can see whether credentials work without running a listing.
 
+#[cfg(feature = "run")]
 use std::process::ExitCode;
+#[cfg(feature = "run")]
 use std::time::Instant;
 
-use conversations_core::{ConversationQuery, ConversationSourceExt, Error};
+use clap::Args;
+#[cfg(feature = "run")]
+use {
+    crate::config::{Accounts, process_env},
+    crate::{ending, exit, providers},
+    conversations_core::{ConversationQuery, ConversationSourceExt, Error},
+};
 
-use crate::cli::CheckArgs;
-use crate::config::{self, Accounts, process_env};
-use crate::{ending, exit};
+use crate::args::{ConfigArgs, HttpArgs};
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) file: ConfigArgs,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
+    /// Only these accounts (default: every configured one).
+    #[arg(value_name = "NAME")]
+    pub(crate) names: Vec<String>,
+}
 
 /// The smallest request a provider answers: ASAPP needs an external id (this one matches
 /// nothing), Autocalls pages (one record).
+#[cfg(feature = "run")]
 fn probe(provider: &str) -> ConversationQuery {
     match provider {
         "asapp" => ConversationQuery::new().external_id("conversations-check"),
@@ -22,28 +40,21 @@ fn probe(provider: &str) -> ConversationQuery {
 
 /// Runs the checks and prints one line per account; exit 0 when every account answered and
 /// accepted its credentials, 3 when one was refused, 1 when one could not be reached.
+#[cfg(feature = "run")]
 pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
-    let accounts = match Accounts::load(args.config.as_deref(), &process_env) {
+    let accounts = match Accounts::load(args.file.config.as_deref(), &process_env) {
         Ok(accounts) => accounts,
         Err(e) => {
             ending::note(&format!("error: {e}"));
             return ExitCode::from(exit::USAGE);
         }
     };
-    let chosen: Vec<&config::Account> = if args.names.is_empty() {
-        accounts.accounts.iter().collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &args.names {
-            match accounts.find(name) {
-                Ok(account) => chosen.push(account),
-                Err(e) => {
-                    ending::note(&format!("error: {e}"));
-                    return ExitCode::from(exit::USAGE);
-                }
-            }
+    let chosen = match accounts.select(&args.names) {
+        Ok(chosen) => chosen,
+        Err(e) => {
+            ending::note(&format!("error: {e}"));
+            return ExitCode::from(exit::USAGE);
         }
-        chosen
     };
     if chosen.is_empty() {
         ending::note("error: no account is configured (see `conversations accounts`)");
@@ -59,10 +70,8 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(ending::output_failed("stdout", &e, exit::OK));
     }
     for account in chosen {
-        let source = match account
-            .resolve(&process_env)
-            .and_then(|account| account.into_source(&crate::providers::client_options(&args.http)))
-        {
+        let options = providers::client_options(&args.http);
+        let source = match providers::from_account(account, &process_env, &options) {
             Ok(source) => source,
             Err(e) => {
                 codes.push(e.exit_code());
@@ -110,6 +119,7 @@ pub(crate) async fn run(args: &CheckArgs) -> ExitCode {
 
 /// The end of a run whose table could not be written: a closed stdout ends it quietly with
 /// the checks' codes so far, another error with one line and exit 1.
+#[cfg(feature = "run")]
 fn ended(error: &std::io::Error, codes: Vec<u8>) -> ExitCode {
     match ending::output_failed("stdout", error, exit::OK) {
         exit::OK => exit::worst(codes),

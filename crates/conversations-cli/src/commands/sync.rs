@@ -3,21 +3,95 @@
 //! to resume, `--status` for every stream's state (never creating a database), and
 //! `--failed-ids FILE` for the ids the provider refused for good.
 
+#[cfg(feature = "run")]
 use std::io::IsTerminal;
+use std::path::PathBuf;
+#[cfg(feature = "run")]
 use std::process::ExitCode;
+use std::time::Duration;
 
-use conversations_core::{ConversationQuery, ConversationSource, Filter};
-use conversations_sync::{
-    Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError, SyncOptions,
-    SyncSource, Target,
+use clap::Args;
+#[cfg(feature = "run")]
+use {
+    crate::exit::INTERRUPTED,
+    crate::filters::WithFilters,
+    crate::{exit, providers},
+    conversations_core::{ConversationQuery, ConversationSource, Filter},
+    conversations_sync::{
+        Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError,
+        SyncOptions, SyncSource, Target, time_text,
+    },
+    indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle},
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::SyncArgs;
-use crate::exit::INTERRUPTED;
-use crate::filters::WithFilters;
-use crate::{exit, providers};
+use crate::args::{AccountArgs, CredentialArgs, FilterArgs, HttpArgs, PaceArgs, ProviderChoice};
 
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Provider to sync (required unless --status or --account).
+    #[arg(long, value_enum, required_unless_present_any = ["status", "accounts"])]
+    pub(crate) provider: Option<ProviderChoice>,
+    #[command(flatten)]
+    pub(crate) accounts: AccountArgs,
+    #[command(flatten)]
+    pub(crate) pace: PaceArgs,
+    #[command(flatten)]
+    pub(crate) http: HttpArgs,
+    /// Where to write: sqlite:PATH, or PostgreSQL as libpq takes it: a URL
+    /// (postgres://user@host:port/database?sslmode=verify-full) or key=value pairs
+    /// ('host=/var/run/postgresql dbname=crm'), the PG* variables and ~/.pgpass filling in
+    /// what it leaves out.
+    #[arg(long, value_name = "DB", default_value = "sqlite:conversations.db")]
+    pub(crate) to: String,
+    /// PostgreSQL: keep the tables, the streams' state and their locks in this schema
+    /// (created if missing and the role may); lowercase letters, digits and _.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) schema: Option<String>,
+    /// Look up the external ids in FILE (one a line; `-` reads stdin; blank lines ignored;
+    /// read as a stream) and upsert their conversations: how ASAPP, which has no listing, is
+    /// synced.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) external_ids_from: Option<PathBuf>,
+    /// An incremental run walks down to the last run's newest record less this (e.g. 3d,
+    /// 12h), to pick up conversations still being updated.
+    #[arg(long, value_name = "DURATION", default_value = "3d", value_parser = humantime::parse_duration)]
+    pub(crate) lookback: Duration,
+    /// Walk everything, not just what is new since the last run.
+    #[arg(long)]
+    pub(crate) full_refresh: bool,
+    /// Print every stream's state (position, high-water mark, last run, failed ids) and
+    /// exit; exit 1, creating nothing, when no sync has written to the database.
+    #[arg(long)]
+    pub(crate) status: bool,
+    /// Write the ids the provider refused for good (recorded as failed; later runs skip
+    /// them) to FILE, one a line (`-`: stdout), for --external-ids-from FILE --retry-failed:
+    /// after a run, its streams' ids; with --status, every stream's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) failed_ids: Option<PathBuf>,
+    /// Look up again the ids of --external-ids-from that earlier runs recorded as refused
+    /// for good (skipped otherwise); those answered leave the failed list.
+    #[arg(long, requires = "external_ids_from")]
+    pub(crate) retry_failed: bool,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// Records per request, for providers that page (Autocalls: 1-100; default: the largest,
+    /// the fewest requests). A resumed walk says if it keeps the size it started with.
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// Records per transaction.
+    #[arg(long, value_name = "N", default_value_t = 5000, hide = true)]
+    pub(crate) batch_size: usize,
+    /// Print one JSON line per committed batch on stderr (for tests and scripts).
+    #[arg(long, hide = true, env = "CONVERSATIONS_SYNC_PROGRESS_LINES")]
+    pub(crate) progress_lines: bool,
+    /// Ignore the environment and sync from a built-in sandbox with demo data.
+    #[arg(long)]
+    pub(crate) sandbox: bool,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+}
+
+#[cfg(feature = "run")]
 impl SyncArgs {
     fn query(&self) -> ConversationQuery {
         let mut query = ConversationQuery::new().with_filters(&self.filters);
@@ -26,6 +100,7 @@ impl SyncArgs {
     }
 }
 
+#[cfg(feature = "run")]
 /// Runs `conversations sync`.
 pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     let target: Target = match args.to.parse() {
@@ -181,8 +256,9 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                     }
                     Outcome::Failed(e) => {
                         eprintln!(
-                            "error: {e}\n{}: what was fetched is committed; run the same \
+                            "error: {}\n{}: what was fetched is committed; run the same \
                              command again to resume from there.",
+                            shown(e),
                             summary.key
                         );
                         code_for(e)
@@ -195,7 +271,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e));
                 codes.push(code_for(&e));
             }
         }
@@ -222,6 +298,7 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     exit::worst(codes)
 }
 
+#[cfg(feature = "run")]
 /// [`providers::select`] for `args`, started now on a blocking thread (its errors printed
 /// there); the returned future waits for it.
 fn select_aside(
@@ -255,6 +332,7 @@ fn select_aside(
     }
 }
 
+#[cfg(feature = "run")]
 /// Whether `source` refuses `query` for want of an external id (ASAPP has no listing).
 fn needs_ids(source: &dyn ConversationSource, query: &ConversationQuery) -> bool {
     source
@@ -263,6 +341,7 @@ fn needs_ids(source: &dyn ConversationSource, query: &ConversationQuery) -> bool
         .any(|f| f == Filter::ExternalId && query.get(Filter::ExternalId).is_none())
 }
 
+#[cfg(feature = "run")]
 /// What opening the database warned about (a password file others can read, ignored).
 fn warn(store: &Store) {
     for warning in store.warnings() {
@@ -270,6 +349,7 @@ fn warn(store: &Store) {
     }
 }
 
+#[cfg(feature = "run")]
 fn code_for(error: &SyncError) -> u8 {
     match error {
         SyncError::Source(e) => exit::code_for(e),
@@ -279,11 +359,37 @@ fn code_for(error: &SyncError) -> u8 {
     }
 }
 
+#[cfg(feature = "run")]
 fn fail(error: &SyncError) -> ExitCode {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", shown(error));
     ExitCode::from(code_for(error))
 }
 
+#[cfg(feature = "run")]
+/// `error` as the CLI says it: naming the flag its bad value came from.
+fn shown(error: &SyncError) -> String {
+    match error {
+        SyncError::BadTarget { reason } => format!("invalid --to: {reason}"),
+        SyncError::SchemaOnSqlite => {
+            "invalid --to: --schema is for PostgreSQL; a SQLite database has none".to_owned()
+        }
+        SyncError::BadIds { line, reason } => {
+            format!("--external-ids-from: line {line}: {reason}")
+        }
+        SyncError::IdsChanged { reason } => format!("--external-ids-from: {reason}"),
+        SyncError::BadState {
+            target,
+            stream,
+            message,
+        } => format!(
+            "{target}: the saved position of {stream} is unreadable ({message}); rerun with \
+             --full-refresh to discard it and start the stream over"
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(feature = "run")]
 fn summary_line(summary: &Summary, target: &Target) -> String {
     let c = &summary.counts;
     let secs = summary.duration.as_secs_f64();
@@ -318,6 +424,7 @@ fn summary_line(summary: &Summary, target: &Target) -> String {
     )
 }
 
+#[cfg(feature = "run")]
 /// `, N ids refused …` when the provider refused ids of the run for good; nothing otherwise.
 fn refused(c: &RunCounts) -> String {
     match c.failed {
@@ -327,6 +434,7 @@ fn refused(c: &RunCounts) -> String {
     }
 }
 
+#[cfg(feature = "run")]
 /// Writes the failed ids of `streams` to `path` (`-`: stdout), one a line, each once.
 fn write_failed_ids<'a>(
     path: &std::path::Path,
@@ -351,6 +459,7 @@ fn write_failed_ids<'a>(
     std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "run")]
 /// `, N key collisions …` when records of the run replaced another of their key with other
 /// bytes (the run's notice and the rows' notes say more); nothing otherwise.
 fn collisions(c: &RunCounts) -> String {
@@ -361,6 +470,7 @@ fn collisions(c: &RunCounts) -> String {
     }
 }
 
+#[cfg(feature = "run")]
 async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::Path>) -> ExitCode {
     let streams = match store.status().await {
         Ok(streams) => streams,
@@ -391,9 +501,11 @@ async fn status(store: &Store, target: &Target, failed_ids: Option<&std::path::P
     ExitCode::from(exit::OK)
 }
 
+#[cfg(feature = "run")]
 /// The most failed ids `--status` shows of one stream (`--failed-ids FILE` has them all).
 const FAILED_SHOWN: usize = 5;
 
+#[cfg(feature = "run")]
 /// The status block's lines for a stream's failed ids: how many, and the first few with the
 /// provider's refusal.
 fn failed_lines(s: &StreamState) -> String {
@@ -417,9 +529,11 @@ fn failed_lines(s: &StreamState) -> String {
     text
 }
 
+#[cfg(feature = "run")]
 fn status_block(s: &StreamState) -> String {
     let c = &s.counts;
     let none = "-";
+    let time = |t: &Option<_>| t.as_ref().map_or_else(|| none.to_owned(), time_text);
     format!(
         "{key}\n  status      {status}\n  last run    started {started}, ended {ended}\n  \
          counts      {records} records, {pages} pages: {ins} inserted, {upd} updated, {unch} unchanged, {notes} with notes{shared}\n  \
@@ -427,10 +541,10 @@ fn status_block(s: &StreamState) -> String {
         key = s.key,
         status = match &s.running {
             Some(holder) => format!("{} ({holder})", s.status),
-            None => s.status.clone(),
+            None => s.status.to_string(),
         },
-        started = s.started_at.as_deref().unwrap_or(none),
-        ended = s.finished_at.as_deref().unwrap_or(none),
+        started = time(&s.started_at),
+        ended = time(&s.finished_at),
         records = c.records,
         pages = c.pages,
         ins = c.inserted,
@@ -438,11 +552,11 @@ fn status_block(s: &StreamState) -> String {
         unch = c.unchanged,
         notes = c.with_notes,
         shared = collisions(c),
-        hw = s.high_water.as_deref().unwrap_or(none),
-        resume = s
-            .resume
-            .as_deref()
-            .unwrap_or("none (the next run starts a new walk)"),
+        hw = time(&s.high_water),
+        resume = s.resume.as_ref().map_or_else(
+            || "none (the next run starts a new walk)".to_owned(),
+            ToString::to_string
+        ),
         failed = failed_lines(s),
         message = s
             .message
@@ -452,12 +566,14 @@ fn status_block(s: &StreamState) -> String {
     )
 }
 
+#[cfg(feature = "run")]
 /// The progress bar (on a terminal) and the machine-readable batch lines (when asked).
 struct CliObserver {
     bar: Option<ProgressBar>,
     lines: bool,
 }
 
+#[cfg(feature = "run")]
 impl CliObserver {
     fn new(lines: bool) -> Self {
         Self { bar: None, lines }
@@ -492,6 +608,7 @@ impl CliObserver {
     }
 }
 
+#[cfg(feature = "run")]
 impl Observer for CliObserver {
     fn fetched(&mut self, key: &StreamKey, totals: &RunCounts) {
         if let Some(bar) = self.bar(key) {
@@ -520,7 +637,7 @@ impl Observer for CliObserver {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "run"))]
 mod tests {
     use super::*;
 
@@ -549,18 +666,9 @@ mod tests {
             line.contains("0 with notes, 1 key collision (the last record of the key kept), in"),
             "{line}"
         );
-        let mut state = StreamState {
-            key: key.clone(),
-            resume: None,
-            high_water: None,
-            status: "complete".to_owned(),
-            started_at: None,
-            finished_at: None,
-            counts,
-            message: None,
-            failed: Vec::new(),
-            running: None,
-        };
+        let mut state = StreamState::new(key.clone());
+        state.status = conversations_sync::StreamStatus::Complete;
+        state.counts = counts;
         state.counts.collisions = 2;
         let block = status_block(&state);
         assert!(
@@ -579,18 +687,9 @@ mod tests {
                 at: "2026-01-01T00:00:00Z".to_owned(),
             })
             .collect();
-        let state = StreamState {
-            key,
-            resume: None,
-            high_water: None,
-            status: "complete".to_owned(),
-            started_at: None,
-            finished_at: None,
-            counts: RunCounts::default(),
-            message: None,
-            failed,
-            running: None,
-        };
+        let mut state = StreamState::new(key);
+        state.status = conversations_sync::StreamStatus::Complete;
+        state.failed = failed;
         let block = status_block(&state);
         assert!(
             block.contains("\n  failed ids  7 refused by the provider for good"),
