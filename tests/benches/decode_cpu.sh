@@ -11,45 +11,28 @@
 set -euo pipefail
 RUNS=${RUNS:-7}
 SIZE=${SIZE:-200000}          # both providers; two thirds are Autocalls records
-cargo build --quiet --release -p conversations-cli
+. "$(dirname "$0")/lib.sh"
+bench_start
 cargo build --quiet --release -p conversations-tests --example bare_ndjson
-bin=target/release/conversations
+bin=$BIN
 bare=target/release/examples/bare_ndjson
 venv=target/bench-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet requests
 fi
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$TMP
 
-start_sandbox() { # size -> sets AUTOCALLS_BASE_URL, SANDBOX_PID
-    local ready="$tmp/ready-$1"
-    "$bin" sandbox serve --port 0 --size "$1" --ready-file "$ready" >/dev/null &
-    SANDBOX_PID=$!
-    for _ in $(seq 1 6000); do [ -s "$ready" ] && break; sleep 0.05; done
-    AUTOCALLS_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["autocalls_base_url"])' "$ready")
-    export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY=sandbox-autocalls-key
-}
-
-cpu() { # name command... -> appends user+sys seconds to $tmp/name
-    local name=$1; shift
-    /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > "$tmp/out-$name"
-    awk '{ print $1 + $2 }' "$tmp/t" >> "$tmp/$name"
-    wc -l < "$tmp/out-$name" > "$tmp/lines-$name"
-}
-median() { sort -n "$tmp/$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
-start_sandbox "$SIZE"
+sandbox_serve "$tmp" --size "$SIZE"
 for _ in $(seq 1 "$RUNS"); do
-    cpu cli "$bin" list --provider autocalls --page-size 100 --format ndjson
-    cpu bare "$bare"
-    cpu python "$venv/bin/python" tests/benches/bare_ndjson.py
+    cpu "$tmp" cli "$bin" list --provider autocalls --page-size 100 --format ndjson
+    cpu "$tmp" bare "$bare"
+    cpu "$tmp" python "$venv/bin/python" tests/benches/bare_ndjson.py
 done
-kill "$SANDBOX_PID"; wait "$SANDBOX_PID" 2>/dev/null || true
+sandbox_stop
 records=$(cat "$tmp/lines-cli")
 [ "$records" = "$(cat "$tmp/lines-bare")" ] && [ "$records" = "$(cat "$tmp/lines-python")" ]
-cli=$(median cli); bare_cpu=$(median bare); py=$(median python)
+cli=$(median_of "$tmp/cli"); bare_cpu=$(median_of "$tmp/bare"); py=$(median_of "$tmp/python")
 python3 - "$records" "$cli" "$bare_cpu" "$py" <<'PY'
 import sys
 n, cli, bare, py = int(sys.argv[1]), *map(float, sys.argv[2:])
@@ -60,9 +43,9 @@ print(f"  Python requests -> JSON lines       {py:.2f} s   python/cli       {py 
 PY
 
 peak() { # size -> KiB
-    start_sandbox "$1"
+    sandbox_serve "$tmp" --size "$1"
     /usr/bin/time -f '%M' -o "$tmp/rss" "$bin" list --provider autocalls --page-size 100 --format ndjson >/dev/null
-    kill "$SANDBOX_PID"; wait "$SANDBOX_PID" 2>/dev/null || true
+    sandbox_stop
     cat "$tmp/rss"
 }
 small=$(peak 15000)     # 10,000 Autocalls records

@@ -11,10 +11,9 @@
 #      thread stays a bounded queue ahead of the lookups).
 # Needs GNU time. Run from the repository root: tests/benches/ids_file.sh
 set -euo pipefail
-cargo build --quiet --release -p conversations-cli
-bin=$PWD/target/release/conversations
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_start
+bin=$BIN tmp=$TMP
 
 lead=crm-lead-12301   # one ASAPP conversation in the default sandbox
 make_distinct() { # bytes file: the lead, then distinct ids (21 bytes a line) up to ~bytes
@@ -28,11 +27,7 @@ make_distinct 5000000 "$tmp/distinct-5M"
 make_repeats 500000000 "$tmp/repeats-500M"
 make_repeats 5000000 "$tmp/repeats-5M"
 
-ready="$tmp/ready"
-"$bin" sandbox serve --port 0 --ready-file "$ready" >/dev/null &
-for _ in $(seq 1 200); do [ -s "$ready" ] && break; sleep 0.05; done
-ASAPP_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["asapp_base_url"])' "$ready")
-export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+sandbox_serve "$tmp"
 
 measure() { # name command... -> "seconds KiB" in $tmp/m-name, the records' count in $tmp/m-name.n
     /usr/bin/time -f '%e %M' -o "$tmp/m-$1" "${@:2}" 2> "$tmp/m-$1.err" | wc -l > "$tmp/m-$1.n" || true

@@ -18,26 +18,15 @@ IDS=${IDS:-3000}
 RATE_IDS=${RATE_IDS:-100}
 LATENCY=${LATENCY:-0ms}
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
-WORK=$(mktemp -d)
-SERVER=
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. tests/benches/lib.sh
+bench_start
+WORK=$TMP
 seq 1 "$IDS" | sed 's/^/crm-rate-/' >"$WORK/ids"
 seq 1 "$RATE_IDS" | sed 's/^/crm-rate-/' >"$WORK/rate-ids"
 
 serve() { # sandbox flags...: a fresh sandbox (a full bucket) for each run
-    [ -z "$SERVER" ] || { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
-    rm -f "$WORK/ready"
-    "$BIN" sandbox serve --port 0 --size 3000 --latency "asapp:$LATENCY" \
-        --ready-file "$WORK/ready" "$@" >"$WORK/serve.log" 2>&1 &
-    SERVER=$!
-    until [ -s "$WORK/ready" ]; do
-        kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-        sleep 0.1
-    done
-    ASAPP_BASE_URL=$(sed -n 's/.*"asapp_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-    export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+    sandbox_stop
+    sandbox_serve "$WORK" --size 3000 --latency "asapp:$LATENCY" "$@"
 }
 lookups() { # binary ids-file log [flags...] -> wall seconds
     local bin=$1 ids=$2 log=$3

@@ -6,19 +6,13 @@
 #      (ASAPP's documented 100/s): wall time against the ideal 10 s, ids lost, share of 429s.
 # Needs GNU time. Run from the repository root: tests/benches/lookups.sh
 set -euo pipefail
-cargo build --quiet --release -p conversations-cli
-bin=target/release/conversations
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_start
+bin=$BIN tmp=$TMP
 seq 1 1000 | sed 's/^/crm-bench-/' > "$tmp/ids"
 
 serve() { # extra sandbox flags...
-    local ready="$tmp/ready-$RANDOM"
-    "$bin" sandbox serve --port 0 --size 3000 --ready-file "$ready" "$@" >/dev/null &
-    SANDBOX_PID=$!
-    for _ in $(seq 1 200); do [ -s "$ready" ] && break; sleep 0.05; done
-    ASAPP_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["asapp_base_url"])' "$ready")
-    export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+    sandbox_serve "$tmp" --size 3000 "$@"
 }
 wall() { # command... -> seconds
     /usr/bin/time -f '%e' -o "$tmp/t" "$@" > /dev/null 2> "$tmp/err" || true
@@ -28,13 +22,13 @@ wall() { # command... -> seconds
 serve --latency asapp:50ms
 concurrent=$(wall "$bin" list --provider asapp --external-ids-from "$tmp/ids" --rate 1000 --format ndjson)
 sequential=$(wall "$bin" list --provider asapp --external-ids-from "$tmp/ids" --rate 1000 --concurrency 1 --format ndjson)
-kill "$SANDBOX_PID"; wait "$SANDBOX_PID" 2>/dev/null || true
+sandbox_stop
 
 serve --latency asapp:50ms --rate-limit asapp:100
 /usr/bin/time -f '%e' -o "$tmp/t" "$bin" -v --log-format json list --provider asapp \
     --external-ids-from "$tmp/ids" --format ndjson > /dev/null 2> "$tmp/log" || true
 limited=$(cat "$tmp/t")
-kill "$SANDBOX_PID"; wait "$SANDBOX_PID" 2>/dev/null || true
+sandbox_stop
 python3 - "$concurrent" "$sequential" "$limited" "$tmp/log" <<'PY'
 import json, sys
 concurrent, sequential, limited = map(float, sys.argv[1:4])

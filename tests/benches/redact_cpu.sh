@@ -12,34 +12,23 @@ set -euo pipefail
 RUNS=${RUNS:-9}
 SIZE=${SIZE:-150000}
 : "${BEFORE:?set BEFORE to the conversations binary to compare with}"
-cargo build --quiet --release -p conversations-cli
+. "$(dirname "$0")/lib.sh"
+bench_start
 cargo build --quiet --release -p conversations-tests --example bare_ndjson
-after=target/release/conversations
+after=$BIN
 bare=target/release/examples/bare_ndjson
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$TMP
 
-"$after" sandbox serve --port 0 --size "$SIZE" --ready-file "$tmp/ready" >/dev/null &
-for _ in $(seq 1 6000); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
-AUTOCALLS_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["autocalls_base_url"])' "$tmp/ready")
-export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY=sandbox-autocalls-key
-
-cpu() { # name command...
-    local name=$1; shift
-    /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" > "$tmp/out-$name"
-    awk '{ print $1 + $2 }' "$tmp/t" >> "$tmp/$name"
-    wc -l < "$tmp/out-$name" > "$tmp/lines-$name"
-}
-median() { sort -n "$tmp/$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+sandbox_serve "$tmp" --size "$SIZE"
 
 for _ in $(seq 1 "$RUNS"); do
-    cpu after "$after" list --provider autocalls --page-size 100 --format ndjson
-    cpu before "$BEFORE" list --provider autocalls --page-size 100 --format ndjson
-    cpu bare "$bare"
+    cpu "$tmp" after "$after" list --provider autocalls --page-size 100 --format ndjson
+    cpu "$tmp" before "$BEFORE" list --provider autocalls --page-size 100 --format ndjson
+    cpu "$tmp" bare "$bare"
 done
 records=$(cat "$tmp/lines-after")
 [ "$records" = "$(cat "$tmp/lines-before")" ] && [ "$records" = "$(cat "$tmp/lines-bare")" ]
-python3 - "$records" "$(median after)" "$(median before)" "$(median bare)" <<'PY'
+python3 - "$records" "$(median_of "$tmp/after")" "$(median_of "$tmp/before")" "$(median_of "$tmp/bare")" <<'PY'
 import sys
 n, after, before, bare = int(sys.argv[1]), *map(float, sys.argv[2:])
 print(f"CPU over {n:,} Autocalls records, median of runs:")

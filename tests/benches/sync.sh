@@ -11,31 +11,13 @@ SIZE=${SIZE:-150000}
 PG=${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 SCHEMA=bench_sync_$$
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
-WORK=$(mktemp -d)
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
-    psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-# The server writes the ready file once it listens.
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-export AUTOCALLS_API_KEY
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+. tests/benches/lib.sh
+bench_start
+WORK=$TMP
+bench_cleanup() { psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; }
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # RUNS rounds, the three measured side by side in each (the machine's load moves all three
 # alike); the medians are reported. Each sync starts from an empty database.
@@ -69,11 +51,9 @@ again_s=$(elapsed "$t" "$(now)")
 full_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/sqlite.txt")
 again_pages=$(sed -n 's/.* in \([0-9]*\) pages.*/\1/p' "$WORK/again.txt")
 
-rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
-ratio() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
 echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100; median of $RUNS rounds"
-printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(rate "$list_s")" "${list_t[*]}"
-printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)  [%s]\n' "$sqlite_s" "$(rate "$sqlite_s")" "$(ratio "$sqlite_s")" "${sqlite_t[*]}"
-printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)  [%s]\n' "$pg_s" "$(rate "$pg_s")" "$(ratio "$pg_s")" "${pg_t[*]}"
+printf 'list --format ndjson > file  %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(per_second "$records" "$list_s")" "${list_t[*]}"
+printf 'sync --to sqlite:            %6.2f s  %7s records/s  ratio %s (target >= 0.7)  [%s]\n' "$sqlite_s" "$(per_second "$records" "$sqlite_s")" "$(ratio "$list_s" "$sqlite_s")" "${sqlite_t[*]}"
+printf 'sync --to postgres://        %6.2f s  %7s records/s  ratio %s (target >= 0.5)  [%s]\n' "$pg_s" "$(per_second "$records" "$pg_s")" "$(ratio "$list_s" "$pg_s")" "${pg_t[*]}"
 printf 'incremental re-run, nothing new: %s requests (full walk: %s), %.2f s\n' "$again_pages" "$full_pages" "$again_s"
 cat "$WORK/sqlite.txt" "$WORK/pg.txt" "$WORK/again.txt"

@@ -8,10 +8,9 @@
 # Also the same 50 MB file from stdin (`-`: copied to a temporary file first).
 # Needs GNU time. Run from the repository root: tests/benches/sync_ids_file.sh
 set -euo pipefail
-cargo build --quiet --release -p conversations-cli
-bin=$PWD/target/release/conversations
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_start
+bin=$BIN tmp=$TMP
 
 lead=crm-lead-12301   # one ASAPP conversation in the default sandbox
 make_repeats() { # bytes file
@@ -20,11 +19,7 @@ make_repeats() { # bytes file
 make_repeats 500000 "$tmp/repeats-small"
 make_repeats 50000000 "$tmp/repeats-large"
 
-ready="$tmp/ready"
-"$bin" sandbox serve --port 0 --ready-file "$ready" >/dev/null &
-for _ in $(seq 1 200); do [ -s "$ready" ] && break; sleep 0.05; done
-ASAPP_BASE_URL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["asapp_base_url"])' "$ready")
-export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+sandbox_serve "$tmp"
 
 measure() { # name command... -> "seconds KiB" in $tmp/m-name
     /usr/bin/time -f '%e %M' -o "$tmp/m-$1" "${@:2}" > "$tmp/m-$1.out" 2> "$tmp/m-$1.err"

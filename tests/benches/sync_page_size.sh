@@ -10,26 +10,13 @@ cd "$(dirname "$0")/../.."
 RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-3}
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
-WORK=$(mktemp -d)
+. tests/benches/lib.sh
+bench_start
+WORK=$TMP
 # Two thirds of the sandbox's conversations are Autocalls'.
-"$BIN" sandbox serve --port 0 --size $((RECORDS * 3 / 2)) --ready-file "$WORK/ready" \
-    >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-# The server writes the ready file once it listens.
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+sandbox_serve "$WORK" --size $((RECORDS * 3 / 2))
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # sync ARGS... -> "seconds pages", from an empty database
 run() {
     rm -f "$WORK"/c.db*

@@ -15,30 +15,15 @@ RUNS=${RUNS:-5}
 PG=${PG:-${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SCHEMA=bench_tls_$$
 
-cargo build --quiet --release -p conversations-cli
-BIN=$PWD/target/release/conversations
-WORK=$(mktemp -d)
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
+. tests/benches/lib.sh
+bench_start
+WORK=$TMP
+bench_cleanup() {
     psql -q "$PG" -c "DROP SCHEMA IF EXISTS ${SCHEMA}_tls CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_plain CASCADE" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
-# The server writes the ready file once it listens (bounded: it fails if the server died).
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 sep() { case "$PG" in *\?*) echo '&' ;; *) echo '?' ;; esac; }
 
 TLS_TO="$PG$(sep)sslmode=require"
@@ -72,11 +57,9 @@ tls_s=$(median "${tls_t[@]}")
 plain_s=$(median "${plain_t[@]}")
 records=$(wc -l <"$WORK/all.ndjson")
 
-rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
-vs_list() { echo "$list_s / $1" | bc -l | xargs printf '%.2f'; }
 echo "records: $records Autocalls conversations (sandbox --size $SIZE), pages of 100; median of $RUNS rounds"
-printf 'list --format ndjson > file        %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(rate "$list_s")" "${list_t[*]}"
-printf 'sync, sslmode=disable (no TLS)     %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$plain_s" "$(rate "$plain_s")" "$(vs_list "$plain_s")" "${plain_t[*]}"
-printf 'sync, sslmode=require (TLS)        %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$tls_s" "$(rate "$tls_s")" "$(vs_list "$tls_s")" "${tls_t[*]}"
+printf 'list --format ndjson > file        %6.2f s  %7s records/s  (baseline)  [%s]\n' "$list_s" "$(per_second "$records" "$list_s")" "${list_t[*]}"
+printf 'sync, sslmode=disable (no TLS)     %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$plain_s" "$(per_second "$records" "$plain_s")" "$(ratio "$list_s" "$plain_s")" "${plain_t[*]}"
+printf 'sync, sslmode=require (TLS)        %6.2f s  %7s records/s  list/sync %s  [%s]\n' "$tls_s" "$(per_second "$records" "$tls_s")" "$(ratio "$list_s" "$tls_s")" "${tls_t[*]}"
 printf 'TLS / no TLS: %s (target <= 1.15)\n' "$(echo "$tls_s / $plain_s" | bc -l | xargs printf '%.3f')"
 cat "$WORK/plain.txt" "$WORK/tls.txt"

@@ -181,8 +181,9 @@ fn progenitor_needs_the_rewrites() {
     );
 }
 
-#[test]
-fn a_perturbed_copy_is_reported_stale_with_a_diff_and_the_command() {
+/// A temporary tree holding the vendor page and every file derived from it, copied from the
+/// project: fresh (checked here), for a test to perturb.
+fn fresh_copy() -> tempfile::TempDir {
     let temp = tempfile::tempdir().expect("temp dir");
     let root = temp.path();
     let copy = |path: &str| {
@@ -195,6 +196,13 @@ fn a_perturbed_copy_is_reported_stale_with_a_diff_and_the_command() {
         copy(derived.path);
     }
     check(root).expect("a faithful copy is fresh");
+    temp
+}
+
+#[test]
+fn a_perturbed_copy_is_reported_stale_with_a_diff_and_the_command() {
+    let temp = fresh_copy();
+    let root = temp.path();
 
     let page_path = root.join(asapp::PAGE_PATH);
     let page = fs::read_to_string(&page_path).expect("page");
@@ -278,18 +286,8 @@ fn the_openapi_document_lives_inside_the_crate_whose_build_reads_it() {
 /// alone is a drift that `--check` names, and `codegen` puts both back.
 #[test]
 fn a_drift_of_the_openapi_source_or_its_packaged_copy_fails_the_check() {
-    let temp = tempfile::tempdir().expect("temp dir");
+    let temp = fresh_copy();
     let root = temp.path();
-    let copy = |path: &str| {
-        let to = root.join(path);
-        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        fs::copy(project_root().join(path), &to).expect("copy");
-    };
-    copy(asapp::PAGE_PATH);
-    for derived in DERIVED {
-        copy(derived.path);
-    }
-    check(root).expect("a faithful copy is fresh");
 
     for (edited, fresh) in [
         (asapp::PACKAGED_OPENAPI_PATH, asapp::OPENAPI_PATH),

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use asapp_gen::{AsappClient, AsappSource, BuildError, normalize};
-use common::{API_ID, API_SECRET, client, error_examples, fast_retries, item_example};
+use common::{API_ID, API_SECRET, client, client_with, error_examples, fast_retries, item_example};
 use conversations_core::{ConversationQuery, ConversationSource, ConversationSourceExt, Error};
+use conversations_transport::ClientOptions;
 use futures::TryStreamExt;
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
@@ -166,16 +167,12 @@ async fn each_documented_status_maps_to_its_error_with_code_and_request_id() {
             })
             .await;
         // One attempt, so retryable statuses are seen as they are.
-        let client = AsappClient::builder()
-            .api_id(API_ID)
-            .api_secret(API_SECRET)
-            .base_url(server.base_url())
-            .options(
-                conversations_transport::ClientOptions::new()
-                    .retry_policy(conversations_transport::RetryPolicy::none()),
-            )
-            .build()
-            .expect("builds");
+        let client = client_with(
+            API_ID,
+            API_SECRET,
+            &server.base_url(),
+            ClientOptions::new().retry_policy(conversations_transport::RetryPolicy::none()),
+        );
         let err = client
             .into_source()
             .fetch_page(&ConversationQuery::new().external_id("id-111"), None)
@@ -245,14 +242,8 @@ async fn a_429_with_retry_after_zero_then_200_succeeds_through_fetch_page_and_li
             });
         })
         .await;
-    let source = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .base_url(server.base_url())
-        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries(2)))
-        .build()
-        .expect("builds")
-        .into_source();
+    let options = ClientOptions::new().retry_policy(fast_retries(2));
+    let source = client_with(API_ID, API_SECRET, &server.base_url(), options).into_source();
     let query = ConversationQuery::new().external_id("id-111");
     let page = source.fetch_page(&query, None).await.expect("retried");
     assert_eq!(page.items.len(), 1);
@@ -568,17 +559,10 @@ async fn a_caller_configured_http_client_is_used_with_the_same_headers() {
                 .json_body(json!({ "items": [item_example()] }));
         })
         .await;
-    let client = AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
-        .base_url(server.base_url())
-        .options(
-            conversations_transport::ClientOptions::new()
-                .configure_http(|b| b.pool_max_idle_per_host(1))
-                .timeout(std::time::Duration::from_secs(30)),
-        )
-        .build()
-        .expect("builds");
+    let options = ClientOptions::new()
+        .configure_http(|b| b.pool_max_idle_per_host(1))
+        .timeout(std::time::Duration::from_secs(30));
+    let client = client_with(API_ID, API_SECRET, &server.base_url(), options);
     assert_eq!(
         client
             .list_conversations("id-111")

@@ -3,7 +3,7 @@
 
 mod common;
 
-use asapp_gen::{AsappClient, AsappConversation};
+use asapp_gen::AsappConversation;
 use conversations_core::testkit::Conformance;
 use conversations_core::{Conversation, ConversationQuery, ConversationSourceExt, Filter};
 use conversations_sandbox::{Provider, Sandbox, SandboxConfig};
@@ -15,16 +15,12 @@ async fn asapp_source_passes_the_conformance_kit_against_the_sandbox() {
         .await
         .expect("the sandbox starts");
     let credentials = sandbox.credentials();
-    let source = AsappClient::builder()
-        .api_id(credentials.asapp_api_id.clone())
-        .api_secret(credentials.asapp_api_secret.clone())
-        .base_url(sandbox.asapp_base_url())
-        .options(
-            conversations_transport::ClientOptions::new().retry_policy(common::fast_retries(3)),
-        )
-        .build()
-        .expect("client builds")
-        .into_source();
+    let source = common::client_as(
+        &credentials.asapp_api_id,
+        &credentials.asapp_api_secret,
+        &sandbox.asapp_base_url(),
+    )
+    .into_source();
 
     let dataset = served(&sandbox).await;
     let count = |id: &str| {
@@ -105,16 +101,8 @@ async fn wrong_credentials_are_unauthorized_by_the_sandbox() {
     let sandbox = Sandbox::start(SandboxConfig::new().dataset_size(10))
         .await
         .expect("the sandbox starts");
-    let source = AsappClient::builder()
-        .api_id("wrong-id")
-        .api_secret("wrong-secret")
-        .base_url(sandbox.asapp_base_url())
-        .options(
-            conversations_transport::ClientOptions::new().retry_policy(common::fast_retries(3)),
-        )
-        .build()
-        .expect("client builds")
-        .into_source();
+    let source =
+        common::client_as("wrong-id", "wrong-secret", &sandbox.asapp_base_url()).into_source();
     let err = source
         .fetch_page(&ConversationQuery::new().external_id("id-1"), None)
         .await

@@ -156,6 +156,9 @@ fn capabilities() -> Capabilities {
             PER_PAGE_DEFAULT,
         ))
         .backward()
+        // Newest first, as the sandbox serves it; the docs do not promise an order, so every
+        // walk bounded by `since` checks it record by record and goes on to the end if not.
+        .newest_first()
         // Laravel's cursors hold the last row's sort key: the next page starts after it
         // whatever per_page says.
         .resizable_pages()

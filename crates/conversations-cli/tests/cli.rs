@@ -42,6 +42,11 @@ impl Env {
             .env("AUTOCALLS_BASE_URL", s.autocalls_base_url());
         cmd
     }
+
+    /// `conversations list --provider <provider>` and `args` against this sandbox, [`run`].
+    fn list(&self, provider: &str, args: &[&str]) -> Output {
+        run(self.cmd().args(["list", "--provider", provider]).args(args))
+    }
 }
 
 use common::bare_assert as bare;
@@ -74,31 +79,26 @@ fn run(cmd: &mut Command) -> Output {
     output
 }
 
+/// `conversations list --sandbox --provider <provider>` and `args`, [`run`].
+fn sandbox_list(provider: &str, args: &[&str]) -> Output {
+    run(bare()
+        .args(["list", "--sandbox", "--provider", provider])
+        .args(args))
+}
+
 #[test]
 fn sandbox_mode_lists_both_providers_in_every_format() {
     // ASAPP needs an external id; pick one the demo data shares across both providers.
-    let probe = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
+    let probe = sandbox_list(
         "asapp",
-        "--external-id",
-        "crm-lead-12301",
-        "--format",
-        "ndjson",
-    ]));
+        &["--external-id", "crm-lead-12301", "--format", "ndjson"],
+    );
     assert!(probe.status.success(), "{:?}", text(&probe));
 
-    let all = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
+    let all = sandbox_list(
         "all",
-        "--external-id",
-        "crm-lead-12301",
-        "--format",
-        "ndjson",
-    ]));
+        &["--external-id", "crm-lead-12301", "--format", "ndjson"],
+    );
     assert!(all.status.success(), "{:?}", text(&all));
     let records = ndjson(&all);
     for provider in ["asapp", "autocalls"] {
@@ -109,43 +109,18 @@ fn sandbox_mode_lists_both_providers_in_every_format() {
     }
     assert!(records.iter().all(|r| r["external_id"] == "crm-lead-12301"));
 
-    let table = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
-        "autocalls",
-        "--limit",
-        "5",
-    ]));
+    let table = sandbox_list("autocalls", &["--limit", "5"]);
     assert!(table.status.success());
     let (out, _) = text(&table);
     assert_eq!(out.lines().count(), 6, "{out}");
     assert!(out.starts_with("PROVIDER"));
 
-    let json = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
-        "autocalls",
-        "--limit",
-        "7",
-        "--format",
-        "json",
-    ]));
+    let json = sandbox_list("autocalls", &["--limit", "7", "--format", "json"]);
     let parsed: Vec<Value> = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed.len(), 7);
     assert!(parsed.iter().all(|r| r["raw"].is_object()));
 
-    let csv = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
-        "autocalls",
-        "--limit",
-        "4",
-        "--format",
-        "csv",
-    ]));
+    let csv = sandbox_list("autocalls", &["--limit", "4", "--format", "csv"]);
     let (out, _) = text(&csv);
     let mut lines = out.lines();
     assert!(
@@ -160,15 +135,10 @@ fn sandbox_mode_lists_both_providers_in_every_format() {
 #[test]
 fn empty_listing_still_prints_valid_output() {
     let env = Env::start(60);
-    let json = run(env.cmd().args([
-        "list",
-        "--provider",
+    let json = env.list(
         "autocalls",
-        "--external-id",
-        "no-such-id",
-        "--format",
-        "json",
-    ]));
+        &["--external-id", "no-such-id", "--format", "json"],
+    );
     assert!(json.status.success(), "{:?}", text(&json));
     assert_eq!(
         serde_json::from_slice::<Vec<Value>>(&json.stdout)
@@ -176,15 +146,10 @@ fn empty_listing_still_prints_valid_output() {
             .len(),
         0
     );
-    let csv = run(env.cmd().args([
-        "list",
-        "--provider",
+    let csv = env.list(
         "autocalls",
-        "--external-id",
-        "no-such-id",
-        "--format",
-        "csv",
-    ]));
+        &["--external-id", "no-such-id", "--format", "csv"],
+    );
     assert_eq!(text(&csv).0.lines().count(), 1, "header only");
 }
 
@@ -247,17 +212,10 @@ fn every_filter_reaches_the_provider() {
 #[test]
 fn limit_spans_pages_and_fetches_no_further() {
     let env = Env::start(300);
-    let output = run(env.cmd().args([
-        "list",
-        "--provider",
+    let output = env.list(
         "autocalls",
-        "--page-size",
-        "7",
-        "--limit",
-        "23",
-        "--format",
-        "ndjson",
-    ]));
+        &["--page-size", "7", "--limit", "23", "--format", "ndjson"],
+    );
     let records = ndjson(&output);
     assert_eq!(records.len(), 23);
     let expected: Vec<&Value> = env.sandbox().dataset().autocalls()[..23].iter().collect();
@@ -379,15 +337,7 @@ fn rate_limited_then_success() {
         },
         1,
     );
-    let output = run(env.cmd().args([
-        "list",
-        "--provider",
-        "autocalls",
-        "--limit",
-        "5",
-        "--format",
-        "ndjson",
-    ]));
+    let output = env.list("autocalls", &["--limit", "5", "--format", "ndjson"]);
     assert!(output.status.success(), "{:?}", text(&output));
     assert_eq!(ndjson(&output).len(), 5);
     assert_eq!(env.sandbox().requests(Provider::Autocalls), 2);
@@ -429,15 +379,7 @@ fn cursor_loop_stops_with_a_pagination_error() {
     env.sandbox()
         .faults()
         .always(Provider::Autocalls, Fault::CursorLoop);
-    let output = run(env.cmd().args([
-        "list",
-        "--provider",
-        "autocalls",
-        "--page-size",
-        "10",
-        "--format",
-        "ndjson",
-    ]));
+    let output = env.list("autocalls", &["--page-size", "10", "--format", "ndjson"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output).1.contains("pagination error"),
@@ -515,29 +457,22 @@ fn stand_alone_sandbox_prints_its_urls_and_serves_the_cli() {
 #[test]
 fn limit_bounds_the_whole_listing_across_providers() {
     // In the default sandbox, crm-lead-12301 has one ASAPP and two Autocalls conversations.
-    let all = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
+    let all = sandbox_list(
         "all",
-        "--external-id",
-        "crm-lead-12301",
-        "--format",
-        "ndjson",
-    ]));
+        &["--external-id", "crm-lead-12301", "--format", "ndjson"],
+    );
     assert_eq!(ndjson(&all).len(), 3);
-    let limited = run(bare().args([
-        "list",
-        "--sandbox",
-        "--provider",
+    let limited = sandbox_list(
         "all",
-        "--external-id",
-        "crm-lead-12301",
-        "--limit",
-        "2",
-        "--format",
-        "ndjson",
-    ]));
+        &[
+            "--external-id",
+            "crm-lead-12301",
+            "--limit",
+            "2",
+            "--format",
+            "ndjson",
+        ],
+    );
     assert!(limited.status.success());
     assert_eq!(ndjson(&limited).len(), 2);
 }

@@ -15,16 +15,7 @@ fn two_accounts_of_one_provider_are_told_apart() {
     );
     let sandbox = env.sandbox();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    let base = sandbox.autocalls_base_url();
-    std::fs::write(
-        &config,
-        format!(
-            "[accounts.acme-eu]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"EU_KEY\"\n\n\
-             [accounts.acme-us]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"US_KEY\"\n"
-        ),
-    )
-    .unwrap();
+    let config = common::two_accounts_config(dir.path(), &sandbox.autocalls_base_url());
     let out = common::bare()
         .env("EU_KEY", "good-k3y")
         .env("US_KEY", "revoked-k3y")

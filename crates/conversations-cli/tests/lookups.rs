@@ -33,11 +33,7 @@ fn every_record_says_which_id_it_answers() {
         .arg(file.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

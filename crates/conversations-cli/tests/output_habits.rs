@@ -24,10 +24,7 @@ fn env() -> Env {
 }
 
 fn conversations(env: &Env, key: &str) -> Command {
-    let mut cmd = common::bare();
-    cmd.env("AUTOCALLS_API_KEY", key)
-        .env("AUTOCALLS_BASE_URL", env.sandbox().autocalls_base_url());
-    cmd
+    env.autocalls_cli(key)
 }
 
 /// `conversations` looking ids up in the sandbox's ASAPP, with `secret`.
@@ -288,11 +285,7 @@ fn lookup_output_is_renamed_into_place_only_on_success() {
         .arg(file.path())
         .output()
         .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    common::assert_success(&ok);
     assert!(ok.stdout.is_empty(), "the records went to the file");
     let written = std::fs::read_to_string(&out_file).unwrap();
     for id in &ids {

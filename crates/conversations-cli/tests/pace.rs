@@ -25,11 +25,7 @@ fn sync_asks_for_the_largest_page_unless_told() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        common::assert_success(&output);
     };
 
     sync("default.db", &[]);
@@ -67,11 +63,7 @@ fn rate_holds_over_every_second_of_many_lookups() {
         .arg(&ids)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::assert_success(&output);
     assert_eq!(sandbox.requests(Provider::Asapp), 60);
     // The client sends 20 a second exactly; the server may see a few more within a second
     // when the loopback and a busy scheduler delay one request more than the next (200 ms of

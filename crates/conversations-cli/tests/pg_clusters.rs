@@ -20,7 +20,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use conversations_sandbox::SandboxConfig;
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
 use openssl::ec::{EcGroup, EcKey};
@@ -357,24 +356,18 @@ struct Env(common::SandboxEnv);
 
 impl Env {
     fn start(size: usize) -> Self {
-        Self(common::SandboxEnv::start(
-            SandboxConfig::new()
-                .dataset_size(size)
-                .autocalls_api_key(KEY),
-        ))
+        Self(common::SandboxEnv::with_autocalls_key(size, KEY))
     }
 
     fn conversations(&self) -> Command {
-        let mut cmd = common::bare();
+        let mut cmd = self.0.autocalls_cli(KEY);
         for (var, _) in std::env::vars() {
             if var.starts_with("PG") {
                 cmd.env_remove(var);
             }
         }
         // No ~/.pgpass or ~/.postgresql of the developer's.
-        cmd.env("HOME", "/nonexistent")
-            .env("AUTOCALLS_API_KEY", KEY)
-            .env("AUTOCALLS_BASE_URL", self.0.sandbox().autocalls_base_url());
+        cmd.env("HOME", "/nonexistent");
         cmd
     }
 
@@ -423,6 +416,18 @@ fn succeeds(out: &Output) -> (String, String) {
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stdout.contains(PASSWORD));
     (stdout, stderr)
+}
+
+/// A clean sync by the superuser, over the socket, into a schema of its own (`clean`): the
+/// rows it wrote, for a resumed run to match.
+fn clean_rows(env: &Env, cluster: &Cluster) -> Vec<String> {
+    let clean = format!(
+        "host={} port={} user=postgres dbname=crm",
+        cluster.sock().display(),
+        cluster.port
+    );
+    succeeds(&env.sync(&clean, &["--schema", "clean"]).output().unwrap());
+    rows(cluster, "clean")
 }
 
 /// Every row as the columns a clean sync decides, in key order, from `schema` of `crm`.
@@ -785,14 +790,7 @@ fn a_sigkill_loop_over_tls_as_the_least_privileged_role_ends_equal_to_a_clean_sy
         "--schema",
         "conversations_sync",
     ];
-    // A clean sync by the superuser, over the socket, into a schema of its own.
-    let clean = format!(
-        "host={} port={} user=postgres dbname=crm",
-        cluster.sock().display(),
-        cluster.port
-    );
-    succeeds(&env.sync(&clean, &["--schema", "clean"]).output().unwrap());
-    let want = rows(&cluster, "clean");
+    let want = clean_rows(&env, &cluster);
     assert_eq!(want.len(), env.expected());
     // The role may not make a schema of its own (no CREATE on the database).
     fails_saying(
@@ -839,13 +837,7 @@ fn a_server_restart_mid_run_keeps_committed_batches_and_the_next_run_resumes_exa
     let cluster = Cluster::start(true);
     let env = Env::start(4000);
     let to = cluster.verified("sync");
-    let clean = format!(
-        "host={} port={} user=postgres dbname=crm",
-        cluster.sock().display(),
-        cluster.port
-    );
-    succeeds(&env.sync(&clean, &["--schema", "clean"]).output().unwrap());
-    let want = rows(&cluster, "clean");
+    let want = clean_rows(&env, &cluster);
     let mut child = env
         .sync(&to, &["--batch-size", "40", "--progress-lines"])
         .stderr(Stdio::piped())

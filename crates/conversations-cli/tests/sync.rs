@@ -46,10 +46,7 @@ impl Env {
 
     /// `conversations` with the environment pointing Autocalls at this sandbox.
     fn conversations(&self) -> Command {
-        let mut cmd = common::bare();
-        cmd.env("AUTOCALLS_API_KEY", KEY)
-            .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url());
-        cmd
+        self.0.autocalls_cli(KEY)
     }
 }
 
@@ -153,11 +150,7 @@ fn kill_loop(clean: Db, killed: Db) {
     let args = ["--batch-size", "40", "--progress-lines"];
 
     let out = env.sync(&clean.to(), &args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let want = clean.rows();
     assert_eq!(want.len(), expected);
 
@@ -216,14 +209,7 @@ fn a_rerun_with_nothing_new_asks_only_for_the_lookback_pages() {
     assert_eq!(env.sandbox().requests(Provider::Autocalls), pages_all);
 
     // The records within 3 days of the newest, then the page holding the first one older.
-    let newest = all[0]["created_at"].as_str().unwrap().to_owned();
-    let floor = chrono::NaiveDateTime::parse_from_str(&newest, "%Y-%m-%d %H:%M:%S").unwrap()
-        - chrono::Duration::days(3);
-    let floor = floor.format("%Y-%m-%d %H:%M:%S").to_string();
-    let within = all
-        .iter()
-        .take_while(|c| c["created_at"].as_str().unwrap() >= floor.as_str())
-        .count();
+    let within = within_three_days(all);
     let lookback_pages = (within / 20 + 1) as u64;
     assert!(
         lookback_pages < pages_all / 2,
@@ -232,11 +218,7 @@ fn a_rerun_with_nothing_new_asks_only_for_the_lookback_pages() {
 
     let again = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    common::assert_success(&again);
     assert_eq!(
         env.sandbox().requests(Provider::Autocalls) - pages_all,
         lookback_pages,
@@ -361,24 +343,13 @@ fn a_rerun_picks_up_exactly_what_the_sandbox_gained_and_changed() {
 
     let again = env.sync(&db.to(), &["--page-size", "20"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    common::assert_success(&again);
     assert!(stdout.contains("7 inserted, 3 updated"), "{stdout}");
     assert_eq!(db.rows().len(), rows_before + 7);
 
     // No more pages than the lookback needs: the records within 3 days of the last run's
     // newest, plus the seven new ones, in pages of 20, and the page past the floor.
-    let newest = all[0]["created_at"].as_str().unwrap().to_owned();
-    let floor = chrono::NaiveDateTime::parse_from_str(&newest, "%Y-%m-%d %H:%M:%S").unwrap()
-        - chrono::Duration::days(3);
-    let floor = floor.format("%Y-%m-%d %H:%M:%S").to_string();
-    let within = all
-        .iter()
-        .take_while(|c| c["created_at"].as_str().unwrap() >= floor.as_str())
-        .count();
+    let within = within_three_days(&all);
     let pages = env.sandbox().requests(Provider::Autocalls) - before;
     assert!(
         pages <= ((within + 7) / 20 + 1) as u64,
@@ -386,21 +357,24 @@ fn a_rerun_picks_up_exactly_what_the_sandbox_gained_and_changed() {
     );
 }
 
+/// How many of `all` (Autocalls records, newest first) lie within 3 days of the newest: the
+/// lookback of an incremental sync.
+fn within_three_days(all: &[serde_json::Value]) -> usize {
+    let newest = all[0]["created_at"].as_str().unwrap();
+    let floor = chrono::NaiveDateTime::parse_from_str(newest, "%Y-%m-%d %H:%M:%S").unwrap()
+        - chrono::Duration::days(3);
+    let floor = floor.format("%Y-%m-%d %H:%M:%S").to_string();
+    all.iter()
+        .take_while(|c| c["created_at"].as_str().unwrap() >= floor.as_str())
+        .count()
+}
+
 /// `sync --account A --account B`: two accounts of one provider, each in a stream of its own
 /// and its rows filed under its name, the provider beside it.
 fn accounts_sync_into_streams_of_their_own(db: Db) {
     let env = Env::start(150);
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    let base = env.sandbox().autocalls_base_url();
-    std::fs::write(
-        &config,
-        format!(
-            "[accounts.acme-eu]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"EU_KEY\"\n\n\
-             [accounts.acme-us]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"US_KEY\"\n"
-        ),
-    )
-    .unwrap();
+    let config = common::two_accounts_config(dir.path(), &env.sandbox().autocalls_base_url());
     let sync = |extra: &[&str]| {
         env.conversations()
             .env("EU_KEY", KEY)
@@ -413,11 +387,7 @@ fn accounts_sync_into_streams_of_their_own(db: Db) {
     };
     let out = sync(&["--account", "acme-eu", "--account", "acme-us"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let n = env.sandbox().dataset().autocalls().len();
     for account in ["acme-eu", "acme-us"] {
         assert!(

@@ -152,11 +152,7 @@ fn ids_from_stdin_with_a_bom_and_repeats_sync_once_and_a_rerun_resumes_then_does
     // Complete: a rerun looks every id up again and changes nothing.
     let out = sync(&env, &db, file.to_str().unwrap()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     assert!(stdout.contains("0 inserted, 0 updated"), "{stdout}");
     assert_eq!(keys(&db), wanted);
 }

@@ -15,7 +15,6 @@
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-use conversations_sandbox::SandboxConfig;
 use httpmock::prelude::*;
 
 mod common;
@@ -121,18 +120,11 @@ struct Env(common::SandboxEnv);
 
 impl Env {
     fn start(size: usize) -> Self {
-        Self(common::SandboxEnv::start(
-            SandboxConfig::new()
-                .dataset_size(size)
-                .autocalls_api_key(KEY),
-        ))
+        Self(common::SandboxEnv::with_autocalls_key(size, KEY))
     }
 
     fn conversations(&self) -> Command {
-        let mut cmd = common::bare();
-        cmd.env("AUTOCALLS_API_KEY", KEY)
-            .env("AUTOCALLS_BASE_URL", self.0.sandbox().autocalls_base_url());
-        cmd
+        self.0.autocalls_cli(KEY)
     }
 
     /// `conversations sync --provider autocalls --to <db>` and `extra`.

@@ -675,12 +675,8 @@ fn ndjson_is_one_line_per_record_when_the_provider_pretty_prints() {
         .args(["list", "--provider", "autocalls", "--format", "ndjson"])
         .output()
         .unwrap();
+    common::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let records: Vec<serde_json::Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).expect("each line one JSON record"))

@@ -65,6 +65,8 @@ pub struct Capabilities {
     forward: bool,
     backward: bool,
     resizable: bool,
+    dated: bool,
+    newest_first: bool,
 }
 
 /// The longest filter value accepted, in bytes. Longer values are refused as invalid.
@@ -117,6 +119,53 @@ impl Capabilities {
         self.page_size = Some(bounds);
         self.forward = true;
         self
+    }
+
+    /// Declares that records carry their creation time (`created_at`), so a query may bound
+    /// it ([`ConversationQuery::since`](crate::ConversationQuery::since) and
+    /// [`until`](crate::ConversationQuery::until)).
+    ///
+    /// ```
+    /// use conversations_core::{Capabilities, ConversationQuery};
+    /// let week = ConversationQuery::new().since("2025-01-01T00:00:00Z".parse().unwrap());
+    /// assert!(Capabilities::new().validate("undated", &week).is_err());
+    /// assert!(Capabilities::new().dated().validate("dated", &week).is_ok());
+    /// ```
+    pub fn dated(mut self) -> Self {
+        self.dated = true;
+        self
+    }
+
+    /// Declares that records carry their creation time and the listing comes newest first,
+    /// so a walk bounded by [`since`](crate::ConversationQuery::since) can stop at the first
+    /// record below it (the order is still checked, record by record).
+    ///
+    /// ```
+    /// let caps = conversations_core::Capabilities::new().newest_first();
+    /// assert!(caps.is_dated() && caps.lists_newest_first());
+    /// ```
+    pub fn newest_first(mut self) -> Self {
+        self.dated = true;
+        self.newest_first = true;
+        self
+    }
+
+    /// Whether records carry their creation time (see [`dated`](Self::dated)).
+    ///
+    /// ```
+    /// assert!(!conversations_core::Capabilities::new().is_dated());
+    /// ```
+    pub fn is_dated(&self) -> bool {
+        self.dated
+    }
+
+    /// Whether the listing comes newest first (see [`newest_first`](Self::newest_first)).
+    ///
+    /// ```
+    /// assert!(!conversations_core::Capabilities::new().dated().lists_newest_first());
+    /// ```
+    pub fn lists_newest_first(&self) -> bool {
+        self.newest_first
     }
 
     /// Declares cursor paging backward too (through [`Page::prev`](crate::Page::prev)).
@@ -295,6 +344,16 @@ impl Capabilities {
         }
         if query.limit == Some(0) {
             return invalid("limit must be at least 1".to_owned());
+        }
+        if (query.since.is_some() || query.until.is_some()) && !self.dated {
+            return invalid(format!(
+                "{provider}'s records carry no creation time, so since/until cannot bound them"
+            ));
+        }
+        if let (Some(since), Some(until)) = (query.since, query.until)
+            && since >= until
+        {
+            return invalid(format!("since ({since}) is not before until ({until})"));
         }
         Ok(())
     }

@@ -92,8 +92,8 @@ pub use model::{Channel, Conversation, Participant, ParticipantRole};
 pub use note::{DecodeNote, Documented, Found, JsonType, NoteAction};
 pub use page::{Cursor, Direction, Page};
 pub use paginate::{
-    ItemCheck, ItemKey, Items, MAX_CURSOR_BYTES, PageFetcher, Pages, Position, REMEMBERED_KEYS,
-    STALE_PAGES_LIMIT, WalkGuard,
+    ItemCheck, ItemKey, ItemWindow, Items, Keep, MAX_CURSOR_BYTES, PageFetcher, Pages, Position,
+    REMEMBERED_KEYS, STALE_PAGES_LIMIT, WalkGuard,
 };
 pub use query::{ConversationQuery, Filter};
 pub use raw::RawJson;

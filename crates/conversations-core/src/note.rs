@@ -11,6 +11,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+/// `Display` for types that name themselves with `as_str`: the same name in messages.
+macro_rules! display_as_str {
+    ($($ty:ty),+) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+display_as_str!(JsonType, Documented, Found);
+
 /// The type of a JSON value.
 ///
 /// ```
@@ -77,12 +89,6 @@ impl JsonType {
     }
 }
 
-impl fmt::Display for JsonType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What the provider's documentation says a field holds.
 ///
 /// ```
@@ -126,12 +132,6 @@ impl Documented {
             Documented::Array => "array",
             Documented::Timestamp => "timestamp string",
         }
-    }
-}
-
-impl fmt::Display for Documented {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -204,12 +204,6 @@ impl Found {
             Found::NulCharacter => "string with U+0000",
             Found::DuplicateKey => "key shared with another record of the walk",
         }
-    }
-}
-
-impl fmt::Display for Found {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -71,7 +71,7 @@ impl<T> Page<T> {
 ///
 /// Only the source that issued a cursor understands it. It serializes as a plain JSON string,
 /// so a caller can persist it and resume later with
-/// [`ConversationSource::pages_from`](crate::ConversationSource::pages_from).
+/// [`ConversationSourceExt::pages_from`](crate::ConversationSourceExt::pages_from).
 ///
 /// ```
 /// use conversations_core::Cursor;

@@ -29,7 +29,7 @@ pub type PageFetcher<'a, T> =
 ///
 /// Read it with [`Items::position`] after any item, persist it (it serializes), and resume
 /// in a fresh process with
-/// [`ConversationSource::list_from`](crate::ConversationSource::list_from): the resumed walk
+/// [`ConversationSourceExt::list_from`](crate::ConversationSourceExt::list_from): the resumed walk
 /// yields exactly the items not yet delivered, whether the first stopped at a limit, an
 /// error or a kill.
 ///
@@ -285,7 +285,7 @@ pub type ItemCheck<'a, T> = Box<dyn FnMut(&T, u64) -> Result<()> + Send + 'a>;
 /// handed out ([`ConversationPages`](crate::ConversationPages)), so a large page never holds
 /// its body and all its decoded records at once.
 ///
-/// Made by [`ConversationSource::pages`](crate::ConversationSource::pages) or, over any fetch
+/// Made by [`ConversationSourceExt::pages`](crate::ConversationSourceExt::pages) or, over any fetch
 /// function, by [`Pages::new`]. As soon as a page is handed out, the fetch of the next one
 /// starts, so it loads while the caller works on the current page. It stops after the last
 /// page, after the page that reaches the limit (never fetching past it), after the first
@@ -569,6 +569,9 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
             mark: PageMark::default(),
             delivered_in_page: 0,
             before_first_page: Some(position),
+            window: None,
+            remaining: None,
+            closed: false,
         }
     }
 
@@ -677,6 +680,11 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
         Ok(item)
     }
 
+    /// Finishes an item only to look at it (a window's look ahead): no check, no count.
+    fn finish_peek(&mut self, item: W) -> T {
+        (self.finish)(item)
+    }
+
     /// The walk ends at an item the check refused: nothing more is fetched or reported.
     fn stop_at_refused(&mut self) {
         self.last.complete = false;
@@ -721,10 +729,25 @@ impl<'a, T: Send + 'a, W: Send + 'a> Stream for Pages<'a, T, W> {
     }
 }
 
+/// What a listing does with an item, as its [window](Items::window) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Hand it out.
+    Yes,
+    /// Pass over it (it still counts as walked past, for [`Items::position`]).
+    Skip,
+    /// End the listing here, without it: nothing after it can be wanted.
+    Stop,
+}
+
+/// A listing's window: given an item and the rest of its page (finished on demand, in
+/// order), says whether to hand it out, pass over it or end the listing.
+pub type ItemWindow<'a, T> = Box<dyn FnMut(&T, &mut dyn Iterator<Item = T>) -> Keep + Send + 'a>;
+
 /// A stream of items over a [`Pages`] walk.
 ///
 /// While the caller consumes the items of one page, the next page is being fetched. Made by
-/// [`ConversationSource::list`](crate::ConversationSource::list) or [`Pages::items`]. Items
+/// [`ConversationSourceExt::list`](crate::ConversationSourceExt::list) or [`Pages::items`]. Items
 /// fetched in another form (`W`, see [`Pages`]) are finished one at a time, as they are
 /// handed out.
 pub struct Items<'a, T, W = T> {
@@ -736,11 +759,45 @@ pub struct Items<'a, T, W = T> {
     /// Where the walk starts, until its first page is taken; then the position is derived from
     /// `mark`, `delivered_in_page` and what is still buffered (nothing is computed per item).
     before_first_page: Option<Position>,
+    /// Which items to hand out ([`Items::window`]), with a way to look at the rest of the
+    /// page without taking it.
+    window: Option<(ItemWindow<'a, T>, fn(&W) -> W)>,
+    /// How many more items to hand out, for a windowed listing's limit.
+    remaining: Option<u64>,
+    /// The window ended the listing.
+    closed: bool,
+}
+
+impl<'a, T, W: Clone> Items<'a, T, W> {
+    /// Hands out only the items `window` keeps, ending where it says `Stop`, and at most
+    /// `limit` of them.
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Direction, Keep, Page, Pages};
+    /// # futures::executor::block_on(async {
+    /// let pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|_, _| {
+    ///     future::ready(Ok(Page::single(vec![9, 8, 7, 6, 5]))).boxed()
+    /// }));
+    /// let odd_down_to_six = pages.items().window(Box::new(|n: &i32, _rest| match n {
+    ///     n if *n < 6 => Keep::Stop,
+    ///     n if n % 2 == 0 => Keep::Skip,
+    ///     _ => Keep::Yes,
+    /// }), None);
+    /// let kept: Vec<i32> = odd_down_to_six.map(|n| n.unwrap()).collect().await;
+    /// assert_eq!(kept, [9, 7]);
+    /// # });
+    /// ```
+    pub fn window(mut self, window: ItemWindow<'a, T>, limit: Option<u64>) -> Self {
+        self.window = Some((window, W::clone));
+        self.remaining = limit;
+        self
+    }
 }
 
 impl<T, W> Items<'_, T, W> {
     /// Where the walk stands after the items handed out so far: persist it and resume with
-    /// [`ConversationSource::list_from`](crate::ConversationSource::list_from). `None` once
+    /// [`ConversationSourceExt::list_from`](crate::ConversationSourceExt::list_from). `None` once
     /// the walk has delivered everything (nothing is left to resume).
     ///
     /// ```
@@ -760,6 +817,9 @@ impl<T, W> Items<'_, T, W> {
     /// # });
     /// ```
     pub fn position(&self) -> Option<Position> {
+        if self.closed {
+            return None;
+        }
         match &self.before_first_page {
             Some(start) => Some(start.clone()),
             None => self
@@ -784,6 +844,9 @@ impl<'a, T: Send + 'a, W: Send + 'a> Stream for Items<'a, T, W> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
+            if this.closed || this.remaining == Some(0) {
+                return Poll::Ready(None);
+            }
             if let Some(item) = this.buffer.pop_front() {
                 let item = match this.pages.finish_one(item) {
                     Ok(item) => item,
@@ -794,6 +857,24 @@ impl<'a, T: Send + 'a, W: Send + 'a> Stream for Items<'a, T, W> {
                     }
                 };
                 this.delivered_in_page += 1;
+                if let Some((window, peek)) = this.window.as_mut() {
+                    let pages = &mut this.pages;
+                    let mut rest = this.buffer.iter().map(|w| pages.finish_peek(peek(w)));
+                    match window(&item, &mut rest) {
+                        Keep::Yes => {
+                            if let Some(remaining) = this.remaining.as_mut() {
+                                *remaining -= 1;
+                            }
+                        }
+                        Keep::Skip => continue,
+                        Keep::Stop => {
+                            this.closed = true;
+                            this.buffer.clear();
+                            this.pages.stop_at_refused();
+                            return Poll::Ready(None);
+                        }
+                    }
+                }
                 // Keep the prefetch moving while the caller works through this page (every
                 // few items: a poll of an in-flight request is cheap, not free).
                 if this.buffer.len().is_multiple_of(8) {

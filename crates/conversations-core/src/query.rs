@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Channel, Conversation, Participant};
@@ -154,6 +155,14 @@ pub struct ConversationQuery {
     /// Off by default: such records arrive, with their notes.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// Only conversations created at or after this time (sources whose records are
+    /// [dated](crate::Capabilities::dated); others refuse it). A listing that comes newest
+    /// first stops at the first record below it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// Only conversations created before this time (exclusive), on dated sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl ConversationQuery {
@@ -174,6 +183,30 @@ impl ConversationQuery {
     /// ```
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Only conversations created at or after `t` (see [`since`](Self::since)).
+    ///
+    /// ```
+    /// let t = "2025-01-01T00:00:00Z".parse().unwrap();
+    /// let q = conversations_core::ConversationQuery::new().since(t);
+    /// assert_eq!(q.since, Some(t));
+    /// ```
+    pub fn since(mut self, t: DateTime<Utc>) -> Self {
+        self.since = Some(t);
+        self
+    }
+
+    /// Only conversations created before `t` (see [`until`](Self::until)).
+    ///
+    /// ```
+    /// let t = "2025-02-01T00:00:00Z".parse().unwrap();
+    /// let q = conversations_core::ConversationQuery::new().until(t);
+    /// assert_eq!(q.until, Some(t));
+    /// ```
+    pub fn until(mut self, t: DateTime<Utc>) -> Self {
+        self.until = Some(t);
         self
     }
 

@@ -9,9 +9,10 @@ use async_trait::async_trait;
 use crate::capabilities::Capabilities;
 use crate::decode::EncodedConversation;
 use crate::error::{Error, Result};
+use crate::floor::{Floor, Step};
 use crate::model::Conversation;
 use crate::page::{Cursor, Direction, Page};
-use crate::paginate::{Items, Pages, Position};
+use crate::paginate::{Items, Keep, Pages, Position};
 use crate::query::ConversationQuery;
 
 /// The pages of a [`ConversationSource`] walk: records are fetched encoded and decoded as
@@ -161,6 +162,10 @@ pub trait ConversationSourceExt: ConversationSource {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>> {
         self.capabilities().validate(self.provider(), query)?;
+        if query.since.is_some() || query.until.is_some() {
+            let why = "since/until bound listings (list, list_from, listing), not pages";
+            return Err(Error::invalid_query(self.provider(), why));
+        }
         let page = self.list_page(query, cursor).await?;
         if query.strict {
             let mut check = strict_check(self.provider());
@@ -200,7 +205,7 @@ pub trait ConversationSourceExt: ConversationSource {
     /// # });
     /// ```
     fn list(&self, query: ConversationQuery) -> ConversationItems<'_> {
-        self.pages(query).items()
+        listing_items(self, query, Position::start())
     }
 
     /// Pages from `start` (a cursor saved from an earlier [`Page`]; `None` for the first
@@ -226,7 +231,7 @@ pub trait ConversationSourceExt: ConversationSource {
         start: Option<Cursor>,
         direction: Direction,
     ) -> ConversationPages<'_> {
-        walk(self, query, start, direction)
+        walk(self, query, start, direction, false)
     }
 
     /// Every conversation for `query` from `position` on — one read earlier from
@@ -247,9 +252,7 @@ pub trait ConversationSourceExt: ConversationSource {
     /// # });
     /// ```
     fn list_from(&self, query: ConversationQuery, position: Position) -> ConversationItems<'_> {
-        walk(self, query, position.cursor, Direction::Forward)
-            .skip_first(position.skip)
-            .items()
+        listing_items(self, query, position)
     }
 
     /// Like [`list_from`](Self::list_from), as a stream that owns the source (`'static`), so
@@ -274,13 +277,49 @@ pub trait ConversationSourceExt: ConversationSource {
     where
         Self: 'static,
     {
-        walk(self, query, position.cursor, Direction::Forward)
-            .skip_first(position.skip)
-            .items()
+        listing_items(self, query, position)
     }
 }
 
 impl<S: ConversationSource + ?Sized> ConversationSourceExt for S {}
+
+/// The items of a listing from `position`: the walk, and, for a query bounded by
+/// [`since`](ConversationQuery::since) or [`until`](ConversationQuery::until), a window that
+/// hands out only what they keep — stopping below `since` where the listing comes newest
+/// first (its order checked record by record), and counting the limit on what it keeps.
+fn listing_items<'a, S, H>(
+    handle: H,
+    mut query: ConversationQuery,
+    position: Position,
+) -> ConversationItems<'a>
+where
+    S: ConversationSource + ?Sized,
+    H: std::ops::Deref<Target = S> + Clone + Send + Sync + 'a,
+{
+    let (since, until) = (query.since, query.until);
+    if since.is_none() && until.is_none() {
+        return walk(handle, query, position.cursor, Direction::Forward, false)
+            .skip_first(position.skip)
+            .items();
+    }
+    let newest_first = handle.capabilities().lists_newest_first();
+    let limit = query.limit.take();
+    let mut floor = Floor::new(since.filter(|_| newest_first));
+    let window = move |c: &Conversation, rest: &mut dyn Iterator<Item = Conversation>| {
+        if floor.step(c.created_at, rest.map(|r| r.created_at)) == Step::Stop {
+            return Keep::Stop;
+        }
+        let t = c.created_at;
+        // A record without a time cannot be placed outside the bounds: it is kept.
+        let outside =
+            t.is_some_and(|t| since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u));
+        if outside { Keep::Skip } else { Keep::Yes }
+    };
+    walk(handle, query, position.cursor, Direction::Forward, true)
+        .skip_first(position.skip)
+        .items()
+        .window(Box::new(window), limit)
+}
 
 /// The paginated walk every provided method runs: validate, then pages from `start`, each
 /// fetch asking no more than the walk still wants (within
@@ -291,6 +330,7 @@ fn walk<'a, S, H>(
     query: ConversationQuery,
     start: Option<Cursor>,
     direction: Direction,
+    windowed: bool,
 ) -> ConversationPages<'a>
 where
     S: ConversationSource + ?Sized,
@@ -300,6 +340,15 @@ where
     let capabilities = handle.capabilities();
     if let Err(error) = capabilities.validate(&provider, &query) {
         return Pages::failed_finishing(error, Box::new(EncodedConversation::decode));
+    }
+    if !windowed && (query.since.is_some() || query.until.is_some()) {
+        return Pages::failed_finishing(
+            Error::invalid_query(
+                provider,
+                "since/until bound listings (list, list_from, listing), not pages",
+            ),
+            Box::new(EncodedConversation::decode),
+        );
     }
     if !capabilities.pages(direction) && start.is_some() {
         return Pages::failed_finishing(

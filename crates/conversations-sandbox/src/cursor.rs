@@ -165,16 +165,19 @@ pub(crate) fn paginate<S: Sequence>(
     let backward = cursor.is_some_and(|c| !c.points_to_next_items);
     let mut found = Vec::with_capacity(want.min(101));
     let mut scanned = 0;
+    // Looks at item `i`, kept when `keep` says so; true once `want` items are kept.
+    let mut scan = |i: usize| {
+        scanned += 1;
+        if let Some(item) = sorted.get(i).filter(|item| keep(item)) {
+            found.push(item);
+        }
+        found.len() == want
+    };
     if backward {
         // Items strictly before the cursor have a greater key; take the nearest ones.
         let end = cursor.map_or(0, |c| partition_point(sorted, |x| x.sort_key() > c.key()));
         for i in (0..end).rev() {
-            scanned += 1;
-            match sorted.get(i) {
-                Some(item) if keep(&item) => found.push(item),
-                _ => {}
-            }
-            if found.len() == want {
+            if scan(i) {
                 break;
             }
         }
@@ -182,12 +185,7 @@ pub(crate) fn paginate<S: Sequence>(
         // Items strictly after the cursor in descending order have a smaller key.
         let start = cursor.map_or(0, |c| partition_point(sorted, |x| x.sort_key() >= c.key()));
         for i in start..sorted.len() {
-            scanned += 1;
-            match sorted.get(i) {
-                Some(item) if keep(&item) => found.push(item),
-                _ => {}
-            }
-            if found.len() == want {
+            if scan(i) {
                 break;
             }
         }
@@ -197,13 +195,30 @@ pub(crate) fn paginate<S: Sequence>(
     if backward {
         found.reverse();
     }
-    let items = found;
-    let cursor_for = |item: Option<&S::Item>, next: bool| {
+    let (next_cursor, prev_cursor) = links(&found, cursor, has_more);
+    Page {
+        items: found,
+        next_cursor,
+        prev_cursor,
+        scanned,
+    }
+}
+
+/// A page's `(next_cursor, prev_cursor)`, by Laravel's rules (see [`paginate`]): `items` in
+/// page order, `cursor` the one asked with, `has_more` whether items lie beyond the page in
+/// the direction walked.
+fn links<T: Keyed>(
+    items: &[T],
+    cursor: Option<&Cursor>,
+    has_more: bool,
+) -> (Option<String>, Option<String>) {
+    let cursor_for = |item: Option<&T>, next: bool| {
         item.map(|i| {
             let (created_at, id) = i.sort_key();
             Cursor::at(created_at, id, next).encode()
         })
     };
+    let backward = cursor.is_some_and(|c| !c.points_to_next_items);
     let next_cursor = if !backward && !has_more {
         None
     } else {
@@ -214,12 +229,7 @@ pub(crate) fn paginate<S: Sequence>(
     } else {
         cursor_for(items.first(), false)
     };
-    Page {
-        items,
-        next_cursor,
-        prev_cursor,
-        scanned,
-    }
+    (next_cursor, prev_cursor)
 }
 
 /// The straightforward implementation [`paginate`] must agree with: filter everything, then
@@ -247,23 +257,7 @@ pub(crate) fn reference_paginate<T: Keyed + Copy>(
             (&filtered[start..end], end > per_page)
         }
     };
-    let cursor_for = |item: Option<&T>, next: bool| {
-        item.map(|i| {
-            let (created_at, id) = i.sort_key();
-            Cursor::at(created_at, id, next).encode()
-        })
-    };
-    let backward = cursor.is_some_and(|c| !c.points_to_next_items);
-    let next_cursor = if !backward && !has_more {
-        None
-    } else {
-        cursor_for(items.last(), true)
-    };
-    let prev_cursor = if cursor.is_none() || (backward && !has_more) {
-        None
-    } else {
-        cursor_for(items.first(), false)
-    };
+    let (next_cursor, prev_cursor) = links(items, cursor, has_more);
     Page {
         items: items.to_vec(),
         next_cursor,

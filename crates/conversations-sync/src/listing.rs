@@ -176,7 +176,7 @@ async fn walk(
     dest: &mut dyn Destination,
     key: StreamKey,
     source: SyncSource,
-    query: ConversationQuery,
+    mut query: ConversationQuery,
     options: &SyncOptions,
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
@@ -213,10 +213,13 @@ async fn walk(
                 }
                 _ => None,
             };
-            WalkState::new(Position::start(), page_size, floor)
+            // `since` bounds the walk as the lookback does: the higher floor wins.
+            WalkState::new(Position::start(), page_size, floor.max(query.since))
         }
     };
-    let mut query = query;
+    // The query's time bounds are the walk's (its floor, and records passed over), not the
+    // provider's: they are not sent, and they are not part of the stream's identity.
+    let (since, until) = (query.since.take(), query.until.take());
     query.page_size = walk.page_size;
     query.limit = None;
     let query = Arc::new(query);
@@ -291,7 +294,14 @@ async fn walk(
                 }
                 Step::Take => {}
             }
-            if let Some(t) = conversation.created_at {
+            let t = conversation.created_at;
+            if t.is_some_and(|t| since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u)) {
+                // Outside the run's bounds (a record without a time is kept): passed over,
+                // and not counted in the high-water mark, so a later run without `until`
+                // still reaches what was newer.
+                continue;
+            }
+            if let Some(t) = t {
                 walk.high_water = walk.high_water.max(Some(t));
             }
             run.add(conversation);
@@ -321,10 +331,14 @@ async fn walk(
                     f.abort();
                 }
                 if stopped && let Some(floor) = walk.floor {
-                    run.notice(format!(
-                        "stopped at the lookback boundary ({}: the last walk's newest record less --lookback)",
-                        time_text(&floor)
-                    ));
+                    if since == Some(floor) {
+                        run.notice(format!("stopped below since ({})", time_text(&floor)));
+                    } else {
+                        run.notice(format!(
+                            "stopped at the lookback boundary ({}: the last walk's newest record less --lookback)",
+                            time_text(&floor)
+                        ));
+                    }
                 }
                 break Outcome::Complete;
             }

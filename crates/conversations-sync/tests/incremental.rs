@@ -1,7 +1,8 @@
 //! Incremental walks on a newest-first source that gains and changes records between runs:
 //! the re-run picks up exactly those within the lookback, asks for no page past the one
 //! holding the lookback boundary, resumes an interrupted incremental walk and still stops at
-//! the same boundary, and finishes with a full walk when the order turns out broken.
+//! the same boundary, and finishes with a full walk when the order turns out broken; `since`
+//! and `until` bound a run's walk, not its stream.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +29,7 @@ impl ConversationSource for Listing {
         "listing"
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new()
+        Capabilities::new().newest_first()
     }
     async fn list_page(
         &self,
@@ -251,4 +252,38 @@ async fn a_broken_order_finishes_with_a_full_walk_and_says_so() {
     );
     assert_eq!(rerun.counts.records, 100, "a full walk");
     assert_eq!(fetches(&source), 10);
+}
+
+#[tokio::test]
+async fn since_and_until_bound_the_walk_not_the_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let source = listing();
+    let options = SyncOptions::default().batch_size(4);
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let dyn_source: Arc<dyn ConversationSource> = source.clone();
+    // Records every 6 hours: since t0-60h keeps c0..c10, until t0-12h drops c0..c2.
+    let bounded = ConversationQuery::new()
+        .since(t0() - Duration::hours(60))
+        .until(t0() - Duration::hours(12));
+    let first = sync_listing(&store, dyn_source, bounded, &options, &mut Quiet, rx)
+        .await
+        .unwrap();
+    assert_eq!(first.counts.inserted, 8);
+    assert_eq!(
+        fetches(&source),
+        2,
+        "stops at c11, below since, on the second page"
+    );
+    assert!(
+        first
+            .notices
+            .iter()
+            .any(|n| n.contains("stopped below since"))
+    );
+    // The same stream, unbounded: down to the newest record taken (c3, t0-18h) less the
+    // lookback (72h), so c0..c2 (newer than until) and c11..c15 arrive now.
+    let second = run(&store, &source, &options).await;
+    assert_eq!((second.counts.inserted, second.counts.unchanged), (8, 8));
+    assert_eq!(store.status().await.unwrap().len(), 1, "one stream");
 }

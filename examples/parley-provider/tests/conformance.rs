@@ -87,13 +87,18 @@ async fn parley_passes_the_conformance_kit() {
 #[tokio::test]
 async fn wrong_key_is_unauthorized() {
     let base = mock(dataset()).await;
-    let source = ParleySource::new(&base, "nope", &ClientOptions::new()).unwrap();
-    let err = source
+    let err = list_error(&base, "nope", &ClientOptions::new()).await;
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+}
+
+/// What listing everything from `base` with `key` and `options` fails with.
+async fn list_error(base: &str, key: &str, options: &ClientOptions) -> Error {
+    let source = ParleySource::new(base, key, options).unwrap();
+    source
         .list(ConversationQuery::new())
         .try_collect::<Vec<_>>()
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+        .unwrap_err()
 }
 
 /// A server that answers each request with the next of `answers` (status, body), then 200s.
@@ -160,12 +165,7 @@ async fn inherits_redaction_from_the_transport() {
         json!({"error": format!("bad key {key}")}).to_string(),
     );
     let (base, _) = scripted(vec![echo]).await;
-    let source = ParleySource::new(&base, key, &ClientOptions::new()).unwrap();
-    let err = source
-        .list(ConversationQuery::new())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
+    let err = list_error(&base, key, &ClientOptions::new()).await;
     assert!(!format!("{err} {err:?}").contains(key), "{err:?}");
 }
 
@@ -173,12 +173,7 @@ async fn inherits_redaction_from_the_transport() {
 async fn inherits_body_limits_from_the_transport() {
     let (base, calls) = scripted(vec![]).await;
     let options = ClientOptions::new().max_body_size(64);
-    let source = ParleySource::new(&base, "key", &options).unwrap();
-    let err = source
-        .list(ConversationQuery::new())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
+    let err = list_error(&base, "key", &options).await;
     assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err}");
     assert_eq!(calls.load(Ordering::SeqCst), 1, "not retried");
 }
@@ -197,11 +192,6 @@ async fn inherits_timeouts_from_the_transport() {
     let options = ClientOptions::new()
         .timeout(Duration::from_millis(100))
         .retry_policy(RetryPolicy::none());
-    let source = ParleySource::new(&base, "key", &options).unwrap();
-    let err = source
-        .list(ConversationQuery::new())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
+    let err = list_error(&base, "key", &options).await;
     assert!(matches!(err, Error::Transport { .. }), "{err}");
 }

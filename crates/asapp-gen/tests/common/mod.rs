@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use asapp_gen::AsappClient;
-use conversations_transport::RetryPolicy;
+use conversations_transport::{ClientOptions, RetryPolicy};
 use serde_json::Value;
 
 /// The OpenAPI document as checked in (extracted from the vendor page).
@@ -72,11 +72,26 @@ pub fn fast_retries(attempts: u32) -> RetryPolicy {
 
 /// A client for `base_url` with the test credentials and a fast retry policy.
 pub fn client(base_url: &str) -> AsappClient {
+    client_as(API_ID, API_SECRET, base_url)
+}
+
+/// A client for `base_url` signing in as `id` and `secret`, with a fast retry policy.
+pub fn client_as(id: &str, secret: &str, base_url: &str) -> AsappClient {
+    client_with(
+        id,
+        secret,
+        base_url,
+        ClientOptions::new().retry_policy(fast_retries(3)),
+    )
+}
+
+/// A client for `base_url` signing in as `id` and `secret`, with `options`.
+pub fn client_with(id: &str, secret: &str, base_url: &str, options: ClientOptions) -> AsappClient {
     AsappClient::builder()
-        .api_id(API_ID)
-        .api_secret(API_SECRET)
+        .api_id(id)
+        .api_secret(secret)
         .base_url(base_url)
-        .options(conversations_transport::ClientOptions::new().retry_policy(fast_retries(3)))
+        .options(options)
         .build()
         .expect("client builds")
 }

@@ -56,9 +56,26 @@ impl SandboxEnv {
         }
     }
 
+    /// A sandbox of `size` conversations whose Autocalls API key is `key`.
+    pub(crate) fn with_autocalls_key(size: usize, key: &str) -> Self {
+        Self::start(
+            SandboxConfig::new()
+                .dataset_size(size)
+                .autocalls_api_key(key),
+        )
+    }
+
     /// The running sandbox.
     pub(crate) fn sandbox(&self) -> &Sandbox {
         self.sandbox.as_ref().unwrap()
+    }
+
+    /// [`bare`] pointed at this sandbox's Autocalls, with `key`.
+    pub(crate) fn autocalls_cli(&self, key: &str) -> std::process::Command {
+        let mut cmd = bare();
+        cmd.env("AUTOCALLS_API_KEY", key)
+            .env("AUTOCALLS_BASE_URL", self.sandbox().autocalls_base_url());
+        cmd
     }
 }
 
@@ -68,6 +85,30 @@ impl Drop for SandboxEnv {
             self.runtime.block_on(sandbox.shutdown());
         }
     }
+}
+
+/// Writes `config.toml` into `dir`: two Autocalls accounts at `base`, `acme-eu` (its key in
+/// `EU_KEY`) and `acme-us` (in `US_KEY`). Returns its path.
+pub(crate) fn two_accounts_config(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[accounts.acme-eu]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"EU_KEY\"\n\n\
+             [accounts.acme-us]\nprovider = \"autocalls\"\nbase_url = \"{base}\"\napi_key_env = \"US_KEY\"\n"
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// Fails the test, showing the command's stderr, unless it exited with status 0.
+pub(crate) fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Reads the child's stderr until it has printed `n` committed-batch lines (the sync's JSON
