@@ -143,6 +143,10 @@ pub const DERIVED: &[Derived] = &[
         path: "crates/conversations-cli/man/conversations-airbyte-read.1",
         render: man::render_airbyte_read,
     },
+    Derived {
+        path: "crates/conversations-cli/man/conversations-report.1",
+        render: man::render_report,
+    },
 ];
 
 /// The workspace root (the parent of `xtask/`).

@@ -108,4 +108,5 @@ pages! {
     render_airbyte_check => ["airbyte", "check"];
     render_airbyte_discover => ["airbyte", "discover"];
     render_airbyte_read => ["airbyte", "read"];
+    render_report => ["report"];
 }

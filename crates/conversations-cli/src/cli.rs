@@ -14,6 +14,7 @@ use crate::commands::airbyte::AirbyteCommand;
 use crate::commands::check::CheckArgs;
 use crate::commands::completions::CompletionsArgs;
 use crate::commands::list::ListArgs;
+use crate::commands::report::ReportArgs;
 use crate::commands::sandbox::SandboxCommand;
 use crate::commands::sync::SyncArgs;
 use crate::commands::tap::TapArgs;
@@ -84,6 +85,9 @@ pub(crate) enum Command {
     /// (also installed as `source-conversations`).
     #[command(subcommand)]
     Airbyte(AirbyteCommand),
+    /// Cost, volume and data-quality views of a synced database: a table, CSV, JSON, a chart
+    /// (SVG, PNG) or one HTML page with every view's chart and table.
+    Report(ReportArgs),
 }
 
 /// The whole command line of `conversations`, as `--help`, the completions and the man pages

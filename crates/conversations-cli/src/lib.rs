@@ -131,5 +131,6 @@ async fn dispatch(command: Command) -> ExitCode {
         Command::Check(args) => check::run(&args).await,
         Command::Tap(args) => crate::commands::tap::run(args).await,
         Command::Airbyte(command) => crate::commands::airbyte::run(command).await,
+        Command::Report(args) => crate::commands::report::run(args).await,
     }
 }

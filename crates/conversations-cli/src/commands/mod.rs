@@ -11,6 +11,7 @@ pub(crate) mod airbyte;
 pub(crate) mod check;
 pub(crate) mod completions;
 pub(crate) mod list;
+pub(crate) mod report;
 pub(crate) mod sandbox;
 pub(crate) mod schema;
 pub(crate) mod sync;

@@ -285,6 +285,33 @@ impl Store {
         }
     }
 
+    /// Runs one query that only reads (a report's aggregate, say) and returns its rows, each
+    /// column as text (`NULL` as `None`). `params` are bound as text to `$1`, `$2`, … (in
+    /// PostgreSQL cast them where text will not do: `$1::text::timestamptz`). PostgreSQL runs it in
+    /// a read-only transaction, and its columns must be text (`sum(x)::text`); SQLite gives
+    /// a number as its text.
+    ///
+    /// ```
+    /// use conversations_sync::{Store, Target};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let target: Target = format!("sqlite:{}", dir.path().join("c.db").display()).parse().unwrap();
+    /// let store = Store::open(&target).await.unwrap();
+    /// let rows = store.read_text("SELECT count(*), $1 FROM conversations", &["x"]).await.unwrap();
+    /// assert_eq!(rows, [[Some("0".to_owned()), Some("x".to_owned())]]);
+    /// # });
+    /// ```
+    pub async fn read_text(
+        &self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, SyncError> {
+        match &self.inner {
+            Backend::Sqlite(s) => s.read_text(sql, params).await,
+            Backend::Postgres(s) => s.read_text(sql, params).await,
+        }
+    }
+
     /// Takes `key`'s lock, or says who holds it ([`SyncError::LockHeld`]).
     pub async fn lock(&self, key: &StreamKey) -> Result<StreamLock, SyncError> {
         let inner = match &self.inner {

@@ -180,6 +180,36 @@ impl PgStore {
         &self.link.resolved.warnings
     }
 
+    /// [`Store::read_text`](super::Store::read_text), in a read-only transaction.
+    pub(super) async fn read_text(
+        &self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, SyncError> {
+        let err = db_error(&self.url, "running a read-only query");
+        let mut client = self.writers.reader().await;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(&err)?;
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let rows = tx.query(sql, &params).await.map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Option<String>>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&err)
+    }
+
     pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
         let client = self.writers.reader().await;
         let row = client

@@ -141,6 +141,40 @@ impl SqliteStore {
         })?
     }
 
+    /// [`Store::read_text`](super::Store::read_text) on the writer's connection.
+    pub(super) async fn read_text(
+        &self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, SyncError> {
+        let sql = sql.to_owned();
+        let params: Vec<String> = params.iter().map(|p| (*p).to_owned()).collect();
+        self.with("running a query", move |conn, path| {
+            let err = db_error(path, "running a query");
+            let mut stmt = conn.prepare(&sql).map_err(&err)?;
+            let width = stmt.column_count();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                    (0..width)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                rusqlite::types::ValueRef::Null => None,
+                                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                                rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
+                                rusqlite::types::ValueRef::Text(t)
+                                | rusqlite::types::ValueRef::Blob(t) => {
+                                    Some(String::from_utf8_lossy(t).into_owned())
+                                }
+                            })
+                        })
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(&err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
+        })
+        .await
+    }
+
     pub(super) async fn schema_version(&self) -> Result<i64, SyncError> {
         self.with("reading the schema version", |conn, path| {
             conn.query_row(
