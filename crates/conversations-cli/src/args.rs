@@ -53,6 +53,16 @@ pub(crate) struct FilterArgs {
     /// Only conversations from this WhatsApp business number (exact match).
     #[arg(long, value_name = "P")]
     pub(crate) whatsapp_sender_phone: Option<String>,
+    /// Only conversations created at or after WHEN: a date (2025-01-31, midnight UTC), a
+    /// date-time (2025-01-31T12:00, 2025-01-31T12:00:00+02:00; UTC unless it says) or a
+    /// duration back from now (30d, 12h). Autocalls lists newest first: the walk stops at the
+    /// first record below WHEN (the order is checked; where it breaks the walk goes on to the
+    /// end). Refused for providers whose records carry no creation time (ASAPP).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Only conversations created before WHEN (exclusive); the forms of --since.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
 }
 
 /// Credentials and endpoints; flags override the environment.

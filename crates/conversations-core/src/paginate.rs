@@ -744,6 +744,9 @@ pub enum Keep {
 /// order), says whether to hand it out, pass over it or end the listing.
 pub type ItemWindow<'a, T> = Box<dyn FnMut(&T, &mut dyn Iterator<Item = T>) -> Keep + Send + 'a>;
 
+/// A listing's window and how to copy a fetched item to look at it ahead.
+type Window<'a, T, W> = (ItemWindow<'a, T>, fn(&W) -> W);
+
 /// A stream of items over a [`Pages`] walk.
 ///
 /// While the caller consumes the items of one page, the next page is being fetched. Made by
@@ -761,7 +764,7 @@ pub struct Items<'a, T, W = T> {
     before_first_page: Option<Position>,
     /// Which items to hand out ([`Items::window`]), with a way to look at the rest of the
     /// page without taking it.
-    window: Option<(ItemWindow<'a, T>, fn(&W) -> W)>,
+    window: Option<Window<'a, T, W>>,
     /// How many more items to hand out, for a windowed listing's limit.
     remaining: Option<u64>,
     /// The window ended the listing.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 #[cfg(feature = "run")]
 use {
-    crate::filters::WithFilters,
+    crate::filters::{self, WithFilters},
     crate::{ending, exit, lookups, output, providers},
     conversations_core::{ConversationQuery, Federation},
 };
@@ -100,7 +100,13 @@ fn query(args: &ListArgs) -> ConversationQuery {
 /// Runs `conversations list`.
 #[cfg(feature = "run")]
 pub(crate) async fn run(args: ListArgs) -> ExitCode {
-    let base = query(&args);
+    let base = match filters::with_window(query(&args), &args.filters) {
+        Ok(query) => query,
+        Err(why) => {
+            ending::note(&format!("error: {why}"));
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     // Named accounts of the config file, or the providers of --provider from the environment
     // (the sandbox, when asked for, lives until the listing is done).
     let selection = match providers::select(

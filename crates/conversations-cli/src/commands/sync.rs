@@ -14,7 +14,7 @@ use clap::Args;
 #[cfg(feature = "run")]
 use {
     crate::exit::INTERRUPTED,
-    crate::filters::WithFilters,
+    crate::filters::{self, WithFilters},
     crate::{exit, providers},
     conversations_core::{ConversationQuery, ConversationSource, Filter},
     conversations_sync::{
@@ -93,10 +93,11 @@ pub(crate) struct SyncArgs {
 
 #[cfg(feature = "run")]
 impl SyncArgs {
-    fn query(&self) -> ConversationQuery {
+    /// The query of the filter flags and bounds, or why a bound cannot be read.
+    fn query(&self) -> Result<ConversationQuery, String> {
         let mut query = ConversationQuery::new().with_filters(&self.filters);
         query.page_size = self.page_size;
-        query
+        filters::with_window(query, &self.filters)
     }
 }
 
@@ -106,6 +107,13 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     let target: Target = match args.to.parse() {
         Ok(t) => t,
         Err(e) => return fail(&e),
+    };
+    let base = match args.query() {
+        Ok(query) => query,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(exit::USAGE);
+        }
     };
     if args.status {
         // Reading the state creates nothing: no database there is an error of its own.
@@ -195,7 +203,6 @@ pub(crate) async fn run(args: SyncArgs) -> ExitCode {
     let mut observer = CliObserver::new(args.progress_lines);
     let mut codes = Vec::new();
     let mut synced = Vec::new();
-    let base = args.query();
     for source in sources {
         let mut query = base.clone();
         if source.source().capabilities().page_size().is_none() {

@@ -147,6 +147,9 @@ impl ConnectorConfig {
             assistant_id: f.assistant_id,
             customer_phone: f.customer_phone.clone(),
             whatsapp_sender_phone: f.whatsapp_sender_phone.clone(),
+            // A connector's runs are bounded by its state and lookback, not by times.
+            since: None,
+            until: None,
         };
         let mut query = ConversationQuery::new().with_filters(&filters);
         query.page_size = self.page_size;
