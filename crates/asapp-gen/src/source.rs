@@ -17,7 +17,7 @@ use crate::types::AsappConversation;
 /// ASAPP lists by external id only: [`capabilities`](ConversationSource::capabilities)
 /// require [`Filter::ExternalId`](conversations_core::Filter::ExternalId) and support no other filter, and every match comes in one
 /// page, with no cursor and no page size. Queries are checked before any request; each
-/// request is retried once, in the shared transport, under the client's [`RetryPolicy`].
+/// request is retried once, in the shared transport, under the client's [`RetryPolicy`](conversations_transport::RetryPolicy).
 ///
 /// ```no_run
 /// use futures::TryStreamExt;

@@ -35,7 +35,7 @@ use crate::types::ConversationType;
 /// [`list_page`](ConversationSource::list_page) checks the query before any request (the
 /// capabilities, a `channel` among the four documented types, an `agent_id` that is an
 /// unsigned integer); every request is retried once, in the shared transport, under the
-/// client's [`RetryPolicy`] — native and trait calls alike.
+/// client's [`RetryPolicy`](conversations_transport::RetryPolicy) — native and trait calls alike.
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
