@@ -4,13 +4,19 @@
 //! creation time; bad values are one line and exit 2.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{assert_success, bare as conversations};
 use serde_json::Value;
 
-fn conversations() -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    cmd.env_remove("RUST_LOG");
-    cmd
+/// Fails the test unless `out` is a refusal: exit 2, one line on stderr starting with
+/// `start`, nothing on stdout.
+fn assert_refused(out: &std::process::Output, start: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with(start), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
 }
 
 /// `list --sandbox --provider autocalls --format ndjson -v ARGS`: the records' (id,
@@ -30,11 +36,7 @@ fn list(args: &[&str]) -> (Vec<(String, String)>, usize) {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let records = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -95,11 +97,10 @@ fn asapp_refuses_the_bounds_with_the_reason() {
         .args(["--since", "7d"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("carry no creation time"), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(out.stdout.is_empty());
+    assert_refused(
+        &out,
+        "error: asapp: invalid query: asapp's records carry no creation time",
+    );
 }
 
 #[test]
@@ -113,10 +114,7 @@ fn a_bad_when_is_one_line_and_exit_2_before_anything_is_written() {
             .args(["--sandbox", "--provider", "autocalls", "--until", "soonish"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(stderr.starts_with("error: --until: "), "{stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_refused(&out, "error: --until: ");
     }
     assert!(!db.exists(), "nothing created");
 }
@@ -151,11 +149,7 @@ fn sync_since_stores_exactly_the_bounded_records() {
         .arg(format!("sqlite:{}", db.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let rows: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))
