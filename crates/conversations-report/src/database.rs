@@ -14,25 +14,11 @@ use conversations_sync::{Store, Target};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rust_decimal::Decimal;
 
+use crate::answer::Answer;
 use crate::error::ReportError;
 use crate::money::parse_amount;
 use crate::options::{Options, View};
 use crate::sql;
-
-/// One row of a view's answer.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Answer {
-    /// The group (`NULL`: no value; in the notes view, the whole record).
-    pub(crate) group: Option<String>,
-    /// The period; `None` for rows without a creation time.
-    pub(crate) period: Option<String>,
-    /// The provider.
-    pub(crate) provider: String,
-    /// How many rows.
-    pub(crate) rows: u64,
-    /// The exact sum of the view's field, if any row had it.
-    pub(crate) sum: Option<Decimal>,
-}
 
 /// A synced database, open for reports.
 ///

@@ -30,6 +30,7 @@
 //! # }).unwrap();
 //! ```
 
+mod answer;
 pub mod database;
 pub mod error;
 pub mod money;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::database::Answer;
+use crate::answer::Answer;
 use crate::money::{decimals, show};
 use crate::options::{Options, View};
 use crate::period::Per;
