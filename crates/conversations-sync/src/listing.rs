@@ -138,12 +138,7 @@ pub async fn sync_listing(
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
     let source = source.into();
-    // A query the source cannot take is refused before anything is written.
-    source
-        .source()
-        .capabilities()
-        .validate(source.provider(), &query)?;
-    let key = StreamKey::listing(source.name(), &query);
+    let key = listing_key(&source, &query)?;
     let lock = store.lock(&key).await?;
     let mut dest = store;
     let result = walk(&mut dest, key, source, query, options, observer, interrupt).await;
@@ -164,12 +159,18 @@ pub async fn sync_listing_into(
     interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
     let source = source.into();
+    let key = listing_key(&source, &query)?;
+    walk(dest, key, source, query, options, observer, interrupt).await
+}
+
+/// The stream `query` lists on `source`, once the source has taken the query: one it cannot
+/// take is refused before anything is written.
+fn listing_key(source: &SyncSource, query: &ConversationQuery) -> Result<StreamKey, SyncError> {
     source
         .source()
         .capabilities()
-        .validate(source.provider(), &query)?;
-    let key = StreamKey::listing(source.name(), &query);
-    walk(dest, key, source, query, options, observer, interrupt).await
+        .validate(source.provider(), query)?;
+    Ok(StreamKey::listing(source.name(), query))
 }
 
 async fn walk(
