@@ -81,7 +81,14 @@ fn group_of(line: &str) -> Option<Pid> {
         .map(Pid::from_raw)
 }
 
-/// Processes of group `pgid` that are still alive (zombies, already dead, aside).
+/// `PF_EXITING` in a task's flags (`/proc/<pid>/stat`, field 9): it has begun to exit.
+const PF_EXITING: u64 = 0x4;
+
+/// Processes of group `pgid` that are still alive: neither dead (a zombie) nor dying.
+///
+/// Dying counts as gone: the end of the tool's stderr means every holder closed it, which a
+/// killed process does on its way out, after it is marked `PF_EXITING` and before it is a
+/// zombie; the state it shows meanwhile (`R`, `D`) is that of its exit.
 fn alive_in(pgid: Pid) -> Vec<String> {
     let mut alive = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -93,10 +100,13 @@ fn alive_in(pgid: Pid) -> Vec<String> {
             continue;
         };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let (Some(state), Some(group)) = (fields.first(), fields.get(2)) else {
+        let (Some(state), Some(group), Some(flags)) =
+            (fields.first(), fields.get(2), fields.get(6))
+        else {
             continue;
         };
-        if *group == pgid.as_raw().to_string() && *state != "Z" && *state != "X" {
+        let exiting = flags.parse::<u64>().is_ok_and(|f| f & PF_EXITING != 0);
+        if *group == pgid.as_raw().to_string() && *state != "Z" && *state != "X" && !exiting {
             alive.push(format!("{head}) {state}"));
         }
     }

@@ -109,16 +109,15 @@ async fn run_async(
     let mut terminate = signal(SignalKind::terminate()).map_err(CommandError::Spawn)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(CommandError::Spawn)?;
 
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .args(args)
         .stdin(Stdio::inherit())
         .stderr(Stdio::inherit())
         .stdout(Stdio::piped())
         .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(CommandError::Spawn)?;
-    let mut group = Group::of(&child);
+        .kill_on_drop(true);
+    let (mut child, mut group) = Group::spawn(&mut command).map_err(CommandError::Spawn)?;
     let _foreground = group.pgid.and_then(Foreground::give);
     let mut stdout = child
         .stdout
@@ -175,17 +174,25 @@ struct Group {
 }
 
 impl Group {
-    /// The group `child` leads (it was spawned with `process_group(0)`), registered in
-    /// [`RUNNING`].
-    fn of(child: &tokio::process::Child) -> Self {
-        let pgid = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .map(Pid::from_raw);
-        if let Some(pgid) = pgid {
-            with_running(|running| running.push(pgid));
-        }
-        Self { pgid }
+    /// Spawns `command` (set to lead a group of its own with `process_group(0)`) and
+    /// registers its group in [`RUNNING`]. The registry stays locked from before the spawn
+    /// until the group is in it, so a signal that ends the tool meanwhile ([`kill_running`]
+    /// waits for the lock) still finds the group to kill: a command that started is never
+    /// left behind.
+    fn spawn(
+        command: &mut tokio::process::Command,
+    ) -> io::Result<(tokio::process::Child, Self)> {
+        with_running(|running| {
+            let child = command.spawn()?;
+            let pgid = child
+                .id()
+                .and_then(|id| i32::try_from(id).ok())
+                .map(Pid::from_raw);
+            if let Some(pgid) = pgid {
+                running.push(pgid);
+            }
+            Ok((child, Self { pgid }))
+        })
     }
 
     /// Kills every process of the group (once).
@@ -211,12 +218,12 @@ impl Drop for Group {
     }
 }
 
-fn with_running(change: impl FnOnce(&mut Vec<Pid>)) {
+fn with_running<R>(change: impl FnOnce(&mut Vec<Pid>) -> R) -> R {
     let mut running = match RUNNING.lock() {
         Ok(running) => running,
         Err(poisoned) => poisoned.into_inner(),
     };
-    change(&mut running);
+    change(&mut running)
 }
 
 /// The terminal's foreground given to the command's group while it runs, and given back to
