@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use conversations_sync::store::sqlite_row_text;
 use conversations_sync::{Store, Target};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rust_decimal::Decimal;
@@ -161,21 +162,7 @@ pub(crate) fn sqlite_answers(
     let rows = stmt
         .query_map(
             rusqlite::params_from_iter(sql::sqlite_bounds(options)),
-            |r| {
-                (0..5)
-                    .map(|i| {
-                        Ok(match r.get_ref(i)? {
-                            rusqlite::types::ValueRef::Null => None,
-                            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-                            rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
-                            rusqlite::types::ValueRef::Text(t)
-                            | rusqlite::types::ValueRef::Blob(t) => {
-                                Some(String::from_utf8_lossy(t).into_owned())
-                            }
-                        })
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            },
+            |r| sqlite_row_text(r, 5),
         )
         .map_err(err("running the query"))?;
     rows.collect::<rusqlite::Result<Vec<_>>>()

@@ -7,6 +7,8 @@ mod postgres;
 mod sqlite;
 mod turns;
 
+pub use sqlite::row_text as sqlite_row_text;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

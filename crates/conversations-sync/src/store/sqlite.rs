@@ -36,6 +36,24 @@ fn db_error(path: &Path, doing: &'static str) -> impl Fn(rusqlite::Error) -> Syn
     }
 }
 
+/// The first `width` columns of `row` as text, as [`Store::read_text`](super::Store::read_text)
+/// gives them: NULL as `None`, numbers in their decimal form, text (and blobs) as they are
+/// (invalid UTF-8 replaced).
+pub fn row_text(row: &rusqlite::Row<'_>, width: usize) -> rusqlite::Result<Vec<Option<String>>> {
+    (0..width)
+        .map(|i| {
+            Ok(match row.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => None,
+                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    Some(String::from_utf8_lossy(t).into_owned())
+                }
+            })
+        })
+        .collect()
+}
+
 /// How every connection opens the file: read-write, created only when asked, and its name a
 /// plain path, never a `file:` URI (which could name an in-memory database).
 fn flags(create: bool) -> rusqlite::OpenFlags {
@@ -155,19 +173,7 @@ impl SqliteStore {
             let width = stmt.column_count();
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                    (0..width)
-                        .map(|i| {
-                            Ok(match r.get_ref(i)? {
-                                rusqlite::types::ValueRef::Null => None,
-                                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-                                rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
-                                rusqlite::types::ValueRef::Text(t)
-                                | rusqlite::types::ValueRef::Blob(t) => {
-                                    Some(String::from_utf8_lossy(t).into_owned())
-                                }
-                            })
-                        })
-                        .collect::<rusqlite::Result<Vec<_>>>()
+                    row_text(r, width)
                 })
                 .map_err(&err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
