@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 #[cfg(feature = "run")]
 use {
+    super::check::probe,
     super::tap::read_json,
     crate::connectors::airbyte::{self, Airbyte, FailureType},
     crate::connectors::catalog::record_schema,
@@ -14,7 +15,7 @@ use {
     crate::connectors::protocol::Emitter,
     crate::connectors::run::{self, Ending},
     crate::{ending, exit},
-    conversations_core::{ConversationQuery, ConversationSourceExt, Error},
+    conversations_core::{ConversationSourceExt, Error},
     serde_json::Value,
     std::collections::BTreeMap,
     std::io::{self, Write},
@@ -91,15 +92,6 @@ pub(crate) async fn run(command: AirbyteCommand) -> ExitCode {
             Err(code) => code,
         },
         AirbyteCommand::Read(args) => read(&args).await,
-    }
-}
-
-#[cfg(feature = "run")]
-/// The smallest request that says whether a source answers and takes its credentials.
-fn probe(provider: &str) -> ConversationQuery {
-    match provider {
-        "asapp" => ConversationQuery::new().external_id("conversations-check"),
-        _ => ConversationQuery::new().page_size(1).limit(1),
     }
 }
 

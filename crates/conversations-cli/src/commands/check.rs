@@ -28,10 +28,11 @@ pub(crate) struct CheckArgs {
     pub(crate) names: Vec<String>,
 }
 
-/// The smallest request a provider answers: ASAPP needs an external id (this one matches
-/// nothing), Autocalls pages (one record).
+/// The smallest request a provider answers, enough to say whether a source answers and takes
+/// its credentials: ASAPP needs an external id (this one matches nothing), Autocalls pages
+/// (one record). The Airbyte source's `check` asks the same.
 #[cfg(feature = "run")]
-fn probe(provider: &str) -> ConversationQuery {
+pub(crate) fn probe(provider: &str) -> ConversationQuery {
     match provider {
         "asapp" => ConversationQuery::new().external_id("conversations-check"),
         _ => ConversationQuery::new().page_size(1).limit(1),
