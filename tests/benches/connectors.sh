@@ -13,11 +13,12 @@ cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-150000}
 RUNS=${RUNS:-1}
 
-cargo build --quiet --release -p conversations-cli
-BIN_DIR=${CARGO_TARGET_DIR:-$PWD/target}/release
-BIN=$BIN_DIR/conversations
+. tests/benches/lib.sh
+
+bench_start
+BIN_DIR=$(dirname "$BIN")
 VENVS=$(bash tests/connectors/setup.sh)
-WORK=$(mktemp -d)
+WORK=$TMP
 # A build without the tap's own binary: `conversations tap` under its name.
 if [ ! -x "$BIN_DIR/tap-conversations" ]; then
     BIN_DIR=$WORK/bin
@@ -25,29 +26,11 @@ if [ ! -x "$BIN_DIR/tap-conversations" ]; then
     printf '#!/bin/sh\nexec %q tap "$@"\n' "$BIN" >"$BIN_DIR/tap-conversations"
     chmod +x "$BIN_DIR/tap-conversations"
 fi
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-# The server writes the ready file once it listens.
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
-export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 cat >"$WORK/config.json" <<JSON
 {"providers": ["autocalls"], "page_size": 100}
 JSON
-
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 list_t=(); tap_t=(); meltano_t=()
 for round in $(seq "$RUNS"); do

@@ -15,28 +15,16 @@ SCHEMA=bench_report_$$
 # Two thirds of the sandbox's conversations are Autocalls'.
 SIZE=$((ROWS * 3 / 2))
 
-cargo build --quiet --release -p conversations-cli
+. tests/benches/lib.sh
+
 cargo build --quiet --release -p conversations-report --example aggregate_query
-TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-BIN=$TARGET_DIR/release/conversations
-QUERY=$TARGET_DIR/release/examples/aggregate_query
-WORK=$(mktemp -d)
-"$BIN" sandbox serve --port 0 --size "$SIZE" --ready-file "$WORK/ready" >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
+QUERY=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/aggregate_query
+bench_start
+WORK=$TMP
+bench_cleanup() {
     psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
-until [ -s "$WORK/ready" ]; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
-    sleep 0.1
-done
-export AUTOCALLS_BASE_URL
-AUTOCALLS_BASE_URL=$(sed -n 's/.*"autocalls_base_url":"\([^"]*\)".*/\1/p' "$WORK/ready")
-export AUTOCALLS_API_KEY
-AUTOCALLS_API_KEY=$(awk '/api key/ {print $3}' "$WORK/serve.log")
+sandbox_serve "$WORK" --size "$SIZE"
 unset ASAPP_API_ID ASAPP_API_SECRET
 
 psql -q "$PG" -c "CREATE SCHEMA $SCHEMA" >/dev/null
@@ -53,7 +41,6 @@ printf 'PREPARE report(%s) AS %s;\nEXECUTE report(%s);\n' "${types%,}" "${lines[
 
 # Seconds and max RSS (KiB) of one command.
 measure() { /usr/bin/time -f '%e %M' -o "$WORK/t" "$@" >/dev/null 2>&1; cat "$WORK/t"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 q_lite=(); r_lite=(); q_pg=(); r_pg=(); m_q_lite=(); m_r_lite=(); m_q_pg=(); m_r_pg=()
 for _ in $(seq "$RUNS"); do
     read -r t m < <(measure "$QUERY" "sqlite:$WORK/c.db" cost); q_lite+=("$t"); m_q_lite+=("$m")
