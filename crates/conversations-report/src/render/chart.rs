@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::error::ReportError;
-use crate::report::Report;
+use crate::report::{Period, Report};
 
 /// A chart's width in pixels.
 pub const WIDTH: u32 = 1000;
@@ -165,14 +165,18 @@ where
                 });
         }
     } else {
-        let line = |i: usize, v: f64| (SegmentValue::CenterOf(i), v);
+        // A line's points: one a period, at its centre, the figure `pick` reads from it.
+        let points = |pick: &dyn Fn(&Period) -> f64| -> Vec<(SegmentValue<usize>, f64)> {
+            report
+                .periods
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (SegmentValue::CenterOf(i), pick(p)))
+                .collect()
+        };
         chart
             .draw_series(LineSeries::new(
-                report
-                    .periods
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| line(i, value(&p.total[0]))),
+                points(&|p| value(&p.total[0])),
                 BLACK.stroke_width(2),
             ))
             .map_err(e)?
@@ -182,11 +186,7 @@ where
             let colour = colour(report, g);
             chart
                 .draw_series(LineSeries::new(
-                    report
-                        .periods
-                        .iter()
-                        .enumerate()
-                        .map(|(i, p)| line(i, value(&p.groups[g][0]))),
+                    points(&|p| value(&p.groups[g][0])),
                     colour.stroke_width(2),
                 ))
                 .map_err(e)?
