@@ -110,40 +110,29 @@ pub trait Destination: Send {
     fn commit(&mut self, batch: Batch) -> Commit;
 }
 
-#[async_trait::async_trait]
-impl Destination for &Store {
-    fn target(&self) -> &str {
-        Store::target(self)
-    }
+/// A [`Store`] as a destination, owned or borrowed: each call is the store's own method.
+macro_rules! store_destination {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl Destination for $ty {
+            fn target(&self) -> &str {
+                Store::target(self)
+            }
 
-    async fn load(&mut self, key: &StreamKey) -> Result<Option<StreamState>, SyncError> {
-        Store::load(self, key).await
-    }
+            async fn load(&mut self, key: &StreamKey) -> Result<Option<StreamState>, SyncError> {
+                Store::load(self, key).await
+            }
 
-    fn in_flight(&self) -> usize {
-        Store::in_flight(self)
-    }
+            fn in_flight(&self) -> usize {
+                Store::in_flight(self)
+            }
 
-    fn commit(&mut self, batch: Batch) -> Commit {
-        self.spawn_commit(batch.rows, &batch.state, batch.first)
-    }
+            fn commit(&mut self, batch: Batch) -> Commit {
+                self.spawn_commit(batch.rows, &batch.state, batch.first)
+            }
+        }
+    };
 }
 
-#[async_trait::async_trait]
-impl Destination for Store {
-    fn target(&self) -> &str {
-        Store::target(self)
-    }
-
-    async fn load(&mut self, key: &StreamKey) -> Result<Option<StreamState>, SyncError> {
-        Store::load(self, key).await
-    }
-
-    fn in_flight(&self) -> usize {
-        Store::in_flight(self)
-    }
-
-    fn commit(&mut self, batch: Batch) -> Commit {
-        self.spawn_commit(batch.rows, &batch.state, batch.first)
-    }
-}
+store_destination!(Store);
+store_destination!(&Store);
