@@ -492,29 +492,67 @@ mod tests {
         }
     }
 
+    /// A schema of the test server to migrate in: `client` connected inside it, `admin`
+    /// outside it (to drop it).
+    struct Scratch {
+        url: PostgresUrl,
+        schema: String,
+        admin: Client,
+        client: Client,
+    }
+
+    impl Scratch {
+        /// Schema `NAME_PID` (dropped first, if a run before this one left it), migrated up to
+        /// `version`.
+        async fn at_version(name: &str, version: i64) -> Self {
+            let url = test_url();
+            let schema = format!("{name}_{}", std::process::id());
+            let link = connect::Link::new(&url).unwrap();
+            let admin = connect(&link, None).await.unwrap();
+            admin
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await
+                .unwrap();
+            let mut client = connect(&link, Some(&schema)).await.unwrap();
+            migrate(&mut client, &url, version).await.unwrap();
+            Self {
+                url,
+                schema,
+                admin,
+                client,
+            }
+        }
+
+        /// Drops the schema, then the connection inside it.
+        async fn remove(self) {
+            self.admin
+                .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.schema))
+                .await
+                .unwrap();
+            drop(self.client);
+        }
+    }
+
     #[tokio::test]
     async fn a_version_1_database_gets_its_provider_column_filled() {
-        let url = test_url();
-        let schema = format!("unit_migrate_{}", std::process::id());
-        let link = connect::Link::new(&url).unwrap();
-        let client = connect(&link, None).await.unwrap();
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .await
-            .unwrap();
-        let mut client_in = connect(&link, Some(&schema)).await.unwrap();
-        migrate(&mut client_in, &url, 1).await.unwrap();
-        client_in
+        let mut scratch = Scratch::at_version("unit_migrate", 1).await;
+        scratch
+            .client
             .batch_execute(
                 "INSERT INTO conversations (source, key, metadata, raw, raw_hash, first_seen, last_seen)
                  VALUES ('autocalls', 'c-1', '{}', '{}', 'h', now(), now())",
             )
             .await
             .unwrap();
-        migrate(&mut client_in, &url, super::super::SCHEMA_VERSION)
-            .await
-            .unwrap();
-        let row = client_in
+        migrate(
+            &mut scratch.client,
+            &scratch.url,
+            super::super::SCHEMA_VERSION,
+        )
+        .await
+        .unwrap();
+        let row = scratch
+            .client
             .query_one(
                 "SELECT provider, (SELECT count(*) FROM sync_migrations) FROM conversations",
                 &[],
@@ -523,26 +561,14 @@ mod tests {
             .unwrap();
         assert_eq!(row.get::<_, String>(0), "autocalls");
         assert_eq!(row.get::<_, i64>(1), super::super::SCHEMA_VERSION);
-        client
-            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-            .await
-            .unwrap();
-        drop(client_in);
+        scratch.remove().await;
     }
 
     #[tokio::test]
     async fn a_version_7_database_gets_its_business_names_from_raw() {
-        let url = test_url();
-        let schema = format!("unit_migrate_v7_{}", std::process::id());
-        let link = connect::Link::new(&url).unwrap();
-        let client = connect(&link, None).await.unwrap();
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .await
-            .unwrap();
-        let mut client_in = connect(&link, Some(&schema)).await.unwrap();
-        migrate(&mut client_in, &url, 7).await.unwrap();
-        client_in
+        let mut scratch = Scratch::at_version("unit_migrate_v7", 7).await;
+        scratch
+            .client
             .batch_execute(
                 r#"INSERT INTO conversations (source, key, provider, metadata, raw, raw_hash, first_seen, last_seen) VALUES
                    ('acme', 'c-1', 'autocalls', '{}', '{"whatsapp_sender":{"name":"Acme Ltd","phone":"+1"}}', 'h', now(), now()),
@@ -551,8 +577,9 @@ mod tests {
             )
             .await
             .unwrap();
-        migrate(&mut client_in, &url, 8).await.unwrap();
-        let names: Vec<(String, Option<String>, Option<String>)> = client_in
+        migrate(&mut scratch.client, &scratch.url, 8).await.unwrap();
+        let names: Vec<(String, Option<String>, Option<String>)> = scratch
+            .client
             .query(
                 "SELECT key, business_name, business_external_id FROM conversations ORDER BY key",
                 &[],
@@ -570,10 +597,6 @@ mod tests {
                 ("c-3".to_owned(), None, None),
             ]
         );
-        client
-            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-            .await
-            .unwrap();
-        drop(client_in);
+        scratch.remove().await;
     }
 }
