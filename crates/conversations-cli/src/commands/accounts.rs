@@ -178,20 +178,11 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::config::tests::{GOOD, SECRET, env};
+    use crate::config::tests::{SECRET, env, good_accounts_with_secrets};
 
     #[test]
     fn the_listing_shows_where_secrets_come_from_never_a_secret() {
-        let vars = env(&[
-            ("ACME_AUTOCALLS_KEY", SECRET),
-            ("ASAPP_API_ID", "id"),
-            ("ASAPP_API_SECRET", SECRET),
-            ("AUTOCALLS_API_KEY", SECRET),
-        ]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, GOOD).unwrap();
-        let accounts = Accounts::load(Some(&path), &vars).unwrap();
+        let (accounts, vars) = good_accounts_with_secrets();
 
         let all: Vec<&Account> = accounts.accounts.iter().collect();
         let table = render(&all, &vars, Some(&[true, false, true, true]));

@@ -41,6 +41,24 @@ pub(crate) fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + 
     move |name| map.get(name).cloned()
 }
 
+/// The accounts of [`GOOD`], loaded from a file, and the environment they were loaded in:
+/// every secret there is [`SECRET`] (the file's Autocalls key and both providers' own
+/// variables, which add an account each).
+pub(crate) fn good_accounts_with_secrets() -> (Accounts, impl Fn(&str) -> Option<OsString> + use<>)
+{
+    let vars = env(&[
+        ("ACME_AUTOCALLS_KEY", SECRET),
+        ("ASAPP_API_ID", "id"),
+        ("ASAPP_API_SECRET", SECRET),
+        ("AUTOCALLS_API_KEY", SECRET),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    let accounts = Accounts::load(Some(&path), &vars).unwrap();
+    (accounts, vars)
+}
+
 fn parse_err(text: &str) -> String {
     parse(text, Path::new("cfg.toml")).unwrap_err().to_string()
 }
@@ -322,16 +340,7 @@ fn a_failing_command_is_named_with_its_status_never_its_output() {
 
 #[test]
 fn no_secret_in_debug_or_errors() {
-    let vars = env(&[
-        ("ACME_AUTOCALLS_KEY", SECRET),
-        ("ASAPP_API_ID", "id"),
-        ("ASAPP_API_SECRET", SECRET),
-        ("AUTOCALLS_API_KEY", SECRET),
-    ]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, GOOD).unwrap();
-    let accounts = Accounts::load(Some(&path), &vars).unwrap();
+    let (accounts, vars) = good_accounts_with_secrets();
     assert!(!format!("{accounts:?}").contains(SECRET));
 
     let resolved = accounts
