@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use common::SandboxEnv;
+use common::{SandboxEnv, assert_success_of, run_ok};
 use conversations_sandbox::{Fault, Provider, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -126,11 +126,7 @@ fn validate(mode: &str, text: &[u8]) {
         .stdin(input)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "validate.py {mode}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success_of(&format!("validate.py {mode}"), &out);
 }
 
 /// The messages of one type in NDJSON output.
@@ -175,17 +171,7 @@ fn tap_discovers_a_draft_4_catalog_and_emits_every_record_once_in_valid_messages
     let dir = tempfile::tempdir().unwrap();
     let config = write_json(dir.path(), "config.json", &config(&env, dir.path(), &[]));
 
-    let discovered = tap()
-        .arg("--config")
-        .arg(&config)
-        .arg("--discover")
-        .output()
-        .unwrap();
-    assert!(
-        discovered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&discovered.stderr)
-    );
+    let discovered = run_ok(tap().arg("--config").arg(&config).arg("--discover"));
     validate("catalog", &discovered.stdout);
     let catalog: Value = serde_json::from_slice(&discovered.stdout).unwrap();
     let streams: Vec<&str> = catalog["streams"]
@@ -196,12 +182,7 @@ fn tap_discovers_a_draft_4_catalog_and_emits_every_record_once_in_valid_messages
         .collect();
     assert_eq!(streams, ["asapp", "autocalls"]);
 
-    let out = tap().arg("--config").arg(&config).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(tap().arg("--config").arg(&config));
     validate("singer", &out.stdout);
     let lines = parse_lines(&out.stdout);
     let ids = singer_ids(&lines);
@@ -238,17 +219,12 @@ fn tap_discovers_a_draft_4_catalog_and_emits_every_record_once_in_valid_messages
         }
     }
     let catalog_file = write_json(dir.path(), "catalog.json", &selected);
-    let out = tap()
-        .arg("--config")
-        .arg(&config)
-        .arg("--catalog")
-        .arg(&catalog_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        tap()
+            .arg("--config")
+            .arg(&config)
+            .arg("--catalog")
+            .arg(&catalog_file),
     );
     validate("singer", &out.stdout);
     let lines = parse_lines(&out.stdout);
@@ -298,17 +274,12 @@ fn tap_killed_after_a_state_resumes_from_it_without_any_page_before_it() {
     env.sandbox().faults().clear();
 
     let state_file = write_json(dir.path(), "state.json", &state);
-    let out = tap()
-        .arg("--config")
-        .arg(&config)
-        .arg("--state")
-        .arg(&state_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        tap()
+            .arg("--config")
+            .arg(&config)
+            .arg("--state")
+            .arg(&state_file),
     );
     validate("singer", &out.stdout);
     let after = singer_ids(&parse_lines(&out.stdout))
@@ -374,15 +345,6 @@ fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
-fn run_ok(mut cmd: Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn meltano_runs_the_tap_into_target_jsonl_fully_then_incrementally() {
     let _one = MELTANO.lock().unwrap_or_else(|e| e.into_inner());
@@ -400,7 +362,7 @@ fn meltano_runs_the_tap_into_target_jsonl_fully_then_incrementally() {
         "target-jsonl",
     ];
 
-    run_ok(meltano(&settings, &output, &run));
+    run_ok(&mut meltano(&settings, &output, &run));
     let all = all_ids(&env);
     for (stream, expected) in &all {
         let got = jsonl_ids(&output, stream);
@@ -416,7 +378,7 @@ fn meltano_runs_the_tap_into_target_jsonl_fully_then_incrementally() {
     // (3 days below the newest record) spans, no more.
     let before = env.sandbox().snapshot().autocalls().to_vec();
     let added = env.sandbox().mutate().add_autocalls(7);
-    run_ok(meltano(&settings, &output, &run));
+    run_ok(&mut meltano(&settings, &output, &run));
     let ids = jsonl_ids(&output, "autocalls");
     let second: Vec<&String> = ids[before.len()..].iter().collect();
     let newest = before[0]["created_at"].as_str().unwrap().to_owned();
@@ -490,7 +452,7 @@ fn a_killed_meltano_run_run_again_with_force_leaves_every_id_in_the_target() {
         ],
     );
     again.stdout(Stdio::null());
-    run_ok(again);
+    run_ok(&mut again);
     let ids: BTreeSet<String> = jsonl_ids(&output, "autocalls").into_iter().collect();
     assert_eq!(ids, all_ids(&env)["autocalls"], "every id in the target");
 }
@@ -603,20 +565,15 @@ fn pyairbyte_reads_the_source_offline_into_its_default_cache() {
     let env = sandbox();
     let dir = tempfile::tempdir().unwrap();
     let config = write_json(dir.path(), "config.json", &config(&env, dir.path(), &[]));
-    let out = Command::new(venvs().join("pyairbyte/bin/python"))
-        .arg(root().join("tests/connectors/pyairbyte_read.py"))
-        .arg(bin_dir().join("source-conversations"))
-        .arg(&config)
-        .current_dir(dir.path())
-        .env("AIRBYTE_OFFLINE_MODE", "1")
-        .env("DO_NOT_TRACK", "1")
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(venvs().join("pyairbyte/bin/python"))
+            .arg(root().join("tests/connectors/pyairbyte_read.py"))
+            .arg(bin_dir().join("source-conversations"))
+            .arg(&config)
+            .current_dir(dir.path())
+            .env("AIRBYTE_OFFLINE_MODE", "1")
+            .env("DO_NOT_TRACK", "1")
+            .env("HOME", dir.path()),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let result: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();

@@ -2,23 +2,15 @@
 //! number starts with `+`), `--csv-raw` turns that off, and `--help` says so.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{bare, sandbox_list};
 
 /// The non-empty phone cells (customer's and business's) of the sandbox's Autocalls records
 /// as CSV, with `extra` flags.
 fn phones(extra: &[&str]) -> Vec<String> {
-    let output = Command::cargo_bin("conversations")
-        .unwrap()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "autocalls",
-            "--limit",
-            "20",
-            "--format",
-            "csv",
-        ])
+    let output = sandbox_list("autocalls")
+        .args(["--limit", "20", "--format", "csv"])
         .args(extra)
         .output()
         .unwrap();
@@ -53,11 +45,7 @@ fn phone_numbers_are_neutralised_unless_raw() {
 
 #[test]
 fn help_tells_about_the_guard_and_the_way_out() {
-    let output = Command::cargo_bin("conversations")
-        .unwrap()
-        .args(["list", "--help"])
-        .output()
-        .unwrap();
+    let output = bare().args(["list", "--help"]).output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     assert!(help.contains("--csv-raw"), "{help}");
     assert!(help.contains("formulas"), "{help}");

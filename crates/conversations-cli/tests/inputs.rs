@@ -15,7 +15,7 @@ use wait_timeout::ChildExt;
 
 mod common;
 
-use common::{bare, bare_assert as conversations};
+use common::{bare, bare_assert as conversations, sandbox_list};
 
 /// The longest a run may take: generous, only that it ends is asserted.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -82,15 +82,8 @@ fn limit_bounds_the_records_of_a_lookup_as_of_a_listing() {
 fn ids_are_looked_up_as_they_are_read() {
     // The first id's records come out while stdin is still open: nothing waits for the end
     // of the ids.
-    let mut child = bare()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "asapp",
-            "--format",
-            "ndjson",
-        ])
+    let mut child = sandbox_list("asapp")
+        .args(["--format", "ndjson"])
         .args(["--external-ids-from", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -206,11 +199,7 @@ fn an_empty_config_variable_counts_as_unset() {
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success_of(&format!("{args:?}"), &out);
     }
 }
 
@@ -222,8 +211,7 @@ fn an_invalid_base_url_names_its_variable_or_flag() {
         .args(["list", "--provider", "autocalls"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::stderr_after_exit(&out, 2);
     assert!(
         stderr.contains("autocalls: AUTOCALLS_BASE_URL: bad base URL"),
         "{stderr}"
@@ -236,29 +224,18 @@ fn an_invalid_base_url_names_its_variable_or_flag() {
         .args(["--asapp-base-url", "ftp://127.0.0.1/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::stderr_after_exit(&out, 2);
     assert!(stderr.contains("asapp: --asapp-base-url: "), "{stderr}");
 }
 
 /// `list --sandbox --provider autocalls --limit 5` as a table into a pipe, with `COLUMNS`
 /// set to `columns` if given.
 fn table(columns: Option<&str>) -> (String, String, i32) {
-    let mut cmd = conversations();
+    let mut cmd = sandbox_list("autocalls");
     if let Some(columns) = columns {
         cmd.env("COLUMNS", columns);
     }
-    let out = cmd
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "autocalls",
-            "--limit",
-            "5",
-        ])
-        .output()
-        .unwrap();
+    let out = cmd.args(["--limit", "5"]).output().unwrap();
     (
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),

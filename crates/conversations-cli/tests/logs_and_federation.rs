@@ -5,27 +5,17 @@
 
 mod common;
 
-use common::bare_assert as conversations;
+use common::sandbox_list;
 
 const PHONE: &str = "+14155550100";
 
 fn list(extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "list",
-        "--sandbox",
-        "--provider",
-        "autocalls",
-        "--whatsapp-sender-phone",
-        PHONE,
-        "--page-size",
-        "5",
-        "--limit",
-        "12",
-        "--format",
-        "ndjson",
-    ];
-    args.extend_from_slice(extra);
-    conversations().args(args).output().unwrap()
+    sandbox_list("autocalls")
+        .args(["--whatsapp-sender-phone", PHONE])
+        .args(["--page-size", "5", "--limit", "12", "--format", "ndjson"])
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -86,23 +76,11 @@ fn log_format_json_writes_json_lines() {
 
 #[test]
 fn a_provider_that_cannot_take_the_query_is_left_out_and_named() {
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "all",
-            "--type",
-            "whatsapp",
-            "--limit",
-            "5",
-            "--format",
-            "ndjson",
-        ])
+    let out = sandbox_list("all")
+        .args(["--type", "whatsapp", "--limit", "5", "--format", "ndjson"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::stderr_after_exit(&out, 0);
     assert!(
         stderr.starts_with("note: asapp left out: asapp: invalid query"),
         "{stderr}"
@@ -116,17 +94,8 @@ fn a_provider_that_cannot_take_the_query_is_left_out_and_named() {
     );
 
     // When no provider can take it: an error before any output.
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "asapp",
-            "--type",
-            "whatsapp",
-            "--format",
-            "table",
-        ])
+    let out = sandbox_list("asapp")
+        .args(["--type", "whatsapp", "--format", "table"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -6,7 +6,7 @@ use std::io::Write;
 
 mod common;
 
-use common::bare_assert as conversations;
+use common::{bare_assert as conversations, sandbox_list};
 
 fn ids_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -18,17 +18,8 @@ fn ids_file(text: &str) -> tempfile::NamedTempFile {
 fn every_record_says_which_id_it_answers() {
     // crm-lead-12301 has one ASAPP and two Autocalls conversations in the default sandbox.
     let file = ids_file("  crm-lead-12301 \n\ncrm-lead-12301\nno-such-lead\n");
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "all",
-            "--format",
-            "ndjson",
-            "--concurrency",
-            "4",
-        ])
+    let out = sandbox_list("all")
+        .args(["--format", "ndjson", "--concurrency", "4"])
         .arg("--external-ids-from")
         .arg(file.path())
         .output()
@@ -48,17 +39,9 @@ fn every_record_says_which_id_it_answers() {
 
 #[test]
 fn ids_come_from_stdin_too_and_an_empty_list_is_fine() {
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "autocalls",
-            "--format",
-            "json",
-            "--external-ids-from",
-            "-",
-        ])
+    let mut list = sandbox_list("autocalls");
+    list.args(["--format", "json", "--external-ids-from", "-"]);
+    let out = assert_cmd::Command::from_std(list)
         .write_stdin("")
         .output()
         .unwrap();
@@ -100,8 +83,7 @@ fn failed_ids_are_listed_and_written_for_a_rerun() {
         .arg(failed.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = common::stderr_after_exit(&out, 1);
     assert!(
         stderr.contains("2 lookups failed (0 answered); ids that failed: crm-a, crm-b"),
         "{stderr}"

@@ -2,7 +2,9 @@
 //! line per provider by default; refused at the first one with `--strict`.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::run_ok;
 use httpmock::prelude::*;
 
 const KEY: &str = "k3y-never-printed";
@@ -34,11 +36,9 @@ fn server() -> (MockServer, Vec<String>) {
     (server, records)
 }
 
-fn conversations(server: &MockServer) -> Command {
-    let mut cmd = Command::cargo_bin("conversations").unwrap();
-    for var in ["ASAPP_API_ID", "ASAPP_API_SECRET", "ASAPP_BASE_URL"] {
-        cmd.env_remove(var);
-    }
+/// `conversations` ([`common::bare`]) pointed at `server` for Autocalls.
+fn conversations(server: &MockServer) -> std::process::Command {
+    let mut cmd = common::bare();
     cmd.env("AUTOCALLS_API_KEY", KEY)
         .env("AUTOCALLS_BASE_URL", server.url("/api"));
     cmd
@@ -47,15 +47,9 @@ fn conversations(server: &MockServer) -> Command {
 #[test]
 fn off_spec_records_are_listed_with_notes_and_summarized() {
     let (server, records) = server();
-    let out = conversations(&server)
-        .args(["list", "--provider", "autocalls", "--format", "ndjson"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut list = conversations(&server);
+    list.args(["list", "--provider", "autocalls", "--format", "ndjson"]);
+    let out = run_ok(&mut list);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "every record: {stdout}");

@@ -313,8 +313,7 @@ fn lookup_output_is_renamed_into_place_only_on_success() {
         .arg(file.path())
         .output()
         .unwrap();
-    assert_eq!(failed.status.code(), Some(3));
-    let stderr = String::from_utf8(failed.stderr).unwrap();
+    let stderr = common::stderr_after_exit(&failed, 3);
     assert!(stderr.contains("1 lookups failed"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "before\n");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

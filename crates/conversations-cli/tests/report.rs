@@ -5,19 +5,14 @@
 
 mod common;
 
-use common::bare;
+use common::{assert_success_of, bare, run_ok};
 
 fn synced() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = bare()
-        .current_dir(dir.path())
-        .args(["sync", "--sandbox", "--provider", "autocalls"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        bare()
+            .current_dir(dir.path())
+            .args(["sync", "--sandbox", "--provider", "autocalls"]),
     );
     dir
 }
@@ -32,11 +27,7 @@ fn two_commands_from_the_sandbox_to_every_format() {
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success_of(&format!("{args:?}"), &out);
         out.stdout
     };
     run(&["--format", "html", "--output", "report.html"]);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_success, bare as conversations};
+use common::{assert_success, bare as conversations, sandbox_list};
 use serde_json::Value;
 
 /// Fails the test unless `out` is a refusal: exit 2, one line on stderr starting with
@@ -22,16 +22,8 @@ fn assert_refused(out: &std::process::Output, start: &str) {
 /// `list --sandbox --provider autocalls --format ndjson -v ARGS`: the records' (id,
 /// created_at), and how many requests answered 200.
 fn list(args: &[&str]) -> (Vec<(String, String)>, usize) {
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "autocalls",
-            "--format",
-            "ndjson",
-            "-v",
-        ])
+    let out = sandbox_list("autocalls")
+        .args(["--format", "ndjson", "-v"])
         .args(["--page-size", "10"])
         .args(args)
         .output()
@@ -85,15 +77,8 @@ fn list_bounds_are_a_filter_of_the_full_listing_in_fewer_requests() {
 
 #[test]
 fn asapp_refuses_the_bounds_with_the_reason() {
-    let out = conversations()
-        .args([
-            "list",
-            "--sandbox",
-            "--provider",
-            "asapp",
-            "--external-id",
-            "crm-lead-12301",
-        ])
+    let out = sandbox_list("asapp")
+        .args(["--external-id", "crm-lead-12301"])
         .args(["--since", "7d"])
         .output()
         .unwrap();

@@ -102,6 +102,14 @@ pub(crate) fn two_accounts_config(dir: &std::path::Path, base: &str) -> std::pat
     config
 }
 
+/// `conversations list --sandbox --provider PROVIDER` ([`bare`]): the built-in sandbox's
+/// listing, the test's own flags to add.
+pub(crate) fn sandbox_list(provider: &str) -> std::process::Command {
+    let mut cmd = bare();
+    cmd.args(["list", "--sandbox", "--provider", provider]);
+    cmd
+}
+
 /// Fails the test, showing the command's stderr, unless it exited with status 0.
 pub(crate) fn assert_success(output: &std::process::Output) {
     assert!(
@@ -109,6 +117,29 @@ pub(crate) fn assert_success(output: &std::process::Output) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// [`assert_success`], the message naming `what` failed (a step, its arguments).
+pub(crate) fn assert_success_of(what: &str, output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs `cmd` to its end and returns its output, after [`assert_success`].
+pub(crate) fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let output = cmd.output().unwrap();
+    assert_success(&output);
+    output
+}
+
+/// Fails the test unless the command exited with `code`; its stderr, as text.
+pub(crate) fn stderr_after_exit(output: &std::process::Output, code: i32) -> String {
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    stderr
 }
 
 /// Reads the child's stderr until it has printed `n` committed-batch lines (the sync's JSON
