@@ -15,10 +15,10 @@ RUNS=${RUNS:-1}
 
 . tests/benches/lib.sh
 
-bench_start
+autocalls_sandbox "$SIZE"
+WORK=$TMP
 BIN_DIR=$(dirname "$BIN")
 VENVS=$(bash tests/connectors/setup.sh)
-WORK=$TMP
 # A build without the tap's own binary: `conversations tap` under its name.
 if [ ! -x "$BIN_DIR/tap-conversations" ]; then
     BIN_DIR=$WORK/bin
@@ -26,8 +26,6 @@ if [ ! -x "$BIN_DIR/tap-conversations" ]; then
     printf '#!/bin/sh\nexec %q tap "$@"\n' "$BIN" >"$BIN_DIR/tap-conversations"
     chmod +x "$BIN_DIR/tap-conversations"
 fi
-sandbox_serve "$WORK" --size "$SIZE"
-unset ASAPP_API_ID ASAPP_API_SECRET
 cat >"$WORK/config.json" <<JSON
 {"providers": ["autocalls"], "page_size": 100}
 JSON

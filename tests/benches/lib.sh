@@ -20,6 +20,10 @@ bench_start() {
 }
 bench_exit() {
     if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
+    local schema
+    for schema in ${BENCH_SCHEMAS:-}; do
+        psql -q "$PG" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+    done
     # shellcheck disable=SC2046 # one pid a word
     kill $(jobs -p) 2>/dev/null || true
     rm -rf "$TMP"
@@ -44,6 +48,23 @@ sandbox_serve() {
     ASAPP_BASE_URL=$(sed -n 's/.*"asapp_base_url":"\([^"]*\)".*/\1/p' "$dir/ready")
     export AUTOCALLS_BASE_URL AUTOCALLS_API_KEY=sandbox-autocalls-key
     export ASAPP_BASE_URL ASAPP_API_ID=sandbox-asapp-id ASAPP_API_SECRET=sandbox-asapp-secret
+}
+
+# autocalls_sandbox SIZE: bench_start, then sandbox_serve in TMP with SIZE conversations, and
+# ASAPP's credentials unset: the environment of a benchmark of Autocalls alone.
+autocalls_sandbox() {
+    bench_start
+    sandbox_serve "$TMP" --size "$1"
+    unset ASAPP_API_ID ASAPP_API_SECRET
+}
+
+# pg_schemas SCHEMA...: creates each schema in PG (the script sets it), dropped again on exit.
+pg_schemas() {
+    local schema
+    for schema in "$@"; do
+        psql -q "$PG" -c "CREATE SCHEMA $schema" >/dev/null
+        BENCH_SCHEMAS="${BENCH_SCHEMAS:-} $schema"
+    done
 }
 
 # sandbox_stop: stops the server sandbox_serve started last.

@@ -10,9 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/benches/lib.sh
 RECORDS=${RECORDS:-1000000}
-bench_start
-sandbox_serve "$TMP" --size "$RECORDS"
-unset ASAPP_API_ID ASAPP_API_SECRET
+autocalls_sandbox "$RECORDS"
 
 # walk NAME ARGS... -> "records requests"
 walk() {

@@ -19,15 +19,10 @@ SIZE=$((ROWS * 3 / 2))
 
 cargo build --quiet --release -p conversations-report --example aggregate_query
 QUERY=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/aggregate_query
-bench_start
+autocalls_sandbox "$SIZE"
 WORK=$TMP
-bench_cleanup() {
-    psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
-}
-sandbox_serve "$WORK" --size "$SIZE"
-unset ASAPP_API_ID ASAPP_API_SECRET
 
-psql -q "$PG" -c "CREATE SCHEMA $SCHEMA" >/dev/null
+pg_schemas "$SCHEMA"
 PG_TO="$PG?options=-csearch_path%3D$SCHEMA"
 "$BIN" sync --provider autocalls --page-size 100 --to "sqlite:$WORK/c.db" | tail -1
 "$BIN" sync --provider autocalls --page-size 100 --to "$PG_TO" | tail -1

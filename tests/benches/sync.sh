@@ -12,17 +12,13 @@ PG=${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 SCHEMA=bench_sync_$$
 
 . tests/benches/lib.sh
-bench_start
+autocalls_sandbox "$SIZE"
 WORK=$TMP
-bench_cleanup() { psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; }
-sandbox_serve "$WORK" --size "$SIZE"
-unset ASAPP_API_ID ASAPP_API_SECRET
-
 
 # RUNS rounds, the three measured side by side in each (the machine's load moves all three
 # alike); the medians are reported. Each sync starts from an empty database.
 RUNS=${RUNS:-5}
-psql -q "$PG" -c "CREATE SCHEMA $SCHEMA" >/dev/null
+pg_schemas "$SCHEMA"
 PG_TO="$PG?options=-csearch_path%3D$SCHEMA"
 list_t=(); sqlite_t=(); pg_t=()
 for _ in $(seq "$RUNS"); do

@@ -11,11 +11,9 @@ RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-3}
 
 . tests/benches/lib.sh
-bench_start
-WORK=$TMP
 # Two thirds of the sandbox's conversations are Autocalls'.
-sandbox_serve "$WORK" --size $((RECORDS * 3 / 2))
-unset ASAPP_API_ID ASAPP_API_SECRET
+autocalls_sandbox $((RECORDS * 3 / 2))
+WORK=$TMP
 
 # sync ARGS... -> "seconds pages", from an empty database
 run() {

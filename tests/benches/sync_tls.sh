@@ -16,13 +16,8 @@ PG=${PG:-${CONVERSATIONS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}}
 SCHEMA=bench_tls_$$
 
 . tests/benches/lib.sh
-bench_start
+autocalls_sandbox "$SIZE"
 WORK=$TMP
-bench_cleanup() {
-    psql -q "$PG" -c "DROP SCHEMA IF EXISTS ${SCHEMA}_tls CASCADE; DROP SCHEMA IF EXISTS ${SCHEMA}_plain CASCADE" >/dev/null 2>&1 || true
-}
-sandbox_serve "$WORK" --size "$SIZE"
-unset ASAPP_API_ID ASAPP_API_SECRET
 
 sep() { case "$PG" in *\?*) echo '&' ;; *) echo '?' ;; esac; }
 
@@ -30,7 +25,7 @@ TLS_TO="$PG$(sep)sslmode=require"
 PLAIN_TO="$PG$(sep)sslmode=disable"
 # Say what each connection is, once (from the server's pg_stat_ssl; --status on the empty
 # schema logs it, then says no sync wrote there).
-psql -q "$PG" -c "CREATE SCHEMA ${SCHEMA}_tls; CREATE SCHEMA ${SCHEMA}_plain" >/dev/null
+pg_schemas "${SCHEMA}_tls" "${SCHEMA}_plain"
 "$BIN" -v sync --status --schema "${SCHEMA}_tls" --to "$TLS_TO" 2>&1 >/dev/null \
     | grep -o 'encryption=.*' | sed 's/^/sslmode=require: /' || true
 "$BIN" -v sync --status --schema "${SCHEMA}_plain" --to "$PLAIN_TO" 2>&1 >/dev/null \
