@@ -16,32 +16,25 @@ use conversations_core::flat::{Column, FlatConversation};
 
 use super::RecordWriter;
 
-/// The columns, in the order of the header row (`business_id` and `business_external_id`
-/// came last, after the others had been read by spreadsheets for a while).
-const ORDER: [Column; 22] = [
-    Column::Provider,
-    Column::Id,
-    Column::ExternalId,
-    Column::Channel,
-    Column::AgentRole,
-    Column::AgentId,
-    Column::AgentExternalId,
-    Column::AgentName,
-    Column::CustomerId,
-    Column::CustomerExternalId,
-    Column::CustomerName,
-    Column::CustomerPhone,
-    Column::BusinessName,
-    Column::BusinessPhone,
-    Column::MessageCount,
-    Column::TotalCost,
-    Column::AiEnabled,
-    Column::CreatedAt,
-    Column::UpdatedAt,
-    Column::Metadata,
-    Column::BusinessId,
-    Column::BusinessExternalId,
-];
+/// The columns, in the order of the header row: the view's ([`Column::ALL`]), but
+/// `business_id` and `business_external_id` last (they came after the others had been read by
+/// spreadsheets for a while).
+const ORDER: [Column; 22] = {
+    let mut out = [Column::Provider; 22];
+    let mut n = 0;
+    let mut i = 0;
+    while i < Column::ALL.len() {
+        let column = Column::ALL[i];
+        if !matches!(column, Column::BusinessId | Column::BusinessExternalId) {
+            out[n] = column;
+            n += 1;
+        }
+        i += 1;
+    }
+    out[n] = Column::BusinessId;
+    out[n + 1] = Column::BusinessExternalId;
+    out
+};
 
 /// The header row: [`ORDER`]'s names.
 pub(super) const HEADER: [&str; 22] = {
@@ -157,6 +150,17 @@ mod tests {
     use conversations_core::{Participant, ParticipantRole};
 
     use super::*;
+
+    #[test]
+    fn the_header_keeps_the_business_ids_last() {
+        assert_eq!(
+            HEADER.join(","),
+            "provider,id,external_id,channel,agent_role,agent_id,agent_external_id,agent_name,\
+             customer_id,customer_external_id,customer_name,customer_phone,business_name,\
+             business_phone,message_count,total_cost,ai_enabled,created_at,updated_at,metadata,\
+             business_id,business_external_id"
+        );
+    }
 
     /// A record whose customer carries every kind of formula-looking text, as CSV rows.
     fn rows(guard: FormulaGuard) -> Vec<csv::StringRecord> {
