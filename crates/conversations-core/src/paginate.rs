@@ -326,7 +326,19 @@ pub struct Pages<'a, T, W = T> {
     /// The cursor of the fetch in flight, and of the page last handed out.
     fetching: Option<Cursor>,
     last: PageMark,
+    /// Items of the page last handed out (after its offset), for [`Pages::position`].
+    handed: u64,
+    /// Whether a page was taken yet (before, the walk stands where it starts).
+    taken: bool,
+    /// Whether to fetch the page after a page ahead of time ([`Pages::fetch_ahead_while`]).
+    ahead: Option<Ahead<'a, T, W>>,
+    /// The next page's cursor, when its fetch waits for the caller to ask for it.
+    deferred: Option<Cursor>,
 }
+
+/// A walk's rule for fetching ahead: a predicate on a page's last item, and how to copy a
+/// fetched item to look at it.
+type Ahead<'a, T, W> = (Box<dyn FnMut(&T) -> bool + Send + 'a>, fn(&W) -> W);
 
 /// Where the page last handed out came from and leads to, for [`Items::position`].
 #[derive(Debug, Clone, Default)]
@@ -455,6 +467,10 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
             skip: 0,
             fetching: None,
             last: PageMark::default(),
+            handed: 0,
+            taken: false,
+            ahead: None,
+            deferred: None,
         }
     }
 
@@ -543,6 +559,77 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
         self
     }
 
+    /// Where the walk stands after the pages handed out so far, as [`Items::position`] says
+    /// it for items: persist it and resume with
+    /// [`ConversationSourceExt::list_from`](crate::ConversationSourceExt::list_from). After a
+    /// whole page it is the start of the next one; after a page the walk ended on (a check
+    /// that refused an item, a cursor the walk will not follow) it stays on that page, past
+    /// what the page brought. `None` once every page was handed out.
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Cursor, Direction, Page, Pages, Position};
+    /// # futures::executor::block_on(async {
+    /// let mut pages = Pages::new("demo", None, Direction::Forward, None, Box::new(|cursor: Option<Cursor>, _| {
+    ///     let next = cursor.is_none().then(|| Cursor::new("2"));
+    ///     future::ready(Ok(Page { items: vec![1, 2], next, prev: None })).boxed()
+    /// }));
+    /// assert_eq!(pages.position(), Some(Position::start()));
+    /// pages.next().await;
+    /// assert_eq!(pages.position(), Some(Position::start().at(Cursor::new("2"), 0)));
+    /// pages.next().await;
+    /// assert_eq!(pages.position(), None);
+    /// # });
+    /// ```
+    pub fn position(&self) -> Option<Position> {
+        if self.taken {
+            return self.last.position(self.handed, 0);
+        }
+        // Nothing taken yet: where the walk starts (its cursor is in flight, or not yet asked).
+        let cursor = match &self.start {
+            Some(start) => start.clone(),
+            None => self.fetching.clone(),
+        };
+        Some(Position {
+            cursor,
+            skip: self.skip,
+        })
+    }
+
+    /// Fetches the page after a page ahead of time (while the caller works on the current
+    /// one) only when `ahead` says so of the current page's last item; otherwise the fetch
+    /// waits until the caller asks for the next page. A walk that stops early by a rule of its
+    /// own (a listing newest first that ends below a date, say) then asks for no page it will
+    /// not read.
+    ///
+    /// ```
+    /// use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Cursor, Direction, Page, Pages};
+    /// # futures::executor::block_on(async {
+    /// // Countdown pages: 9 8 7, 6 5 4, ...; fetch ahead only while a page ends above 5.
+    /// let fetches = Arc::new(AtomicU32::new(0));
+    /// let counter = fetches.clone();
+    /// let mut pages = Pages::new("demo", None, Direction::Forward, None, Box::new(move |cursor: Option<Cursor>, _| {
+    ///     counter.fetch_add(1, Ordering::SeqCst);
+    ///     let top: u32 = cursor.map_or(9, |c| c.as_str().parse().unwrap());
+    ///     let next = (top > 3).then(|| Cursor::new((top - 3).to_string()));
+    ///     future::ready(Ok(Page { items: vec![top, top - 1, top - 2], next, prev: None })).boxed()
+    /// }))
+    /// .fetch_ahead_while(Box::new(|last: &u32| *last > 5));
+    /// pages.next().await; // 9 8 7: the next page is fetched ahead
+    /// pages.next().await; // 6 5 4: not this time
+    /// assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    /// # });
+    /// ```
+    pub fn fetch_ahead_while(mut self, ahead: Box<dyn FnMut(&T) -> bool + Send + 'a>) -> Self
+    where
+        W: Clone,
+    {
+        self.ahead = Some((ahead, W::clone));
+        self
+    }
+
     /// The same walk, as a stream of items.
     ///
     /// ```
@@ -598,6 +685,9 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
         if let Some(start) = self.start.take() {
             self.fetching = start.clone();
             self.in_flight = Some((self.fetch)(start, self.remaining));
+        } else if let Some(cursor) = self.deferred.take() {
+            self.fetching = Some(cursor.clone());
+            self.in_flight = Some((self.fetch)(Some(cursor), self.remaining));
         }
         self.drive(cx);
         match self.ready.take() {
@@ -616,6 +706,8 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
                 return Err(error);
             }
         };
+        self.taken = true;
+        self.handed = 0;
         let offset = std::mem::take(&mut self.skip).min(page.items.len() as u64);
         if offset > 0 {
             page.items.drain(..offset as usize);
@@ -644,19 +736,24 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
             None => self.guard.page_of(page.items.len(), next.as_ref()),
         };
         match verdict {
-            // Every item was delivered already: hand out none of them again.
-            Ok(false) => page.items.clear(),
+            // Every item was delivered already: hand out none of them again (they count as
+            // passed over).
+            Ok(false) => self.clear(&mut page),
             Ok(true) => {}
             Err(error) => {
                 if !self.guard.last_was_new() {
-                    page.items.clear();
+                    self.clear(&mut page);
                 }
+                // The walk ends on this page: a resume starts past what it brought, never at
+                // the cursor refused.
+                self.last.complete = false;
                 self.pending_error = Some(error);
                 return Ok(page);
             }
         }
         match next {
             None => self.done = true,
+            Some(cursor) if !self.worth_fetching_ahead(&page) => self.deferred = Some(cursor),
             Some(cursor) => {
                 self.fetching = Some(cursor.clone());
                 self.in_flight = Some((self.fetch)(Some(cursor), self.remaining));
@@ -664,6 +761,21 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
             }
         }
         Ok(page)
+    }
+
+    /// Drops every item of `page`, as passed over.
+    fn clear(&mut self, page: &mut Page<W>) {
+        self.last.offset += page.items.len() as u64;
+        page.items.clear();
+    }
+
+    /// Whether the [fetch-ahead rule](Self::fetch_ahead_while) wants the page after `page`
+    /// now (without a rule, or for a page without items: yes).
+    fn worth_fetching_ahead(&mut self, page: &Page<W>) -> bool {
+        match (self.ahead.as_mut(), page.items.last()) {
+            (Some((ahead, peek)), Some(last)) => ahead(&(self.finish)(peek(last))),
+            _ => true,
+        }
     }
 
     /// Finishes one item and runs the check on it: `Err` when the check refuses it, which
@@ -691,6 +803,7 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
         self.done = true;
         self.in_flight = None;
         self.ready = None;
+        self.deferred = None;
         self.pending_error = None;
     }
 }
@@ -707,9 +820,13 @@ impl<'a, T: Send + 'a, W: Send + 'a> Stream for Pages<'a, T, W> {
             Poll::Pending => return Poll::Pending,
         };
         let mut items = Vec::with_capacity(page.items.len());
+        this.handed = 0;
         for item in page.items {
             match this.finish_one(item) {
-                Ok(item) => items.push(item),
+                Ok(item) => {
+                    items.push(item);
+                    this.handed += 1;
+                }
                 Err(error) => {
                     if items.is_empty() {
                         return Poll::Ready(Some(Err(error)));
@@ -1031,6 +1148,90 @@ mod tests {
         assert_eq!(first.items, vec![0, 1]);
         // The second page was requested before the caller asked for it.
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_walk_ended_by_its_guard_stays_on_the_page_it_ended_on() {
+        // Two records, then a cursor too long to send: the walk ends there, and its position
+        // is past the page's records, on the page's own cursor, never on the refused one.
+        let fetch: PageFetcher<'_, u32> = Box::new(|cursor: Option<Cursor>, _| {
+            let next = Some(Cursor::new(match cursor {
+                None => "2".to_owned(),
+                Some(_) => "x".repeat(MAX_CURSOR_BYTES + 1),
+            }));
+            future::ready(Ok(Page {
+                items: vec![1, 2],
+                next,
+                prev: None,
+            }))
+            .boxed()
+        });
+        let mut pages = Pages::new("t", None, Direction::Forward, None, fetch).skip_first(1);
+        assert_eq!(pages.next().await.unwrap().unwrap().items, [2]);
+        let at_two = Some(Position::start().at(Cursor::new("2"), 0));
+        assert_eq!(pages.position(), at_two);
+        assert_eq!(pages.next().await.unwrap().unwrap().items, [1, 2]);
+        assert!(pages.next().await.unwrap().is_err());
+        assert_eq!(
+            pages.position(),
+            Some(Position::start().at(Cursor::new("2"), 2))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_of_records_delivered_before_is_passed_over_in_the_position() {
+        // Records all known by one key: the first page brings something new, the next three
+        // nothing, and the fourth ends the walk; a resume starts past that page's records.
+        let fetch: PageFetcher<'_, u32> = Box::new(|cursor: Option<Cursor>, _| {
+            let n: u32 = cursor.map_or(0, |c| c.as_str().parse().unwrap());
+            future::ready(Ok(Page {
+                items: vec![7, 8, 9],
+                next: Some(Cursor::new((n + 1).to_string())),
+                prev: None,
+            }))
+            .boxed()
+        });
+        let pages = Pages::new("t", None, Direction::Forward, None, fetch)
+            .key(Box::new(|_: &u32| b"same".as_slice()));
+        let mut items = pages.items();
+        let mut taken = 0;
+        while let Some(item) = items.next().await {
+            if item.is_err() {
+                break;
+            }
+            taken += 1;
+        }
+        assert_eq!(
+            taken, 3,
+            "the first page's records; the pages after it bring nothing"
+        );
+        assert_eq!(
+            items.position(),
+            Some(Position::start().at(Cursor::new("3"), 3))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fetch_not_made_ahead_is_made_when_the_next_page_is_asked_for() {
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut pages = Pages::new(
+            "t",
+            None,
+            Direction::Forward,
+            None,
+            numbers(6, 2, fetches.clone()),
+        )
+        .fetch_ahead_while(Box::new(|last: &u32| *last < 1));
+        assert_eq!(pages.next().await.unwrap().unwrap().items, [0, 1]);
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "the page ended at 1: no fetch ahead"
+        );
+        assert_eq!(pages.next().await.unwrap().unwrap().items, [2, 3]);
+        assert_eq!(pages.next().await.unwrap().unwrap().items, [4, 5]);
+        assert!(pages.next().await.is_none());
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

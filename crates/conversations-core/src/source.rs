@@ -350,7 +350,9 @@ where
             Box::new(EncodedConversation::decode),
         );
     }
-    if !capabilities.pages(direction) && start.is_some() {
+    // Forward is following the `next` cursors a source hands out, which every walk does: a
+    // cursor it handed out is a place to start from. Backward needs the source's word.
+    if direction == Direction::Backward && !capabilities.pages_backward() && start.is_some() {
         return Pages::failed_finishing(
             Error::invalid_query(provider, format!("this source cannot page {direction:?}")),
             Box::new(EncodedConversation::decode),

@@ -15,18 +15,28 @@
 //! increasing). Where it breaks, the floor is dropped: the walk goes on to the end (a full
 //! walk), and the run says so. The rule is core's
 //! ([`conversations_core::floor::Floor`]), the one `list --since` can use too.
+//!
+//! The walk itself is core's ([`ConversationSourceExt::pages_from`]): its guard ends it on a
+//! cursor loop or pages that bring nothing new, and its fetch ahead follows the floor
+//! ([`Pages::fetch_ahead_while`](conversations_core::Pages::fetch_ahead_while)). What is
+//! left here is what makes it a sync's: batches committed with the position after their last
+//! record, the floor and the run's time bounds applied record by record, and the notices.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use conversations_core::{
     Capabilities, Conversation, ConversationQuery, ConversationSource, ConversationSourceExt,
-    Cursor, Error as SourceError, Page, Position, WalkGuard,
+    Cursor, Direction, EncodedConversation, Error as SourceError, Page, Position,
     floor::{Floor, Step},
 };
+use futures::StreamExt;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::destination::Destination;
 use crate::error::SyncError;
+use crate::notice::Notice;
 use crate::run::{Interrupt, Observer, Outcome, Run, Summary, SyncOptions, interrupted};
 use crate::source::SyncSource;
 use crate::state::{Resume, StreamKey, WalkState, time_text};
@@ -73,28 +83,59 @@ fn position_in(cursor: &Option<Cursor>, skip: u64) -> Position {
     position
 }
 
-/// Fetches one page on a task of its own, so it loads while the previous page is written.
-fn spawn_fetch(
-    source: &Arc<dyn ConversationSource>,
-    query: &Arc<ConversationQuery>,
-    cursor: Option<Cursor>,
-) -> tokio::task::JoinHandle<Result<Page<Conversation>, SourceError>> {
-    let source = Arc::clone(source);
-    let query = Arc::clone(query);
-    tokio::spawn(async move { source.fetch_page(&query, cursor.as_ref()).await })
+/// A source whose every page is fetched on a task of its own. Core's walk starts the fetch
+/// of the next page as it hands one out, but polls it only when asked for that page; on a
+/// task of its own the fetch loads while the walk writes the page before it. Dropped, the
+/// fetch stops.
+struct OwnTask(Arc<dyn ConversationSource>);
+
+/// Runs `fetch` on a task of its own, stopped when the caller drops it.
+async fn on_own_task<T: Send + 'static>(
+    provider: &str,
+    fetch: impl Future<Output = Result<T, SourceError>> + Send + 'static,
+) -> Result<T, SourceError> {
+    AbortOnDropHandle::new(tokio::spawn(fetch))
+        .await
+        .unwrap_or_else(|e| {
+            Err(SourceError::pagination(
+                provider,
+                format!("the page fetch stopped: {e}"),
+            ))
+        })
 }
 
-/// Waits for `fetch`, unless interrupted first (`None`).
-async fn page_or_interrupt(
-    fetch: &mut tokio::task::JoinHandle<Result<Page<Conversation>, SourceError>>,
-    interrupt: &mut Interrupt,
-    provider: &str,
-) -> Option<Result<Page<Conversation>, SourceError>> {
-    tokio::select! {
-        joined = fetch => Some(joined.unwrap_or_else(|e| {
-            Err(SourceError::pagination(provider, format!("the page fetch stopped: {e}")))
-        })),
-        _ = interrupted(interrupt) => None,
+#[async_trait]
+impl ConversationSource for OwnTask {
+    fn provider(&self) -> &str {
+        self.0.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+
+    async fn list_page(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Conversation>, SourceError> {
+        let (source, query, cursor) = (Arc::clone(&self.0), query.clone(), cursor.cloned());
+        on_own_task(self.provider(), async move {
+            source.list_page(&query, cursor.as_ref()).await
+        })
+        .await
+    }
+
+    async fn list_page_encoded(
+        &self,
+        query: &ConversationQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<EncodedConversation>, SourceError> {
+        let (source, query, cursor) = (Arc::clone(&self.0), query.clone(), cursor.cloned());
+        on_own_task(self.provider(), async move {
+            source.list_page_encoded(&query, cursor.as_ref()).await
+        })
+        .await
     }
 }
 
@@ -182,7 +223,6 @@ async fn walk(
     observer: &mut dyn Observer,
     mut interrupt: Interrupt,
 ) -> Result<Summary, SyncError> {
-    let provider = source.provider().to_owned();
     let name = Arc::from(source.name());
     let source = Arc::clone(source.source());
     let (mut run, resume) = Run::start(dest, name, key, options, observer).await?;
@@ -223,62 +263,51 @@ async fn walk(
     let (since, until) = (query.since.take(), query.until.take());
     query.page_size = walk.page_size;
     query.limit = None;
-    let query = Arc::new(query);
     run.commit(Some(&Resume::Walk(walk.clone()))).await?;
 
-    let mut guard = WalkGuard::new(provider.clone(), walk.position.cursor.as_ref());
-    let mut cursor = walk.position.cursor.clone();
-    let mut skip = walk.position.skip;
-    // Core's "stop below the floor" rule, record by record (with the rest of the page).
+    // Core's "stop below the floor" rule, record by record (with the rest of the page); and
+    // for fetching ahead: a page that ends below the floor is the last one worth fetching
+    // the next of before it is read.
     let mut floor = Floor::resumed(walk.floor, walk.order_broken);
-    let mut fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
+    let ahead = floor.clone();
+    let fetcher = OwnTask(Arc::clone(&source));
+    // Core's walk: its guard ends it on a cursor followed before, pages that bring nothing
+    // new, or a cursor that cannot be sent (what came before stays committed). A record
+    // counts as new by its bytes, not its id: one sent again with other bytes is not passed
+    // over, and the collision check reports it.
+    let mut pages = fetcher
+        .pages_from(query, walk.position.cursor.clone(), Direction::Forward)
+        .skip_first(walk.position.skip)
+        .key(Box::new(EncodedConversation::text))
+        .fetch_ahead_while(Box::new(move |last: &Conversation| {
+            !ahead.is_below(last.created_at)
+        }));
+    // The cursor of the page in hand, and how many of its records a resume passed over.
+    let mut cursor = walk.position.cursor.clone();
+    let mut offset = walk.position.skip;
     let outcome = 'walk: loop {
-        let Some(mut in_flight) = fetch.take() else {
-            fetch = Some(spawn_fetch(&source, &query, cursor.clone()));
-            continue;
+        let fetched = tokio::select! {
+            page = pages.next() => page,
+            _ = interrupted(&mut interrupt) => break Outcome::Interrupted,
         };
-        let mut page = match page_or_interrupt(&mut in_flight, &mut interrupt, &provider).await {
-            None => {
-                in_flight.abort();
-                break Outcome::Interrupted;
-            }
-            Some(Err(e)) => break Outcome::Failed(e.into()),
+        let page = match fetched {
             Some(Ok(page)) => page,
-        };
-        let total = page.items.len();
-        let mut stop = None;
-        run.state.counts.pages += 1;
-        let offset = usize::try_from(skip)
-            .unwrap_or(usize::MAX)
-            .min(page.items.len());
-        skip = 0;
-        let next = page.next.clone();
-        // The same guard as core's walks: a cursor followed before, pages that bring nothing
-        // new, a cursor that cannot be sent end the walk (what came before stays committed).
-        // A record counts as new by its bytes, not its id: one sent again with other bytes
-        // is not skipped, and the collision check reports it.
-        let keys = page.items[offset..].iter().map(|c| c.raw.get());
-        match guard.page(keys, next.as_ref()) {
-            Ok(true) => {}
-            // Nothing new: its records were all taken already; on to the next page.
-            Ok(false) => page.items.clear(),
-            Err(e) => {
-                if !guard.last_was_new() {
-                    page.items.clear();
+            Some(Err(e)) => {
+                // Where the walk stands: after the last page, or (when the walk ended on it)
+                // past the records it brought.
+                if let Some(position) = pages.position() {
+                    walk.position = position;
                 }
-                stop = Some(e);
+                break Outcome::Failed(e.into());
             }
-        }
-        // Fetch the next page ahead only if this one does not end below the floor.
-        let ends_below = floor.is_below(page.items.last().and_then(|c| c.created_at));
-        if next.is_some() && stop.is_none() && !ends_below {
-            fetch = Some(spawn_fetch(&source, &query, next.clone()));
-        }
+            None => break Outcome::Complete,
+        };
+        run.state.counts.pages += 1;
         run.observer.fetched(&run.state.key, &run.state.counts);
         let mut stopped = false;
         // The records move into rows; their times stay behind for looking ahead.
         let times: Vec<Option<DateTime<Utc>>> = page.items.iter().map(|c| c.created_at).collect();
-        for (i, conversation) in page.items.into_iter().enumerate().skip(offset) {
+        for (i, conversation) in page.items.into_iter().enumerate() {
             match floor.step(conversation.created_at, times[i + 1..].iter().copied()) {
                 Step::Stop => {
                     stopped = true;
@@ -307,44 +336,33 @@ async fn walk(
             }
             run.add(conversation);
             if run.full() {
-                walk.position = position_in(&cursor, (i + 1) as u64);
+                walk.position = position_in(&cursor, offset + i as u64 + 1);
                 run.commit(Some(&Resume::Walk(walk.clone()))).await?;
                 if *interrupt.borrow() {
-                    if let Some(f) = fetch.take() {
-                        f.abort();
-                    }
                     break 'walk Outcome::Interrupted;
                 }
             }
         }
-        if let Some(e) = stop {
-            // The records of this page are taken; a resume starts after them.
-            walk.position = position_in(&cursor, total as u64);
-            break Outcome::Failed(e.into());
-        }
-        match next {
+        match page.next {
             Some(n) if !stopped => {
                 walk.position = Position::start().at(n.clone(), 0);
                 cursor = Some(n);
+                offset = 0;
             }
             _ => {
-                if let Some(f) = fetch.take() {
-                    f.abort();
-                }
                 if stopped && let Some(floor) = walk.floor {
                     if since == Some(floor) {
                         run.notice(format!("stopped below since ({})", time_text(&floor)));
                     } else {
-                        run.notice(format!(
-                            "stopped at the lookback boundary ({}: the last walk's newest record less --lookback)",
-                            time_text(&floor)
-                        ));
+                        run.notice(Notice::LookbackBoundary { floor });
                     }
                 }
                 break Outcome::Complete;
             }
         }
     };
+    // A fetch ahead still in flight is not wanted any more.
+    drop(pages);
     match outcome {
         Outcome::Complete => {
             let newest = high_water.max(walk.high_water);

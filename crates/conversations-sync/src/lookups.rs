@@ -23,6 +23,7 @@ use futures::StreamExt;
 use crate::destination::Destination;
 use crate::error::SyncError;
 use crate::ids::{Digester, IdsInput, Scan};
+use crate::notice::Notice;
 use crate::run::{Interrupt, Observer, Outcome, Run, Summary, SyncOptions, interrupted};
 use crate::source::SyncSource;
 use crate::state::{FailedId, Resume, StreamKey, time_text};
@@ -423,12 +424,9 @@ async fn look_up(
     let outcome = match (outcome, fed, &scan) {
         (Outcome::Complete, Ok(Some(fed)), Some(first)) if fed.read == *first => {
             if fed.skipped > 0 {
-                run.notice(format!(
-                    "skipping {} {} the provider refused for good before (--retry-failed \
-                     looks them up again)",
-                    fed.skipped,
-                    if fed.skipped == 1 { "id" } else { "ids" }
-                ));
+                run.notice(Notice::SkippedFailed {
+                    ids: fed.skipped as u64,
+                });
             }
             done = first.count;
             Outcome::Complete
@@ -441,12 +439,8 @@ async fn look_up(
         (other, _, _) => other,
     };
     if run.state.counts.failed > 0 {
-        let n = run.state.counts.failed;
-        run.notice(format!(
-            "{n} {} refused by the provider for good, recorded as failed (sync --status \
-             lists them); later runs skip them, --retry-failed looks them up again",
-            if n == 1 { "id was" } else { "ids were" }
-        ));
+        let ids = run.state.counts.failed;
+        run.notice(Notice::RecordedFailed { ids });
     }
     match (outcome, &scan) {
         (Outcome::Complete, _) => run.finish(None, Outcome::Complete).await,

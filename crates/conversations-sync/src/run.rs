@@ -32,6 +32,7 @@ use tokio::sync::watch;
 use crate::collisions::Collisions;
 use crate::destination::{Batch, Commit, Destination};
 use crate::error::SyncError;
+use crate::notice::Notice;
 use crate::row::Row;
 use crate::state::{Resume, RunCounts, StreamKey, StreamState, StreamStatus};
 use crate::store::plus;
@@ -146,7 +147,7 @@ pub trait Observer: Send {
     /// A batch of `records` committed (rows and position together); `totals` are the run's.
     fn committed(&mut self, _key: &StreamKey, _records: u64, _totals: &RunCounts) {}
     /// Something the user should know: a resume, a broken order, where the walk stopped.
-    fn notice(&mut self, _key: &StreamKey, _text: &str) {}
+    fn notice(&mut self, _key: &StreamKey, _notice: &Notice) {}
 }
 
 /// An observer that ignores everything.
@@ -184,7 +185,7 @@ pub struct Summary {
     /// How it ended.
     pub outcome: Outcome,
     /// What the user should know (also passed to [`Observer::notice`]).
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
 }
 
 /// A signal to stop: send `true` and the sync commits what it fetched and returns
@@ -198,7 +199,7 @@ pub(crate) struct Run<'a> {
     name: Arc<str>,
     pub(crate) state: StreamState,
     pub(crate) observer: &'a mut dyn Observer,
-    notices: Vec<String>,
+    notices: Vec<Notice>,
     rows: Vec<Row>,
     /// The records the batch being gathered holds when full (see [`FIRST_BATCH`]).
     limit: usize,
@@ -262,18 +263,15 @@ impl<'a> Run<'a> {
             collisions: Collisions::default(),
         };
         if discarded {
-            run.notice(
-                "the saved position was unreadable and is discarded (--full-refresh): \
-                 starting over"
-                    .to_owned(),
-            );
+            run.notice(Notice::PositionDiscarded);
         }
         Ok((run, resume))
     }
 
-    pub(crate) fn notice(&mut self, text: String) {
-        self.observer.notice(&self.state.key, &text);
-        self.notices.push(text);
+    pub(crate) fn notice(&mut self, notice: impl Into<Notice>) {
+        let notice = notice.into();
+        self.observer.notice(&self.state.key, &notice);
+        self.notices.push(notice);
     }
 
     /// Takes the next record of the run. One whose key an earlier record of the run had,
@@ -386,7 +384,8 @@ impl<'a> Run<'a> {
                 None => e.to_string(),
             });
         } else if !self.notices.is_empty() {
-            self.state.message = Some(self.notices.join("; "));
+            let said: Vec<String> = self.notices.iter().map(Notice::to_string).collect();
+            self.state.message = Some(said.join("; "));
         }
         // Every batch settled first: the last state saved carries the run's counts.
         self.settle().await?;

@@ -14,7 +14,8 @@ use conversations_core::{
     Result as SourceResult,
 };
 use conversations_sync::{
-    Observer, Outcome, Quiet, RunCounts, Store, StreamKey, Summary, SyncOptions, sync_listing,
+    Notice, Observer, Outcome, Quiet, RunCounts, Store, StreamKey, Summary, SyncOptions,
+    sync_listing,
 };
 
 /// Records in the order given, pages of 10, offset cursors; counts fetches.
@@ -136,7 +137,7 @@ async fn rerun_picks_up_what_is_new_or_changed_within_the_lookback_only() {
         second
             .notices
             .iter()
-            .any(|n| n.contains("lookback boundary"))
+            .any(|n| matches!(n, Notice::LookbackBoundary { .. }))
     );
 
     // Nothing new: still only the lookback's pages.
@@ -216,7 +217,11 @@ async fn an_interrupted_incremental_run_resumes_and_still_stops_at_its_floor() {
 
     let resumed = run(&store, &source, &options).await;
     assert!(matches!(resumed.outcome, Outcome::Complete));
-    assert!(resumed.notices[0].contains("resuming an unfinished incremental walk"));
+    assert!(
+        resumed.notices[0]
+            .to_string()
+            .contains("resuming an unfinished incremental walk")
+    );
     // The floor is t0 - 5 days: c0..c20 at or above it, plus the 5 new, less those committed.
     assert_eq!(resumed.counts.inserted, 5 - committed.min(5));
     assert_eq!(resumed.counts.records, 26 - committed);
@@ -246,7 +251,10 @@ async fn a_broken_order_finishes_with_a_full_walk_and_says_so() {
     }
     let rerun = run(&store, &source, &options).await;
     assert!(
-        rerun.notices.iter().any(|n| n.contains("not newest first")),
+        rerun
+            .notices
+            .iter()
+            .any(|n| n.to_string().contains("not newest first")),
         "{:?}",
         rerun.notices
     );
@@ -279,7 +287,7 @@ async fn since_and_until_bound_the_walk_not_the_stream() {
         first
             .notices
             .iter()
-            .any(|n| n.contains("stopped below since"))
+            .any(|n| n.to_string().contains("stopped below since"))
     );
     // The same stream, unbounded: down to the newest record taken (c3, t0-18h) less the
     // lookback (72h), so c0..c2 (newer than until) and c11..c15 arrive now.

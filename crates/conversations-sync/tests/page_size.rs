@@ -117,11 +117,11 @@ async fn sync(
         .unwrap()
 }
 
-fn resume_notice(summary: &Summary) -> Option<&str> {
+fn resume_notice(summary: &Summary) -> Option<String> {
     summary
         .notices
         .iter()
-        .map(String::as_str)
+        .map(ToString::to_string)
         .find(|n| n.contains("records a page"))
 }
 
@@ -168,7 +168,7 @@ async fn a_resume_takes_the_new_size_where_pages_resize_and_says_so() {
     let second = sync(&store, &source, ConversationQuery::new(), false).await;
     assert!(matches!(second.outcome, Outcome::Complete), "{second:?}");
     assert_eq!(
-        resume_notice(&second),
+        resume_notice(&second).as_deref(),
         Some(
             "resuming with 100 records a page (the unfinished walk asked for 15; it resumes \
              at the same record)"
@@ -197,7 +197,7 @@ async fn a_resume_keeps_its_size_where_pages_do_not_resize_or_its_place_would_no
         assert!(matches!(second.outcome, Outcome::Complete), "{second:?}");
         let asked = asked.unwrap_or(100);
         assert_eq!(
-            resume_notice(&second).map(str::to_owned),
+            resume_notice(&second),
             Some(format!(
                 "resuming with 15 records a page, the unfinished walk's, to resume at the \
                  same record ({asked} from the next walk)"

@@ -723,7 +723,7 @@ async fn records_sharing_a_key_are_reported(db: Db) {
     let notice = "1 record shared a key with another record of this run whose bytes differ; \
                   the last one was kept (see its notes)";
     assert!(
-        summary.notices.iter().any(|n| n == notice),
+        summary.notices.iter().any(|n| n.to_string() == notice),
         "{:?}",
         summary.notices
     );

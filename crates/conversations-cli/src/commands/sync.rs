@@ -18,7 +18,7 @@ use {
     crate::{exit, providers},
     conversations_core::{ConversationQuery, ConversationSource, Filter},
     conversations_sync::{
-        Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError,
+        Notice, Observer, Outcome, RunCounts, Store, StreamKey, StreamState, Summary, SyncError,
         SyncOptions, SyncSource, Target, time_text,
     },
     indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle},
@@ -397,6 +397,31 @@ fn shown(error: &SyncError) -> String {
 }
 
 #[cfg(feature = "run")]
+/// `notice` as the CLI says it: naming the flag that does what it mentions.
+fn said(notice: &Notice) -> String {
+    match notice {
+        Notice::PositionDiscarded => "the saved position was unreadable and is discarded \
+                                      (--full-refresh): starting over"
+            .to_owned(),
+        Notice::LookbackBoundary { floor } => format!(
+            "stopped at the lookback boundary ({}: the last walk's newest record less --lookback)",
+            time_text(floor)
+        ),
+        Notice::SkippedFailed { ids } => format!(
+            "skipping {ids} {} the provider refused for good before (--retry-failed looks them \
+             up again)",
+            if *ids == 1 { "id" } else { "ids" }
+        ),
+        Notice::RecordedFailed { ids } => format!(
+            "{ids} {} refused by the provider for good, recorded as failed (sync --status lists \
+             them); later runs skip them, --retry-failed looks them up again",
+            if *ids == 1 { "id was" } else { "ids were" }
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(feature = "run")]
 fn summary_line(summary: &Summary, target: &Target) -> String {
     let c = &summary.counts;
     let secs = summary.duration.as_secs_f64();
@@ -639,14 +664,27 @@ impl Observer for CliObserver {
         }
     }
 
-    fn notice(&mut self, key: &StreamKey, text: &str) {
-        self.println(&format!("{key}: {text}"));
+    fn notice(&mut self, key: &StreamKey, notice: &Notice) {
+        self.println(&format!("{key}: {}", said(notice)));
     }
 }
 
 #[cfg(all(test, feature = "run"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_name_the_flag_that_does_what_they_mention() {
+        let floor = "2026-01-02T03:04:05Z".parse().unwrap();
+        assert_eq!(
+            said(&Notice::LookbackBoundary { floor }),
+            "stopped at the lookback boundary (2026-01-02T03:04:05Z: the last walk's newest \
+             record less --lookback)"
+        );
+        assert!(said(&Notice::SkippedFailed { ids: 1 }).contains("1 id the provider"));
+        assert!(said(&Notice::RecordedFailed { ids: 3 }).contains("--retry-failed"));
+        assert!(said(&Notice::PositionDiscarded).contains("(--full-refresh)"));
+    }
 
     #[test]
     fn the_summary_and_the_status_say_how_many_records_shared_a_key() {

@@ -179,9 +179,7 @@ impl Group {
     /// until the group is in it, so a signal that ends the tool meanwhile ([`kill_running`]
     /// waits for the lock) still finds the group to kill: a command that started is never
     /// left behind.
-    fn spawn(
-        command: &mut tokio::process::Command,
-    ) -> io::Result<(tokio::process::Child, Self)> {
+    fn spawn(command: &mut tokio::process::Command) -> io::Result<(tokio::process::Child, Self)> {
         with_running(|running| {
             let child = command.spawn()?;
             let pgid = child
