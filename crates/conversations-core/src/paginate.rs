@@ -1045,16 +1045,22 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn limit_stops_without_fetching_past_it() {
+    /// A walk of `total` numbers in pages of two, stopping after `limit`, and its fetch count.
+    fn counted(total: u32, limit: Option<u64>) -> (Pages<'static, u32>, Arc<AtomicUsize>) {
         let fetches = Arc::new(AtomicUsize::new(0));
-        let pages = Pages::new(
+        let walk = Pages::new(
             "t",
             None,
             Direction::Forward,
-            Some(5),
-            numbers(100, 2, fetches.clone()),
+            limit,
+            numbers(total, 2, fetches.clone()),
         );
+        (walk, fetches)
+    }
+
+    #[tokio::test]
+    async fn limit_stops_without_fetching_past_it() {
+        let (pages, fetches) = counted(100, Some(5));
         let items: Vec<u32> = pages.items().map(|r| r.unwrap()).collect().await;
         assert_eq!(items, vec![0, 1, 2, 3, 4]);
         assert_eq!(fetches.load(Ordering::SeqCst), 3);
@@ -1062,14 +1068,7 @@ mod tests {
 
     #[tokio::test]
     async fn exact_limit_on_page_boundary_fetches_no_more() {
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let pages = Pages::new(
-            "t",
-            None,
-            Direction::Forward,
-            Some(4),
-            numbers(100, 2, fetches.clone()),
-        );
+        let (pages, fetches) = counted(100, Some(4));
         assert_eq!(pages.items().count().await, 4);
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
@@ -1136,14 +1135,7 @@ mod tests {
 
     #[tokio::test]
     async fn prefetches_next_page_when_a_page_is_handed_out() {
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let mut pages = Pages::new(
-            "t",
-            None,
-            Direction::Forward,
-            None,
-            numbers(10, 2, fetches.clone()),
-        );
+        let (mut pages, fetches) = counted(10, None);
         let first = pages.next().await.unwrap().unwrap();
         assert_eq!(first.items, vec![0, 1]);
         // The second page was requested before the caller asked for it.
@@ -1213,15 +1205,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_fetch_not_made_ahead_is_made_when_the_next_page_is_asked_for() {
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let mut pages = Pages::new(
-            "t",
-            None,
-            Direction::Forward,
-            None,
-            numbers(6, 2, fetches.clone()),
-        )
-        .fetch_ahead_while(Box::new(|last: &u32| *last < 1));
+        let (pages, fetches) = counted(6, None);
+        let mut pages = pages.fetch_ahead_while(Box::new(|last: &u32| *last < 1));
         assert_eq!(pages.next().await.unwrap().unwrap().items, [0, 1]);
         assert_eq!(
             fetches.load(Ordering::SeqCst),

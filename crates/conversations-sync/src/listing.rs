@@ -114,16 +114,13 @@ impl ConversationSource for OwnTask {
         self.0.capabilities()
     }
 
+    /// The source's own: core's walks fetch through `list_page_encoded`.
     async fn list_page(
         &self,
         query: &ConversationQuery,
         cursor: Option<&Cursor>,
     ) -> Result<Page<Conversation>, SourceError> {
-        let (source, query, cursor) = (Arc::clone(&self.0), query.clone(), cursor.cloned());
-        on_own_task(self.provider(), async move {
-            source.list_page(&query, cursor.as_ref()).await
-        })
-        .await
+        self.0.list_page(query, cursor).await
     }
 
     async fn list_page_encoded(
