@@ -10,9 +10,10 @@
 # beside the bare reqwest -> serde_json::Value loop (tests/benches/bare_ndjson.rs, this tree's)
 # as a gauge of the machine: when its median moves between runs, so did the machine's load.
 # Each sandbox is NEW_BIN's `sandbox serve`, one process serving both builds. Rounds are
-# interleaved and alternate which build goes first; medians of RUNS are reported, with
-# new / old. The two builds' listings must have the same number of lines; whether their
-# bytes are the same is reported.
+# interleaved and alternate which build goes first; medians of RUNS are reported, with new / old
+# as the ratio of the medians and as the median of each round's own ratio (paired: steadier
+# when the machine's load drifts). The two builds' listings must have the same number of
+# lines; whether their bytes are the same is reported.
 #
 # With OLD_LISTING and NEW_LISTING set (each tree's `listing` bench executable, from
 # `cargo bench --no-run -p conversations-tests --bench listing`), the SDK-overhead and
@@ -62,6 +63,13 @@ one_run() { # old|new NAME COMMAND...: COMMAND as that build, its CPU in old-NAM
     cpu "$tmp" "$which-$name" "${command[@]}"
 }
 
+# paired OLD NEW: the median of each round's NEW / OLD (line by line: the two ran side by side,
+# so under the same load), steadier than the ratio of the medians when the load drifts.
+paired() {
+    paste "$1" "$2" | awk '{ print $2 / $1 }' >"$tmp/paired"
+    median_of "$tmp/paired"
+}
+
 # report NAME: the medians and new / old; fails when the builds listed different line counts.
 report() {
     local name=$1 o n b same=no
@@ -71,9 +79,9 @@ report() {
     o=$(median_of "$tmp/old-$name")
     n=$(median_of "$tmp/new-$name")
     b=$(median_of "$tmp/bare-$name")
-    printf '%-8s %9s lines  old %.3f s  new %.3f s  new/old %s  (bare %.3f s; same bytes: %s)\n' \
+    printf '%-8s %9s lines  old %.3f s  new %.3f s  new/old %s, paired %.3f  (bare %.3f s; same bytes: %s)\n' \
         "$name" "$(cat "$tmp/lines-new-$name")" "$o" "$n" "$(echo "$n / $o" | bc -l | xargs printf '%.3f')" \
-        "$b" "$same"
+        "$(paired "$tmp/old-$name" "$tmp/new-$name")" "$b" "$same"
     printf '  runs old: %s\n  runs new: %s\n' "$(sort -n "$tmp/old-$name" | xargs)" \
         "$(sort -n "$tmp/new-$name" | xargs)"
 }
@@ -117,12 +125,13 @@ if [ -n "${OLD_LISTING:-}" ] && [ -n "${NEW_LISTING:-}" ]; then
         field new "$kind" >"$tmp/n"
         o=$(median_of "$tmp/o")
         n=$(median_of "$tmp/n")
-        printf 'listing bench %-13s ratio old %s  new %s  new/old %s  (runs old: %s; new: %s)\n' \
+        printf 'listing bench %-13s ratio old %s  new %s  new/old %s, paired %.3f  (runs old: %s; new: %s)\n' \
             "$kind" "$o" "$n" "$(echo "$n / $o" | bc -l | xargs printf '%.3f')" \
-            "$(xargs <"$tmp/o")" "$(xargs <"$tmp/n")"
+            "$(paired "$tmp/o" "$tmp/n")" "$(xargs <"$tmp/o")" "$(xargs <"$tmp/n")"
     done
     sdk_ms old >"$tmp/o"
     sdk_ms new >"$tmp/n"
-    printf 'listing bench AutocallsSource::list ms: old %s  new %s  (runs old: %s; new: %s)\n' \
-        "$(median_of "$tmp/o")" "$(median_of "$tmp/n")" "$(xargs <"$tmp/o")" "$(xargs <"$tmp/n")"
+    printf 'listing bench AutocallsSource::list ms: old %s  new %s, paired new/old %.3f  (runs old: %s; new: %s)\n' \
+        "$(median_of "$tmp/o")" "$(median_of "$tmp/n")" "$(paired "$tmp/o" "$tmp/n")" \
+        "$(xargs <"$tmp/o")" "$(xargs <"$tmp/n")"
 fi
