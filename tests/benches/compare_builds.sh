@@ -20,6 +20,11 @@
 # prefetch ratios of that bench too, ROUNDS interleaved runs of each (each run's own figure is
 # already a median of 7 against its own bare loop), medians.
 #
+# Then, where valgrind is installed, the instructions each build runs for the listing (with and
+# without `-v`) and for a sync into SQLite, over 20,000 records (--size 30000): counted by
+# cachegrind, they repeat to 0.01% from run to run whatever the machine's load, so they show a
+# difference of a percent that the CPU times above (±5% on a shared machine) cannot.
+#
 # Needs GNU time (/usr/bin/time). Run from the repository root:
 #   tests/benches/compare_builds.sh OLD_BIN NEW_BIN
 set -euo pipefail
@@ -106,6 +111,34 @@ echo "CPU (user + system), median of $RUNS interleaved runs; old: $old; new: $ne
 report decode
 report redact
 report redact-v
+
+if command -v valgrind >/dev/null; then
+    # instructions BIN ARGS...: the instructions BIN runs with ARGS (cachegrind's `I refs`).
+    instructions() {
+        valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" \
+            2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ,
+    }
+    sandbox_serve "$tmp" --size 30000
+    echo "instructions (cachegrind), 20,000 Autocalls records:"
+    for what in list list-v sync; do
+        for which in old new; do
+            bin=$old
+            [ "$which" = new ] && bin=$new
+            rm -f "$tmp"/c.db*
+            case $what in
+                list) count=$(instructions "$bin" "${list[@]}") ;;
+                list-v) count=$(instructions "$bin" -v "${list[@]}") ;;
+                sync) count=$(instructions "$bin" sync --provider autocalls --page-size 100 \
+                    --to "sqlite:$tmp/c.db") ;;
+            esac
+            eval "count_$which=$count"
+        done
+        # shellcheck disable=SC2154 # set by the eval above
+        printf '%-8s old %s  new %s  new/old %s\n' "$what" "$count_old" "$count_new" \
+            "$(echo "$count_new / $count_old" | bc -l | xargs printf '%.4f')"
+    done
+    sandbox_stop
+fi
 
 if [ -n "${OLD_LISTING:-}" ] && [ -n "${NEW_LISTING:-}" ]; then
     for run in $(seq 1 "$ROUNDS"); do
