@@ -298,6 +298,75 @@ fn tap_killed_after_a_state_resumes_from_it_without_any_page_before_it() {
     );
 }
 
+/// SIGTERM and Ctrl-C end a tap cleanly: what it fetched is committed (its records out,
+/// then a STATE covering them, the last line), it exits 128 + the signal, and a run from that
+/// STATE emits exactly the records it did not: none twice, none lost.
+#[test]
+fn tap_ended_by_sigterm_or_ctrl_c_commits_what_it_emitted_and_resumes_after_it() {
+    for (signal, code) in [
+        (nix::sys::signal::Signal::SIGTERM, 143),
+        (nix::sys::signal::Signal::SIGINT, 130),
+    ] {
+        let env = sandbox();
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_json(
+            dir.path(),
+            "config.json",
+            &config(&env, dir.path(), &["autocalls"]),
+        );
+        // Page 9 never comes: the run cannot end by itself.
+        hold_after(&env, 8);
+        let mut child = tap()
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut emitted: Vec<Value> = Vec::new();
+        // Running: its first STATE after some records is out.
+        for line in lines.by_ref() {
+            let message: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            let committed = message["type"] == "STATE" && !singer_ids(&emitted).is_empty();
+            emitted.push(message);
+            if committed {
+                break;
+            }
+        }
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+        for line in lines {
+            emitted.push(serde_json::from_str(&line.unwrap()).unwrap());
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{signal}");
+        let last = emitted.last().unwrap();
+        assert_eq!(
+            last["type"], "STATE",
+            "{signal}: the last message is a STATE"
+        );
+        let before = singer_ids(&emitted).remove("autocalls").unwrap();
+        env.sandbox().faults().clear();
+
+        let state_file = write_json(dir.path(), "state.json", &last["value"]);
+        let out = run_ok(
+            tap()
+                .arg("--config")
+                .arg(&config)
+                .arg("--state")
+                .arg(&state_file),
+        );
+        let after = singer_ids(&parse_lines(&out.stdout))
+            .remove("autocalls")
+            .unwrap();
+        let mut all = before.clone();
+        all.extend(after);
+        let once: BTreeSet<String> = all.iter().cloned().collect();
+        assert_eq!(once.len(), all.len(), "{signal}: a record emitted twice");
+        assert_eq!(once, all_ids(&env)["autocalls"], "{signal}: every record");
+    }
+}
+
 /// `meltano ARGS` in the shared project, its settings from `settings` (as
 /// TAP_CONVERSATIONS_* variables) and target-jsonl writing into `output`.
 fn meltano(settings: &Value, output: &Path, args: &[&str]) -> Command {
