@@ -596,6 +596,35 @@ impl<'a, T: Send + 'a, W: Send + 'a> Pages<'a, T, W> {
         })
     }
 
+    /// Where the walk stands once the first `taken` items of the page last handed out are
+    /// taken: on that page, past them (and past what was dropped from it before it was handed
+    /// out), whether or not more pages follow. For a caller that commits part of a page.
+    ///
+    /// ```
+    /// use futures::{future, FutureExt, StreamExt};
+    /// use conversations_core::{Cursor, Direction, Page, Pages, Position};
+    /// # futures::executor::block_on(async {
+    /// let mut pages = Pages::new("demo", Some(Cursor::new("c")), Direction::Forward, None, Box::new(|_, _| {
+    ///     future::ready(Ok(Page::single(vec![1, 2, 3]))).boxed()
+    /// }))
+    /// .skip_first(1);
+    /// pages.next().await;
+    /// assert_eq!(pages.position_in_page(1), Position::start().at(Cursor::new("c"), 2));
+    /// # });
+    /// ```
+    pub fn position_in_page(&self, taken: u64) -> Position {
+        match self.position() {
+            Some(start) if !self.taken => Position {
+                skip: start.skip + taken,
+                ..start
+            },
+            _ => Position {
+                cursor: self.last.cursor.clone(),
+                skip: self.last.offset + taken,
+            },
+        }
+    }
+
     /// Fetches the page after a page ahead of time (while the caller works on the current
     /// one) only when `ahead` says so of the current page's last item; otherwise the fetch
     /// waits until the caller asks for the next page. A walk that stops early by a rule of its

@@ -75,14 +75,6 @@ fn resize(
     ))
 }
 
-/// The position after `skip` records of the page fetched with `cursor` (`None`: the first).
-fn position_in(cursor: &Option<Cursor>, skip: u64) -> Position {
-    let mut position = Position::start();
-    position.cursor = cursor.clone();
-    position.skip = skip;
-    position
-}
-
 /// A source whose every page is fetched on a task of its own. Core's walk starts the fetch
 /// of the next page as it hands one out, but polls it only when asked for that page; on a
 /// task of its own the fetch loads while the walk writes the page before it. Dropped, the
@@ -279,9 +271,6 @@ async fn walk(
         .fetch_ahead_while(Box::new(move |last: &Conversation| {
             !ahead.is_below(last.created_at)
         }));
-    // The cursor of the page in hand, and how many of its records a resume passed over.
-    let mut cursor = walk.position.cursor.clone();
-    let mut offset = walk.position.skip;
     let outcome = 'walk: loop {
         let fetched = tokio::select! {
             page = pages.next() => page,
@@ -333,19 +322,16 @@ async fn walk(
             }
             run.add(conversation);
             if run.full() {
-                walk.position = position_in(&cursor, offset + i as u64 + 1);
+                walk.position = pages.position_in_page(i as u64 + 1);
                 run.commit(Some(&Resume::Walk(walk.clone()))).await?;
                 if *interrupt.borrow() {
                     break 'walk Outcome::Interrupted;
                 }
             }
         }
-        match page.next {
-            Some(n) if !stopped => {
-                walk.position = Position::start().at(n.clone(), 0);
-                cursor = Some(n);
-                offset = 0;
-            }
+        match pages.position() {
+            // On to the next page, or (where the walk ends on this one) past its records.
+            Some(position) if !stopped && page.next.is_some() => walk.position = position,
             _ => {
                 if stopped && let Some(floor) = walk.floor {
                     if since == Some(floor) {
