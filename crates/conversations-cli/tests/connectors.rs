@@ -235,24 +235,45 @@ fn tap_discovers_a_draft_4_catalog_and_emits_every_record_once_in_valid_messages
     assert_eq!(keys, ["channel", "created_at", "id"]);
 }
 
-#[test]
-fn tap_killed_after_a_state_resumes_from_it_without_any_page_before_it() {
-    let env = sandbox();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_json(
-        dir.path(),
-        "config.json",
-        &config(&env, dir.path(), &["autocalls"]),
-    );
-    // 2,000 records in pages of 100: the first STATE comes after 500 (page 5); page 9 on wait.
-    hold_after(&env, 8);
-    let mut child = tap()
+/// The tap reading Autocalls from `env`'s sandbox (its config in `dir`), its stdout piped,
+/// where page 9 never comes: 2,000 records in pages of 100, the first STATE after 500 (page
+/// 5), and the run cannot end by itself. Returns the config too, for a run after it.
+fn held_tap(env: &SandboxEnv, dir: &Path) -> (PathBuf, std::process::Child) {
+    let config = write_json(dir, "config.json", &config(env, dir, &["autocalls"]));
+    hold_after(env, 8);
+    let child = tap()
         .arg("--config")
         .arg(&config)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    (config, child)
+}
+
+/// The Autocalls ids a tap run with `config` from `state` emits (once `env`'s faults are
+/// cleared: to the end).
+fn ids_from_state(env: &SandboxEnv, dir: &Path, config: &Path, state: &Value) -> Vec<String> {
+    env.sandbox().faults().clear();
+    let state_file = write_json(dir, "state.json", state);
+    let out = run_ok(
+        tap()
+            .arg("--config")
+            .arg(config)
+            .arg("--state")
+            .arg(&state_file),
+    );
+    validate("singer", &out.stdout);
+    singer_ids(&parse_lines(&out.stdout))
+        .remove("autocalls")
+        .unwrap()
+}
+
+#[test]
+fn tap_killed_after_a_state_resumes_from_it_without_any_page_before_it() {
+    let env = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let (config, mut child) = held_tap(&env, dir.path());
     let mut before = Vec::new();
     let mut state = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
@@ -271,20 +292,7 @@ fn tap_killed_after_a_state_resumes_from_it_without_any_page_before_it() {
     child.wait().unwrap();
     let state = state.expect("a STATE before the kill");
     assert_eq!(before.len(), 500, "the first STATE covers the first batch");
-    env.sandbox().faults().clear();
-
-    let state_file = write_json(dir.path(), "state.json", &state);
-    let out = run_ok(
-        tap()
-            .arg("--config")
-            .arg(&config)
-            .arg("--state")
-            .arg(&state_file),
-    );
-    validate("singer", &out.stdout);
-    let after = singer_ids(&parse_lines(&out.stdout))
-        .remove("autocalls")
-        .unwrap();
+    let after = ids_from_state(&env, dir.path(), &config, &state);
     let covered: BTreeSet<&String> = before.iter().collect();
     assert!(
         after.iter().all(|id| !covered.contains(id)),
@@ -309,20 +317,7 @@ fn tap_ended_by_sigterm_or_ctrl_c_commits_what_it_emitted_and_resumes_after_it()
     ] {
         let env = sandbox();
         let dir = tempfile::tempdir().unwrap();
-        let config = write_json(
-            dir.path(),
-            "config.json",
-            &config(&env, dir.path(), &["autocalls"]),
-        );
-        // Page 9 never comes: the run cannot end by itself.
-        hold_after(&env, 8);
-        let mut child = tap()
-            .arg("--config")
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let (config, mut child) = held_tap(&env, dir.path());
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut emitted: Vec<Value> = Vec::new();
         // Running: its first STATE after some records is out.
@@ -346,19 +341,7 @@ fn tap_ended_by_sigterm_or_ctrl_c_commits_what_it_emitted_and_resumes_after_it()
             "{signal}: the last message is a STATE"
         );
         let before = singer_ids(&emitted).remove("autocalls").unwrap();
-        env.sandbox().faults().clear();
-
-        let state_file = write_json(dir.path(), "state.json", &last["value"]);
-        let out = run_ok(
-            tap()
-                .arg("--config")
-                .arg(&config)
-                .arg("--state")
-                .arg(&state_file),
-        );
-        let after = singer_ids(&parse_lines(&out.stdout))
-            .remove("autocalls")
-            .unwrap();
+        let after = ids_from_state(&env, dir.path(), &config, &last["value"]);
         let mut all = before.clone();
         all.extend(after);
         let once: BTreeSet<String> = all.iter().cloned().collect();
