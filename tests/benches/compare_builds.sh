@@ -120,22 +120,21 @@ if command -v valgrind >/dev/null; then
     }
     sandbox_serve "$tmp" --size 30000
     echo "instructions (cachegrind), 20,000 Autocalls records:"
+    # counted WHAT BIN: the instructions BIN runs for WHAT (list, list-v or sync).
+    counted() {
+        rm -f "$tmp"/c.db*
+        case $1 in
+            list) instructions "$2" "${list[@]}" ;;
+            list-v) instructions "$2" -v "${list[@]}" ;;
+            sync) instructions "$2" sync --provider autocalls --page-size 100 \
+                --to "sqlite:$tmp/c.db" ;;
+        esac
+    }
     for what in list list-v sync; do
-        for which in old new; do
-            bin=$old
-            [ "$which" = new ] && bin=$new
-            rm -f "$tmp"/c.db*
-            case $what in
-                list) count=$(instructions "$bin" "${list[@]}") ;;
-                list-v) count=$(instructions "$bin" -v "${list[@]}") ;;
-                sync) count=$(instructions "$bin" sync --provider autocalls --page-size 100 \
-                    --to "sqlite:$tmp/c.db") ;;
-            esac
-            eval "count_$which=$count"
-        done
-        # shellcheck disable=SC2154 # set by the eval above
-        printf '%-8s old %s  new %s  new/old %s\n' "$what" "$count_old" "$count_new" \
-            "$(echo "$count_new / $count_old" | bc -l | xargs printf '%.4f')"
+        o=$(counted "$what" "$old")
+        n=$(counted "$what" "$new")
+        printf '%-8s old %s  new %s  new/old %s\n' "$what" "$o" "$n" \
+            "$(echo "$n / $o" | bc -l | xargs printf '%.4f')"
     done
     sandbox_stop
 fi
